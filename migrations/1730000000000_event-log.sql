@@ -1,0 +1,187 @@
+-- Up Migration
+
+-- The event log: the exact, replayable record. Partitioned by month on occurred_at; partitions are created
+-- ahead of time and on demand by workshop_events_ensure_partition().
+CREATE TABLE workshop_events (
+  id uuid NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  event_type text NOT NULL,
+  event_category text NOT NULL CHECK (event_category IN ('signup', 'approval', 'email', 'invitation', 'activity')),
+  workshop_id uuid,
+  user_id uuid,
+  mechanic_id uuid,
+  admin_id uuid,
+  metadata jsonb,
+  session_id text,
+  ip_address inet,
+  user_agent text,
+  success boolean NOT NULL DEFAULT true,
+  error_message text,
+  duration_ms integer CHECK (duration_ms >= 0),
+  -- typed copies of metadata fields that KPIs read, so aggregation never extracts JSON
+  invite_id text,
+  revenue_cents bigint CHECK (revenue_cents >= 0)
+) PARTITION BY RANGE (occurred_at);
+
+COMMENT ON TABLE workshop_events IS 'Workshop business events (event catalogue: docs/events.md). Partitioned by month on occurred_at.';
+
+CREATE INDEX workshop_events_occurred_at_idx ON workshop_events (occurred_at);
+CREATE INDEX workshop_events_type_occurred_at_idx ON workshop_events (event_type, occurred_at);
+CREATE INDEX workshop_events_workshop_occurred_at_idx ON workshop_events (workshop_id, occurred_at) WHERE workshop_id IS NOT NULL;
+
+-- Idempotency keys: a unique index on a partitioned table must include the partition key, so event ids are
+-- made unique across all partitions here. An id is stored once whatever its occurred_at.
+CREATE TABLE workshop_event_ids (
+  id uuid PRIMARY KEY,
+  occurred_at timestamptz NOT NULL
+);
+
+-- Creates the monthly partition that holds `at`, if missing. Serialized by an advisory lock so replicas
+-- creating the same month at once do not collide.
+CREATE FUNCTION workshop_events_ensure_partition(at timestamptz) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  month_start timestamptz := date_trunc('month', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+  name text := 'workshop_events_' || to_char(month_start AT TIME ZONE 'UTC', 'YYYY_MM');
+BEGIN
+  IF to_regclass(name) IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtext('workshop_events_ensure_partition'));
+    IF to_regclass(name) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF workshop_events FOR VALUES FROM (%L) TO (%L)',
+        name, month_start, month_start + interval '1 month');
+    END IF;
+  END IF;
+  RETURN name;
+END $$;
+
+-- Projections, kept in the same statement as the insert. Every column is a merge that does not depend on
+-- arrival order: earliest (min), latest (max), or a last-writer-wins register ordered by (occurred_at, id).
+CREATE TABLE workshops (
+  workshop_id uuid PRIMARY KEY,
+  -- profile: register of the latest workshop_signup_success
+  name text,
+  city text,
+  province text,
+  lat double precision,
+  lon double precision,
+  capacity integer,
+  profile_at timestamptz,
+  profile_event_id uuid,
+  -- first workshop_signup_success / first decision / first approval
+  submitted_at timestamptz,
+  decided_at timestamptz,
+  approved_at timestamptz,
+  -- status: register of the latest approved | rejected | suspended | reactivated
+  status_event text,
+  status_at timestamptz,
+  status_event_id uuid,
+  status text GENERATED ALWAYS AS (
+    CASE status_event
+      WHEN 'workshop_approved' THEN 'active'
+      WHEN 'workshop_reactivated' THEN 'active'
+      WHEN 'workshop_rejected' THEN 'rejected'
+      WHEN 'workshop_suspended' THEN 'suspended'
+      ELSE CASE WHEN submitted_at IS NOT NULL THEN 'pending' END
+    END) STORED,
+  last_dashboard_access_at timestamptz,
+  -- register of the latest workshop_profile_updated carrying metadata.profile_completeness
+  profile_completeness double precision,
+  profile_completeness_at timestamptz,
+  profile_completeness_event_id uuid
+);
+CREATE INDEX workshops_status_idx ON workshops (status);
+
+CREATE TABLE invitations (
+  invite_id text PRIMARY KEY,
+  -- register of the earliest event of the invite
+  workshop_id uuid NOT NULL,
+  first_at timestamptz NOT NULL,
+  first_event_id uuid NOT NULL,
+  sent_at timestamptz,
+  viewed_at timestamptz,
+  expired_at timestamptz,
+  -- register of the earliest acceptance
+  mechanic_id uuid,
+  accepted_at timestamptz,
+  accepted_event_id uuid,
+  status text GENERATED ALWAYS AS (
+    CASE
+      WHEN accepted_at IS NOT NULL THEN 'accepted'
+      WHEN expired_at IS NOT NULL THEN 'expired'
+      WHEN viewed_at IS NOT NULL THEN 'viewed'
+      WHEN sent_at IS NOT NULL THEN 'sent'
+    END) STORED
+);
+CREATE INDEX invitations_workshop_idx ON invitations (workshop_id);
+
+CREATE TABLE mechanics (
+  workshop_id uuid NOT NULL,
+  mechanic_id uuid NOT NULL,
+  joined_at timestamptz,
+  removed_at timestamptz,
+  -- register of the latest mechanic_invite_accepted | mechanic_removed
+  last_event text NOT NULL,
+  last_event_at timestamptz NOT NULL,
+  last_event_id uuid NOT NULL,
+  active boolean GENERATED ALWAYS AS (last_event = 'mechanic_invite_accepted') STORED,
+  PRIMARY KEY (workshop_id, mechanic_id)
+);
+
+-- KPI rows (filled by the aggregator) and alert history (filled from Alertmanager), as in the plan.
+CREATE TABLE workshop_metrics (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  metric_date date NOT NULL,
+  metric_type text NOT NULL CHECK (metric_type IN ('daily', 'weekly', 'monthly')),
+  signups_started integer NOT NULL DEFAULT 0,
+  signups_completed integer NOT NULL DEFAULT 0,
+  signups_failed integer NOT NULL DEFAULT 0,
+  signup_conversion_rate numeric(5, 2),
+  applications_pending integer NOT NULL DEFAULT 0,
+  applications_approved integer NOT NULL DEFAULT 0,
+  applications_rejected integer NOT NULL DEFAULT 0,
+  avg_approval_time_hours numeric(10, 2),
+  median_approval_time_hours numeric(10, 2),
+  invites_sent integer NOT NULL DEFAULT 0,
+  invites_accepted integer NOT NULL DEFAULT 0,
+  invites_expired integer NOT NULL DEFAULT 0,
+  invite_acceptance_rate numeric(5, 2),
+  emails_sent integer NOT NULL DEFAULT 0,
+  emails_failed integer NOT NULL DEFAULT 0,
+  email_success_rate numeric(5, 2),
+  active_workshops integer NOT NULL DEFAULT 0,
+  workshops_with_mechanics integer NOT NULL DEFAULT 0,
+  total_mechanics_invited integer NOT NULL DEFAULT 0,
+  total_mechanics_active integer NOT NULL DEFAULT 0,
+  avg_page_load_ms integer,
+  api_errors integer NOT NULL DEFAULT 0,
+  UNIQUE (metric_date, metric_type)
+);
+
+CREATE TABLE workshop_alerts (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  alert_type text NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
+  title text NOT NULL,
+  message text NOT NULL,
+  workshop_id uuid,
+  acknowledged boolean NOT NULL DEFAULT false,
+  acknowledged_by text,
+  acknowledged_at timestamptz,
+  metadata jsonb
+);
+CREATE INDEX workshop_alerts_unacknowledged_idx ON workshop_alerts (acknowledged, created_at DESC);
+CREATE INDEX workshop_alerts_severity_idx ON workshop_alerts (severity, created_at DESC);
+
+-- Down Migration
+DROP TABLE workshop_alerts;
+DROP TABLE workshop_metrics;
+DROP TABLE mechanics;
+DROP TABLE invitations;
+DROP TABLE workshops;
+DROP FUNCTION workshop_events_ensure_partition(timestamptz);
+DROP TABLE workshop_event_ids;
+DROP TABLE workshop_events;

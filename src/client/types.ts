@@ -1,0 +1,135 @@
+/**
+ * Public types of the workshop tracker SDK: the event an app tracks, the options, the stats and the tracker
+ * itself. The SDK only depends on the event catalogue for its type names (a type-only import).
+ */
+import type { EventType } from '../catalogue/event-catalogue.js';
+import type { WorkshopTrackerError } from './errors.js';
+
+/**
+ * One business event, as an app passes it to {@link WorkshopTracker.track}. Field names are the wire names of
+ * `POST /v1/events`. `null` or `undefined` optional fields are left out of the request.
+ */
+export interface WorkshopEvent {
+  /** Event type from the catalogue (docs/events.md), e.g. `'workshop_signup_started'`. */
+  type: EventType;
+  /** Idempotency key (UUID). Assigned with `crypto.randomUUID()` when absent; retries resend the same id. */
+  id?: string;
+  /** When it happened: RFC 3339 with a time zone, or a Date. Defaults to the moment `track()` is called. */
+  occurred_at?: string | Date;
+  workshop_id?: string | null;
+  user_id?: string | null;
+  mechanic_id?: string | null;
+  admin_id?: string | null;
+  session_id?: string | null;
+  success?: boolean | null;
+  error_message?: string | null;
+  /** Integer >= 0. */
+  duration_ms?: number | null;
+  ip_address?: string | null;
+  user_agent?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/**
+ * Why events were dropped (never delivered):
+ * - `queue_full`: the queue held `maxQueueSize` events when `track()` was called.
+ * - `invalid`: `track()` got something that is not a valid event (checked locally, never sent).
+ * - `too_large`: one event alone does not fit in a request body (locally, or a 413 for a single event).
+ * - `rejected`: the server answered 400 (validation); nothing of that request was stored.
+ * - `unauthorized`: the server answered 401 or 403 (bad token).
+ * - `unsupported_media_type`: the server answered 415.
+ * - `http_error`: any other status the tracker cannot retry (e.g. 404, 3xx).
+ * - `retries_exhausted`: network errors, timeouts, 408, 429 or 5xx persisted for `maxRetries` retries.
+ * - `shutdown`: tracked after `shutdown()` began, or still undelivered (or unconfirmed) at its deadline.
+ * - `internal_error`: a bug in the tracker; the batch it was sending is given up.
+ */
+export type DropReason =
+  | 'queue_full'
+  | 'invalid'
+  | 'too_large'
+  | 'rejected'
+  | 'unauthorized'
+  | 'unsupported_media_type'
+  | 'http_error'
+  | 'retries_exhausted'
+  | 'shutdown'
+  | 'internal_error';
+
+/** Counters since creation. Every accepted `track()` ends up in exactly one of sent, duplicates or dropped. */
+export interface TrackerStats {
+  /** Events waiting in the queue (not yet part of a request). */
+  queued: number;
+  /** Events taken from the queue whose request is under way or waiting for a retry. */
+  inFlight: number;
+  /** Events the server confirmed as newly stored (`accepted` of 202 answers). */
+  sent: number;
+  /** Events the server confirmed it already had (`duplicates` of 202 answers), e.g. after a lost answer. */
+  duplicates: number;
+  /** Events given up for good, all reasons together. */
+  dropped: number;
+  /** `dropped`, broken down by reason. */
+  droppedByReason: Record<DropReason, number>;
+  /** Requests sent again after a retryable failure. */
+  retries: number;
+}
+
+/** Options of {@link createWorkshopTracker}. Only `url` and `token` are required. */
+export interface WorkshopTrackerOptions {
+  /** Base URL of the ingestion service (http or https); events go to `{url}/v1/events`. */
+  url: string;
+  /** Ingestion bearer token, sent as `Authorization: Bearer <token>`. */
+  token: string;
+  /** Most events per request. Default 100; values above 1000 (the server's limit) are capped at 1000. */
+  maxBatchSize?: number;
+  /** Most bytes per request body. Default and cap 1 MiB (1048576), the server's limit. */
+  maxBodyBytes?: number;
+  /** A partial batch is sent at most this long after its first event was tracked. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Most events waiting to be sent; beyond it `track()` drops (`queue_full`). Default 10000. */
+  maxQueueSize?: number;
+  /** First retry delay; it doubles each retry, with jitter (between half and all of it). Default 200 ms. */
+  initialBackoffMs?: number;
+  /** Ceiling of the retry delay, including a server's `Retry-After`. Default 30000 ms. */
+  maxBackoffMs?: number;
+  /**
+   * Retries of one request before its events are dropped (`retries_exhausted`); `Infinity` retries until
+   * `shutdown()`'s deadline. Default 10 (about 1.5 minutes with the default backoff).
+   */
+  maxRetries?: number;
+  /** A request with no answer after this long is aborted and retried. Default 10000 ms. */
+  requestTimeoutMs?: number;
+  /** The fetch implementation. Default: the global `fetch` of Node 20. */
+  fetch?: typeof fetch;
+  /**
+   * Told about every drop (once per run of `queue_full` drops until the queue has room again). Exceptions it
+   * throws are ignored. Retries are not errors and are only counted.
+   */
+  onError?: (error: WorkshopTrackerError) => void;
+}
+
+/** Options of {@link WorkshopTracker.shutdown}. */
+export interface ShutdownOptions {
+  /** How long to keep delivering before the rest is dropped as `shutdown`. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends workshop events to the ingestion service in the background: one request at a time, in order,
+ * retried with the same event ids, so the server stores every event once.
+ */
+export interface WorkshopTracker {
+  /**
+   * Queues an event and returns at once. Never throws. Returns `false` when the event is dropped (invalid,
+   * too large, queue full, or after `shutdown()`), counted in `stats().droppedByReason`.
+   */
+  track(event: WorkshopEvent): boolean;
+  /** Resolves once every event tracked before the call has been delivered or dropped. Never rejects. */
+  flush(): Promise<void>;
+  /**
+   * Stops accepting events, keeps delivering until `timeoutMs`, then drops the rest as `shutdown`, stops the
+   * timers and resolves with the final stats. Never rejects; later calls return the same promise.
+   */
+  shutdown(options?: ShutdownOptions): Promise<TrackerStats>;
+  /** A snapshot of the counters. */
+  stats(): TrackerStats;
+}

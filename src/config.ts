@@ -1,0 +1,131 @@
+/**
+ * The only reader of process.env. Every setting is documented here and in README.md; an invalid value stops
+ * start-up with a ConfigError that lists every problem at once.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export type IpMode = 'store' | 'truncate' | 'drop';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** HTTP port (PORT, default 3000; 0 picks a free port). */
+  readonly port: number;
+  /** Listen address (HOST, default 127.0.0.1). */
+  readonly host: string;
+  /** PostgreSQL URL (DATABASE_URL). Unset: an embedded PostgreSQL keeps its data in DATA_DIR/postgres. */
+  readonly databaseUrl: string | undefined;
+  /** Directory for embedded PostgreSQL data and generated tokens (DATA_DIR, default ./.data). */
+  readonly dataDir: string;
+  /** Bearer tokens accepted on POST /v1/events (INGEST_TOKENS, comma-separated). Empty: generated. */
+  readonly ingestTokens: readonly string[];
+  /** Bearer tokens accepted on admin APIs (ADMIN_TOKENS, comma-separated). Empty: generated. */
+  readonly adminTokens: readonly string[];
+  /** IANA time zone in which KPI days and weeks are cut (METRICS_TZ, default UTC). */
+  readonly metricsTimeZone: string;
+  /** What happens to client IP addresses (IP_MODE: store | truncate (default, /24 and /48) | drop). */
+  readonly ipMode: IpMode;
+  /** pino log level (LOG_LEVEL, default info). */
+  readonly logLevel: LogLevel;
+  /** OTLP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT). Unset: tracing off. */
+  readonly otlpEndpoint: string | undefined;
+  /** service.name resource attribute (OTEL_SERVICE_NAME, default workshop-analytics). */
+  readonly serviceName: string;
+  /** Group commit: most events written in one flush (INGEST_FLUSH_MAX_EVENTS, default 2000). */
+  readonly flushMaxEvents: number;
+  /** Group commit: flushes that may run at once (INGEST_FLUSH_CONCURRENCY, default 2). */
+  readonly flushConcurrency: number;
+  /** Most events waiting for a flush before new requests get 503 (INGEST_MAX_PENDING_EVENTS, default 50000). */
+  readonly maxPendingEvents: number;
+  /** PostgreSQL pool size (DATABASE_POOL_SIZE, default 10). */
+  readonly databasePoolSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const TOKEN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+
+const tokenList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .refine((list) => list.every((t) => TOKEN.test(t)), {
+      message: `${name}: every token must be 16-256 characters of [A-Za-z0-9._~+/=-]`,
+    });
+
+const int = (min: number, max: number, dflt: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(dflt) : v))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      message: `must be an integer from ${min} to ${max}`,
+    })
+    .transform(Number);
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const schema = z.object({
+  PORT: int(0, 65535, 3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), { message: 'must start with postgres:// or postgresql://' }),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  INGEST_TOKENS: tokenList('INGEST_TOKENS'),
+  ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
+  METRICS_TZ: z.string().default('UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or America/Toronto' }),
+  IP_MODE: z.enum(['store', 'truncate', 'drop']).default('truncate'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
+  OTEL_SERVICE_NAME: z.string().min(1).default('workshop-analytics'),
+  INGEST_FLUSH_MAX_EVENTS: int(1, 20000, 2000),
+  INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
+  INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
+  DATABASE_POOL_SIZE: int(2, 200, 10),
+});
+
+/** Reads the configuration from `env` (default process.env). Throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    ingestTokens: Object.freeze(e.INGEST_TOKENS),
+    adminTokens: Object.freeze(e.ADMIN_TOKENS),
+    metricsTimeZone: e.METRICS_TZ,
+    ipMode: e.IP_MODE,
+    logLevel: e.LOG_LEVEL,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    serviceName: e.OTEL_SERVICE_NAME,
+    flushMaxEvents: e.INGEST_FLUSH_MAX_EVENTS,
+    flushConcurrency: e.INGEST_FLUSH_CONCURRENCY,
+    maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+  });
+}

@@ -1,0 +1,33 @@
+/** Applies the SQL migrations in ./migrations with node-pg-migrate (which takes an advisory lock). */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import type pg from 'pg';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export const MIGRATIONS_TABLE = 'pgmigrations';
+
+export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {
+  const ran = await runner({
+    databaseUrl,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: MIGRATIONS_TABLE,
+    count: Infinity,
+    log,
+    verbose: false,
+    checkOrder: true,
+  });
+  return ran.map((m) => m.name);
+}
+
+/** Names of migrations present in ./migrations but not yet applied to the database. */
+export async function pendingMigrations(pool: pg.Pool): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, ''));
+  const exists = await pool.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [MIGRATIONS_TABLE]);
+  if (!exists.rows[0]?.t) return files;
+  const applied = await pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
+  const done = new Set(applied.rows.map((r) => r.name));
+  return files.filter((f) => !done.has(f));
+}

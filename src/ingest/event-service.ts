@@ -1,0 +1,144 @@
+/**
+ * Group commit: requests hand their validated events to the writer, which writes everything that queued up
+ * while the previous flush ran as one transaction, and answers each request only after that commit. Under
+ * load, flushes grow instead of queries multiplying, so throughput does not hinge on one round trip per
+ * request.
+ */
+import { AppError, unavailable } from '../errors.js';
+import { isRetryableError, isUnavailableError } from '../db/pool.js';
+import type { NormalizedEvent } from './event-schema.js';
+import type { IngestMetrics } from './ingest-metrics.js';
+
+export interface SubmitResult {
+  accepted: number;
+  duplicates: number;
+}
+
+export interface EventSink {
+  insert(events: readonly NormalizedEvent[]): Promise<Set<string>>;
+  forgetPartitions(): void;
+}
+
+export interface EventWriterOptions {
+  /** Most events in one flush (a request is never split). */
+  maxEventsPerFlush: number;
+  /** Flushes running at once. */
+  concurrency: number;
+  /** Most events waiting; beyond it submit() fails with 503 overloaded. */
+  maxPendingEvents: number;
+}
+
+interface Pending {
+  events: NormalizedEvent[];
+  resolve: (r: SubmitResult) => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_ATTEMPTS = 3;
+
+export class EventWriter {
+  private queue: Pending[] = [];
+  private pendingEvents = 0;
+  private active = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly sink: EventSink,
+    private readonly opts: EventWriterOptions,
+    private readonly metrics: IngestMetrics,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  /** Resolves once the events are committed (or were already stored); rejects with AppError otherwise. */
+  submit(events: NormalizedEvent[]): Promise<SubmitResult> {
+    if (this.closed) return Promise.reject(new AppError('shutting_down', 503, 'the service is shutting down; retry', undefined, 1));
+    if (this.pendingEvents + events.length > this.opts.maxPendingEvents) {
+      this.metrics.rejected('overloaded', events.length);
+      return Promise.reject(new AppError('overloaded', 503, 'too many events waiting to be written; retry', undefined, 1));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      this.pendingEvents += events.length;
+      this.metrics.pending(this.pendingEvents);
+      this.pump();
+    });
+  }
+
+  /** Stops accepting and resolves when every accepted request has been answered. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.active === 0 && this.queue.length === 0) return;
+    await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(): void {
+    while (this.active < this.opts.concurrency && this.queue.length > 0) {
+      const group: Pending[] = [];
+      let size = 0;
+      while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0]!.events.length <= this.opts.maxEventsPerFlush)) {
+        const p = this.queue.shift()!;
+        group.push(p);
+        size += p.events.length;
+      }
+      this.pendingEvents -= size;
+      this.metrics.pending(this.pendingEvents);
+      this.active++;
+      void this.flushGroup(group).finally(() => {
+        this.active--;
+        this.pump();
+        if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      });
+    }
+  }
+
+  private async flushGroup(group: Pending[]): Promise<void> {
+    // The first occurrence of an id in the group is the one that may be stored.
+    const first = new Map<string, NormalizedEvent>();
+    for (const p of group) for (const e of p.events) if (!first.has(e.id)) first.set(e.id, e);
+    const unique = [...first.values()];
+    const started = performance.now();
+    try {
+      const fresh = await this.insertWithRetry(unique);
+      this.metrics.flush(unique.length, (performance.now() - started) / 1000);
+      this.metrics.eventsStored(unique.filter((e) => fresh.has(e.id)));
+      for (const p of group) {
+        let accepted = 0;
+        for (const e of p.events) {
+          if (fresh.has(e.id) && first.get(e.id) === e) accepted++;
+        }
+        this.metrics.duplicates(p.events.length - accepted);
+        p.resolve({ accepted, duplicates: p.events.length - accepted });
+      }
+    } catch (err) {
+      if (isUnavailableError(err)) {
+        this.metrics.writeError('unavailable');
+        const e = unavailable('the database is unreachable; nothing was stored, retry later', 5);
+        group.forEach((p) => p.reject(e));
+        return;
+      }
+      this.metrics.writeError('other');
+      if (group.length > 1) {
+        // Isolate the failing request so the others still land.
+        for (const p of group) await this.flushGroup([p]);
+        return;
+      }
+      this.onError(err);
+      group[0]!.reject(new AppError('write_failed', 500, 'the events could not be stored; nothing was stored'));
+    }
+  }
+
+  private async insertWithRetry(events: NormalizedEvent[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sink.insert(events);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= MAX_ATTEMPTS) throw err;
+        if (code === '23514' || code === '42P01') this.sink.forgetPartitions();
+        else if (isRetryableError(err)) this.metrics.writeError('retryable');
+        else throw err;
+      }
+    }
+  }
+}

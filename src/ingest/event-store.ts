@@ -1,0 +1,174 @@
+/**
+ * PostgreSQL access for the event log: partition upkeep, the group-commit insert (idempotency keys, events
+ * and projections in one transaction) and the projection rebuild.
+ */
+import type pg from 'pg';
+import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
+import type { IpMode } from '../config.js';
+import type { NormalizedEvent } from './event-schema.js';
+import { PROJECTIONS, ProjectionReducer } from './projection-spec.js';
+import { upsertStatement } from './projection-sql.js';
+
+const EVENT_COLUMNS = [
+  ['id', 'uuid'], ['occurred_at', 'timestamptz'], ['event_type', 'text'], ['event_category', 'text'],
+  ['workshop_id', 'uuid'], ['user_id', 'uuid'], ['mechanic_id', 'uuid'], ['admin_id', 'uuid'],
+  ['metadata', 'jsonb'], ['session_id', 'text'], ['ip_address', 'inet'], ['user_agent', 'text'],
+  ['success', 'bool'], ['error_message', 'text'], ['duration_ms', 'int4'], ['invite_id', 'text'], ['revenue_cents', 'int8'],
+] as const;
+
+const NAMES = EVENT_COLUMNS.map(([n]) => n).join(', ');
+
+function insertEventsSql(ipMode: IpMode): string {
+  const ip = ipMode === 'truncate'
+    ? `CASE WHEN i.ip_address IS NULL THEN NULL ELSE network(set_masklen(i.ip_address, CASE family(i.ip_address) WHEN 4 THEN 24 ELSE 48 END))::inet END`
+    : 'i.ip_address';
+  const arrays = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
+  const select = EVENT_COLUMNS.map(([n]) => (n === 'ip_address' ? ip : `i.${n}`)).join(', ');
+  return `WITH input AS (SELECT * FROM unnest(${arrays}) AS u(${NAMES})),
+new_ids AS (
+  INSERT INTO workshop_event_ids (id, occurred_at) SELECT id, occurred_at FROM input ON CONFLICT DO NOTHING RETURNING id
+)
+INSERT INTO workshop_events (${NAMES})
+SELECT ${select} FROM input i JOIN new_ids n ON n.id = i.id
+RETURNING id`;
+}
+
+function eventValues(events: readonly NormalizedEvent[]): unknown[] {
+  const cols: unknown[][] = EVENT_COLUMNS.map(() => new Array(events.length));
+  events.forEach((e, r) => {
+    const v = [e.id, e.occurredAt, e.type, e.category, e.workshopId, e.userId, e.mechanicId, e.adminId,
+      e.metadata === null ? null : JSON.stringify(e.metadata), e.sessionId, e.ipAddress, e.userAgent, e.success,
+      e.errorMessage, e.durationMs, e.inviteId, e.revenueCents];
+    v.forEach((x, c) => (cols[c]![r] = x));
+  });
+  return cols;
+}
+
+/** First instant (UTC) of the month holding `ms`, as the key of its partition. */
+export function monthOf(ms: number): string {
+  const d = new Date(ms);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+}
+
+export class EventStore {
+  private readonly insertSql: string;
+  private readonly knownMonths = new Set<string>();
+
+  constructor(private readonly pool: pg.Pool, ipMode: IpMode) {
+    this.insertSql = insertEventsSql(ipMode);
+  }
+
+  /** Creates the monthly partitions for `months` (ISO month starts) that this process has not seen yet. */
+  async ensurePartitions(months: Iterable<string>): Promise<void> {
+    const missing = [...new Set(months)].filter((m) => !this.knownMonths.has(m));
+    if (missing.length === 0) return;
+    await this.pool.query('SELECT workshop_events_ensure_partition(m) FROM unnest($1::timestamptz[]) AS m', [missing]);
+    missing.forEach((m) => this.knownMonths.add(m));
+  }
+
+  /** Forgets known partitions (after "no partition for row" errors, e.g. when one was dropped). */
+  forgetPartitions(): void {
+    this.knownMonths.clear();
+  }
+
+  /** Creates partitions for the current month and the next `ahead` months. */
+  async createPartitionsAhead(nowMs: number, ahead = 3): Promise<void> {
+    const d = new Date(nowMs);
+    const months = Array.from({ length: ahead + 1 }, (_, i) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString());
+    await this.ensurePartitions(months);
+  }
+
+  /**
+   * Stores `events` (ids unique within the call) with their projections in one transaction. Returns the ids
+   * that were new; the others were already stored (idempotent retries).
+   */
+  async insert(events: readonly NormalizedEvent[]): Promise<Set<string>> {
+    await this.ensurePartitions(events.map((e) => monthOf(e.occurredAtMs)));
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const res = await client.query<{ id: string }>(this.insertSql, eventValues(events));
+      const fresh = new Set(res.rows.map((r) => r.id));
+      // Only newly stored events touch projections, so they always equal a rebuild from the log.
+      const stored = fresh.size === events.length ? events : events.filter((e) => fresh.has(e.id));
+      for (const spec of PROJECTIONS) {
+        const rows = new ProjectionReducer(spec).add(stored).rows();
+        if (rows.length) {
+          const st = upsertStatement(spec, rows);
+          await client.query(st.text, st.values);
+        }
+      }
+      await client.query('COMMIT');
+      return fresh;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Rebuilds every projection from the log in one transaction; returns how many events were read. */
+  async rebuildProjections(chunk = 20_000): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`TRUNCATE ${PROJECTIONS.map((p) => p.table).join(', ')}`);
+      const reducers = PROJECTIONS.map((p) => new ProjectionReducer(p));
+      await client.query(`DECLARE rebuild NO SCROLL CURSOR FOR SELECT ${NAMES} FROM workshop_events`);
+      let read = 0;
+      for (;;) {
+        const res = await client.query(`FETCH ${chunk} FROM rebuild`);
+        if (res.rows.length === 0) break;
+        read += res.rows.length;
+        const events = res.rows.map(rowToEvent);
+        reducers.forEach((r) => r.add(events));
+      }
+      await client.query('CLOSE rebuild');
+      for (const r of reducers) {
+        const rows = r.rows();
+        for (let i = 0; i < rows.length; i += 5_000) {
+          const st = upsertStatement(r.spec, rows.slice(i, i + 5_000));
+          await client.query(st.text, st.values);
+        }
+      }
+      await client.query('COMMIT');
+      return read;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** A stored row back to the normalized form the projections read. */
+export function rowToEvent(r: Record<string, unknown>): NormalizedEvent {
+  const type = r.event_type;
+  if (!isEventType(type)) throw new Error(`unknown event type in log: ${String(type)}`);
+  const occurred = r.occurred_at as Date;
+  return {
+    id: r.id as string,
+    type,
+    category: categoryOf(type),
+    occurredAt: occurred.toISOString(),
+    occurredAtMs: occurred.getTime(),
+    workshopId: (r.workshop_id as string | null) ?? null,
+    userId: (r.user_id as string | null) ?? null,
+    mechanicId: (r.mechanic_id as string | null) ?? null,
+    adminId: (r.admin_id as string | null) ?? null,
+    sessionId: (r.session_id as string | null) ?? null,
+    success: r.success as boolean,
+    errorMessage: (r.error_message as string | null) ?? null,
+    durationMs: (r.duration_ms as number | null) ?? null,
+    ipAddress: (r.ip_address as string | null) ?? null,
+    userAgent: (r.user_agent as string | null) ?? null,
+    metadata: (r.metadata as Record<string, unknown> | null) ?? null,
+    inviteId: (r.invite_id as string | null) ?? null,
+    revenueCents: r.revenue_cents === null || r.revenue_cents === undefined ? null : Number(r.revenue_cents),
+  };
+}

