@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
+import { stopTracing } from './telemetry/tracing.js';
 
 async function main(): Promise<void> {
   let config;
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
     if (signalled) return;
     signalled = true;
     log.info({ signal }, 'shutting down');
-    service.stop().then(
+    service
+      .stop()
+      .then(() => stopTracing())
+      .then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'shutdown failed');

@@ -83,7 +83,10 @@ export interface WorkshopTrackerOptions {
   maxBatchSize?: number;
   /** Most bytes per request body. Default and cap 1 MiB (1048576), the server's limit. */
   maxBodyBytes?: number;
-  /** A partial batch is sent at most this long after its first event was tracked. Default 1000 ms. */
+  /**
+   * A partial batch is sent this long after its first event was tracked (or when the request in progress
+   * ends, if later). A full batch is sent at once. The timer is unref()ed. Default 1000 ms.
+   */
   flushIntervalMs?: number;
   /** Most events waiting to be sent; beyond it `track()` drops (`queue_full`). Default 10000. */
   maxQueueSize?: number;
@@ -101,8 +104,8 @@ export interface WorkshopTrackerOptions {
   /** The fetch implementation. Default: the global `fetch` of Node 20. */
   fetch?: typeof fetch;
   /**
-   * Told about every drop (once per run of `queue_full` drops until the queue has room again). Exceptions it
-   * throws are ignored. Retries are not errors and are only counted.
+   * Told about every drop, synchronously (`queue_full` once per run until an event is queued again, and
+   * `track()` after shutdown once). Exceptions it throws are ignored. Retries are only counted.
    */
   onError?: (error: WorkshopTrackerError) => void;
 }

@@ -264,6 +264,7 @@ describe('exactly once under chaos', () => {
     expect(stats.sent + stats.duplicates).toBe(1000);
     expect(stats).toMatchObject({ dropped: 0, queued: 0, inFlight: 0 });
     expect(stats.retries).toBeGreaterThan(0);
+    expect(stats.duplicates).toBeGreaterThan(0);
   });
 
   it('when onError throws, then tracking and delivery carry on', async () => {

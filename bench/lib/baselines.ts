@@ -1,0 +1,111 @@
+/**
+ * Direct-to-PostgreSQL baselines on the same event mix, into workshop_events only (no idempotency keys, no
+ * projections): a bulk load in 10,000-row statements (the ceiling) and one autocommitted INSERT per event
+ * (the plan's original design).
+ */
+import pg from 'pg';
+import { COLUMNS, makeEvent, normalize, rowOf } from './events.js';
+
+const NAMES = COLUMNS.map(([n]) => n).join(', ');
+const BULK_SQL = `INSERT INTO workshop_events (${NAMES}) SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
+const SINGLE_SQL = `INSERT INTO workshop_events (${NAMES}) VALUES (${COLUMNS.map(([, t], i) => `$${i + 1}::${t}`).join(', ')})`;
+
+export interface BaselineResult {
+  rows: number;
+  durationS: number;
+  rowsPerS: number;
+  /** Per statement, ms. */
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
+}
+
+function summarize(rows: number, ms: number, latencies: number[]): BaselineResult {
+  const sorted = Float64Array.from(latencies).sort();
+  return { rows, durationS: Math.round(ms) / 1000, rowsPerS: Math.round((rows * 1000) / ms), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('SELECT workshop_events_ensure_partition(now())');
+  return c;
+}
+
+/** Column arrays for `n` fresh events, in chunks of `chunk` rows (built before timing starts). */
+function columnChunks(n: number, chunk: number): unknown[][][] {
+  const out: unknown[][][] = [];
+  for (let done = 0; done < n; done += chunk) {
+    const size = Math.min(chunk, n - done);
+    const cols: unknown[][] = COLUMNS.map(() => new Array(size));
+    for (let r = 0; r < size; r++) rowOf(normalize(makeEvent())).forEach((v, c) => (cols[c]![r] = v));
+    out.push(cols);
+  }
+  return out;
+}
+
+/**
+ * Bulk baseline: `rows` events as multi-row INSERT ... SELECT FROM unnest(...) of `chunk` rows each, over
+ * `streams` connections (pg-copy-streams is not installed, so no COPY).
+ */
+export async function bulkInsert(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
+  const chunks = columnChunks(rows, chunk);
+  const clients = await Promise.all(Array.from({ length: streams }, () => connect(url)));
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (c) => {
+    for (let cols = chunks.shift(); cols; cols = chunks.shift()) {
+      const s = performance.now();
+      await c.query(BULK_SQL, cols);
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const ms = performance.now() - t0;
+  await Promise.all(clients.map((c) => c.end()));
+  return summarize(rows, ms, latencies);
+}
+
+/** One-row autocommit INSERTs (prepared once per connection) from `clients` connections for `durationS`. */
+export async function singleInserts(url: string, clients: number, durationS: number, warmupS: number): Promise<BaselineResult> {
+  const pool = await Promise.all(Array.from({ length: clients }, () => connect(url)));
+  const prepared = Array.from({ length: 2000 }, () => rowOf(normalize(makeEvent())));
+  const run = async (seconds: number, latencies: number[] | null) => {
+    let rows = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(pool.map(async (c, ci) => {
+      for (let i = ci; performance.now() < end; i++) {
+        const values = [...prepared[i % prepared.length]!];
+        values[0] = crypto.randomUUID();
+        const s = performance.now();
+        await c.query({ name: 'bench_insert_one', text: SINGLE_SQL, values });
+        latencies?.push(performance.now() - s);
+        rows++;
+      }
+    }));
+    return rows;
+  };
+  await run(warmupS, null);
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  const rows = await run(durationS, latencies);
+  const ms = performance.now() - t0;
+  await Promise.all(pool.map((c) => c.end()));
+  return summarize(rows, ms, latencies);
+}
+
+export async function countRows(url: string, ackedIds?: Set<string>): Promise<{ stored: number; ackedStored: number | null }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const stored = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM workshop_events')).rows[0]!.n);
+    if (!ackedIds) return { stored, ackedStored: null };
+    const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1::uuid[])', [[...ackedIds]]);
+    return { stored, ackedStored: Number(r.rows[0]!.n) };
+  } finally {
+    await c.end();
+  }
+}

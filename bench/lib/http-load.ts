@@ -1,0 +1,75 @@
+/**
+ * HTTP load with autocannon: every request carries fresh events (new ids), and the ids of every 2xx answer
+ * are remembered so the caller can check that acknowledged events are exactly the stored ones.
+ */
+import autocannon from 'autocannon';
+import { makeEvent } from './events.js';
+
+export interface LoadOptions {
+  url: string;
+  token: string;
+  connections: number;
+  durationS: number;
+  /** Events per request: 1 sends a bare event object, more send {"events": [...]}. */
+  batch: number;
+  /** Receives the ids of every acknowledged (2xx) request. */
+  acked: Set<string>;
+}
+
+export interface LoadResult {
+  durationS: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  eventsAcked: number;
+  reqPerS: number;
+  eventsPerS: number;
+  p50: number;
+  p99: number;
+  max: number;
+  statusCodes: Record<string, number>;
+}
+
+interface Ctx { ids?: string[] }
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const before = o.acked.size;
+  const result = await autocannon({
+    url: `${o.url}/v1/events`,
+    connections: o.connections,
+    duration: o.durationS,
+    timeout: 30,
+    requests: [{
+      method: 'POST',
+      path: '/v1/events',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+      setupRequest: (req, context) => {
+        const events = Array.from({ length: o.batch }, makeEvent);
+        (context as Ctx).ids = events.map((e) => e.id);
+        return { ...req, body: JSON.stringify(o.batch === 1 ? events[0] : { events }) };
+      },
+      onResponse: (status, _body, context) => {
+        if (status >= 200 && status < 300) for (const id of (context as Ctx).ids ?? []) o.acked.add(id);
+      },
+    }],
+  });
+  const eventsAcked = o.acked.size - before;
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]));
+  return {
+    durationS: result.duration,
+    requests: result['2xx'] + result.non2xx,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    eventsAcked,
+    reqPerS: Math.round(result['2xx'] / result.duration),
+    eventsPerS: Math.round(eventsAcked / result.duration),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    statusCodes,
+  };
+}

@@ -1,0 +1,182 @@
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateEvent, type NormalizedEvent } from '../../src/ingest/event-schema.js';
+import { EventStore } from '../../src/ingest/event-store.js';
+import { createTestDatabase } from '../support/database.js';
+
+const WORKSHOPS = ['a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'];
+const MECHANICS = ['b0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
+const ADMIN = 'c0000000-0000-4000-8000-000000000001';
+const INVITES = ['inv-1', 'inv-2', 'inv-3'];
+const T0 = Date.parse('2026-03-15T12:00:00Z');
+
+/** A raw event from a small space of times (so ties happen) and ids (so tie-breaks matter). */
+const rawEvent = fc
+  .record({
+    kind: fc.constantFrom(
+      'workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended', 'workshop_reactivated',
+      'workshop_dashboard_accessed', 'workshop_profile_updated', 'mechanic_invited', 'mechanic_invite_viewed',
+      'mechanic_invite_accepted', 'mechanic_invite_expired', 'mechanic_removed', 'email_approval_sent',
+    ),
+    w: fc.constantFrom(...WORKSHOPS),
+    m: fc.constantFrom(...MECHANICS),
+    invite: fc.constantFrom(...INVITES),
+    minute: fc.integer({ min: 0, max: 5 }),
+    id: fc.uuid({ version: 4 }),
+    name: fc.constantFrom('Alpha Auto', 'Beta Brakes'),
+    completeness: fc.integer({ min: 0, max: 100 }),
+  })
+  .map((r) => {
+    const base = { id: r.id, type: r.kind, workshop_id: r.w, occurred_at: new Date(T0 + r.minute * 60_000).toISOString() };
+    switch (r.kind) {
+      case 'workshop_signup_success': return { ...base, metadata: { name: r.name, city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa', capacity: r.minute + 1 } };
+      case 'workshop_approved': case 'workshop_rejected': return { ...base, admin_id: ADMIN };
+      case 'workshop_profile_updated': return { ...base, metadata: { profile_completeness: r.completeness } };
+      case 'mechanic_invite_accepted': return { ...base, mechanic_id: r.m, metadata: { invite_id: r.invite } };
+      case 'mechanic_invited': case 'mechanic_invite_viewed': case 'mechanic_invite_expired': return { ...base, metadata: { invite_id: r.invite } };
+      case 'mechanic_removed': return { ...base, mechanic_id: r.m };
+      default: return base;
+    }
+  });
+
+function normalize(raw: unknown): NormalizedEvent {
+  const r = validateEvent(raw, 0, { ipMode: 'drop', nowMs: Date.parse('2030-01-01T00:00:00Z') });
+  if (!('event' in r)) throw new Error(JSON.stringify(r.problems));
+  return r.event;
+}
+
+/** Independent oracle: replay events sorted by (occurred_at, id), imperatively. */
+function oracle(events: NormalizedEvent[]) {
+  const sorted = [...events].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1));
+  const ws = new Map<string, Record<string, unknown>>();
+  const inv = new Map<string, Record<string, unknown>>();
+  const mech = new Map<string, Record<string, unknown>>();
+  const get = <T>(m: Map<string, T>, k: string, init: () => T) => m.get(k) ?? (m.set(k, init()), m.get(k)!);
+  for (const e of sorted) {
+    const at = e.occurredAt;
+    const w = () => get(ws, e.workshopId!, () => ({ status: null, name: null, submitted_at: null, decided_at: null, last_dashboard_access_at: null, profile_completeness: null }));
+    switch (e.type) {
+      case 'workshop_signup_success': { const x = w(); x.name = e.metadata!.name; x.submitted_at ??= at; if (x.status === null) x.status = 'pending'; break; }
+      case 'workshop_approved': case 'workshop_reactivated': { const x = w(); x.status = 'active'; if (e.type === 'workshop_approved') x.decided_at ??= at; break; }
+      case 'workshop_rejected': { const x = w(); x.status = 'rejected'; x.decided_at ??= at; break; }
+      case 'workshop_suspended': w().status = 'suspended'; break;
+      case 'workshop_dashboard_accessed': w().last_dashboard_access_at = at; break;
+      case 'workshop_profile_updated': w().profile_completeness = e.metadata!.profile_completeness; break;
+      case 'mechanic_removed': { const x = get(mech, `${e.workshopId}|${e.mechanicId}`, () => ({ active: false })); x.active = false; break; }
+      default: break;
+    }
+    if (e.category === 'invitation') {
+      const x = get(inv, e.inviteId!, () => ({ workshop_id: e.workshopId, seen: new Set<string>(), mechanic_id: null as string | null }));
+      x.seen.add(e.type);
+      if (e.type === 'mechanic_invite_accepted') {
+        x.mechanic_id ??= e.mechanicId;
+        get(mech, `${e.workshopId}|${e.mechanicId}`, () => ({ active: true })).active = true;
+      }
+    }
+  }
+  // Status is pending only with a submission and no decision-like event; a workshop seen only via
+  // activity has no status (and a row only if some projected field is set).
+  const workshops = [...ws.entries()].filter(([, v]) => Object.values(v).some((x) => x !== null)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({ workshop_id: k, ...v }));
+  return {
+    workshops,
+    invitations: [...inv.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({
+      invite_id: k,
+      workshop_id: v.workshop_id,
+      status: v.seen.has('mechanic_invite_accepted') ? 'accepted' : v.seen.has('mechanic_invite_expired') ? 'expired' : v.seen.has('mechanic_invite_viewed') ? 'viewed' : v.seen.has('mechanic_invited') ? 'sent' : null,
+      mechanic_id: v.mechanic_id,
+    })),
+    mechanics: [...mech.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({ key: k, ...v })),
+  };
+}
+
+describe('projections', () => {
+  let pool: pg.Pool;
+  let store: EventStore;
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+  async function snapshot() {
+    const w = await pool.query('SELECT * FROM workshops ORDER BY workshop_id');
+    const i = await pool.query('SELECT * FROM invitations ORDER BY invite_id');
+    const m = await pool.query('SELECT * FROM mechanics ORDER BY workshop_id, mechanic_id');
+    return { workshops: w.rows, invitations: i.rows, mechanics: m.rows };
+  }
+  /** The projection columns the oracle models. */
+  const view = (s: Awaited<ReturnType<typeof snapshot>>) => ({
+    workshops: s.workshops.map((r) => ({ workshop_id: r.workshop_id, status: r.status, name: r.name, submitted_at: iso(r.submitted_at), decided_at: iso(r.decided_at), last_dashboard_access_at: iso(r.last_dashboard_access_at), profile_completeness: r.profile_completeness })),
+    invitations: s.invitations.map((r) => ({ invite_id: r.invite_id, workshop_id: r.workshop_id, status: r.status, mechanic_id: r.mechanic_id })),
+    mechanics: s.mechanics.map((r) => ({ key: `${r.workshop_id}|${r.mechanic_id}`, active: r.active })),
+  });
+  const reset = () => pool.query('TRUNCATE workshop_events, workshop_event_ids, workshops, invitations, mechanics');
+
+  async function ingest(events: NormalizedEvent[], cuts: number[]) {
+    let start = 0;
+    for (const cut of [...cuts.map((c) => c % (events.length + 1)).sort((a, b) => a - b), events.length]) {
+      if (cut > start) await store.insert(events.slice(start, cut));
+      start = Math.max(start, cut);
+    }
+  }
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: await createTestDatabase(), max: 4 });
+    store = new EventStore(pool, 'truncate');
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  it('when workshop events arrive out of order, then the status is that of the latest decision', async () => {
+    await reset();
+    const w = WORKSHOPS[0]!;
+    const suspended = normalize({ type: 'workshop_suspended', workshop_id: w, occurred_at: '2026-03-20T00:00:00Z' });
+    const approved = normalize({ type: 'workshop_approved', workshop_id: w, admin_id: ADMIN, occurred_at: '2026-03-16T00:00:00Z' });
+    const signup = normalize({ type: 'workshop_signup_success', workshop_id: w, occurred_at: '2026-03-15T00:00:00Z', metadata: { name: 'A', city: 'Toronto', capacity: 4 } });
+    await store.insert([suspended]);
+    await store.insert([approved]);
+    await store.insert([signup]);
+    const row = (await pool.query('SELECT * FROM workshops WHERE workshop_id = $1', [w])).rows[0];
+    expect(row).toMatchObject({ status: 'suspended', name: 'A', city: 'Toronto', capacity: 4 });
+    expect(iso(row.submitted_at)).toBe('2026-03-15T00:00:00.000Z');
+    expect(iso(row.decided_at)).toBe('2026-03-16T00:00:00.000Z');
+    expect(iso(row.approved_at)).toBe('2026-03-16T00:00:00.000Z');
+  });
+
+  it('when an id is re-sent with different content, then projections keep what the log stored', async () => {
+    await reset();
+    const w = WORKSHOPS[1]!;
+    const first = normalize({ type: 'workshop_signup_success', workshop_id: w, occurred_at: '2026-03-15T00:00:00Z', metadata: { name: 'Stored', city: 'Toronto' } });
+    await store.insert([first]);
+    await store.insert([{ ...first, metadata: { name: 'Impostor', city: 'Ottawa' } }]);
+    expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
+    await store.rebuildProjections();
+    expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
+  });
+
+  it('any arrival order and batching of a history gives the same projections, equal to the oracle and to a rebuild', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rawEvent, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer(),
+        async (raws, cutsA, cutsB, seed) => {
+          const events = raws.map(normalize);
+          await reset();
+          await ingest(events, cutsA);
+          const live = await snapshot();
+          expect(view(live)).toEqual(oracle(events));
+
+          // another permutation, other batches, with duplicates re-sent
+          const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
+          await reset();
+          await ingest([...shuffled, ...shuffled.slice(0, 3)], cutsB);
+          expect(await snapshot()).toEqual(live);
+
+          await store.rebuildProjections();
+          expect(await snapshot()).toEqual(live);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
