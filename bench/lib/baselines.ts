@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { COLUMNS, makeEvent, normalize, rowOf } from './events.js';
+import { cpuWindow, type CpuShare } from './harness.js';
 
 const NAMES = COLUMNS.map(([n]) => n).join(', ');
 const BULK_SQL = `INSERT INTO workshop_events (${NAMES}) SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
@@ -17,6 +18,8 @@ export interface BaselineResult {
   /** Per statement, ms. */
   p50: number;
   p99: number;
+  /** Over the measured window, taken before the connections close (so their backends are still counted). */
+  cpu: CpuShare;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -24,16 +27,26 @@ function percentile(sorted: Float64Array, p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
 }
 
-function summarize(rows: number, ms: number, latencies: number[]): BaselineResult {
+function summarize(rows: number, ms: number, latencies: number[], cpu: CpuShare): BaselineResult {
   const sorted = Float64Array.from(latencies).sort();
-  return { rows, durationS: Math.round(ms) / 1000, rowsPerS: Math.round((rows * 1000) / ms), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { rows, durationS: Math.round(ms) / 1000, rowsPerS: Math.round((rows * 1000) / ms), p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpu };
 }
 
 async function connect(url: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {}); // failures surface on the query promises
   await c.connect();
-  await c.query('SELECT workshop_events_ensure_partition(now())');
   return c;
+}
+
+/**
+ * `clients` connections, after creating this month's partition once: concurrent first calls of
+ * workshop_events_ensure_partition() for a new month race and one fails with 42P07 (relation already exists).
+ */
+async function connectAll(url: string, clients: number): Promise<pg.Client[]> {
+  const first = await connect(url);
+  await first.query('SELECT workshop_events_ensure_partition(now())');
+  return [first, ...(await Promise.all(Array.from({ length: clients - 1 }, () => connect(url))))];
 }
 
 /** Column arrays for `n` fresh events, in chunks of `chunk` rows (built before timing starts). */
@@ -54,8 +67,9 @@ function columnChunks(n: number, chunk: number): unknown[][][] {
  */
 export async function bulkInsert(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
   const chunks = columnChunks(rows, chunk);
-  const clients = await Promise.all(Array.from({ length: streams }, () => connect(url)));
+  const clients = await connectAll(url, streams);
   const latencies: number[] = [];
+  const window = cpuWindow();
   const t0 = performance.now();
   await Promise.all(clients.map(async (c) => {
     for (let cols = chunks.shift(); cols; cols = chunks.shift()) {
@@ -65,13 +79,14 @@ export async function bulkInsert(url: string, rows: number, chunk = 10_000, stre
     }
   }));
   const ms = performance.now() - t0;
+  const cpu = window();
   await Promise.all(clients.map((c) => c.end()));
-  return summarize(rows, ms, latencies);
+  return summarize(rows, ms, latencies, cpu);
 }
 
 /** One-row autocommit INSERTs (prepared once per connection) from `clients` connections for `durationS`. */
 export async function singleInserts(url: string, clients: number, durationS: number, warmupS: number): Promise<BaselineResult> {
-  const pool = await Promise.all(Array.from({ length: clients }, () => connect(url)));
+  const pool = await connectAll(url, clients);
   const prepared = Array.from({ length: 2000 }, () => rowOf(normalize(makeEvent())));
   const run = async (seconds: number, latencies: number[] | null) => {
     let rows = 0;
@@ -90,11 +105,13 @@ export async function singleInserts(url: string, clients: number, durationS: num
   };
   await run(warmupS, null);
   const latencies: number[] = [];
+  const window = cpuWindow();
   const t0 = performance.now();
   const rows = await run(durationS, latencies);
   const ms = performance.now() - t0;
+  const cpu = window();
   await Promise.all(pool.map((c) => c.end()));
-  return summarize(rows, ms, latencies);
+  return summarize(rows, ms, latencies, cpu);
 }
 
 export async function countRows(url: string, ackedIds?: Set<string>): Promise<{ stored: number; ackedStored: number | null }> {

@@ -124,10 +124,12 @@ function postgresTicks(): number {
   return t;
 }
 
-function machineTicks(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+/** Aggregate CPU line of /proc/stat: user nice system idle iowait irq softirq steal ... */
+function machineTicks(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - f[3]! - (f[4] ?? 0), total };
+  const steal = f[7] ?? 0;
+  return { busy: total - f[3]! - (f[4] ?? 0) - steal, steal, total };
 }
 
 export interface CpuShare {
@@ -135,8 +137,9 @@ export interface CpuShare {
   service: number | null;
   postgres: number;
   bench: number;
-  /** Percent of all cores busy. */
+  /** Percent of all cores busy (any process, kernel included), and stolen by the hypervisor. */
   machine: number;
+  steal: number;
 }
 
 /** Starts a CPU window; call the returned function to close it. */
@@ -156,6 +159,7 @@ export function cpuWindow(servicePid?: number): () => CpuShare {
       postgres: pct(postgresTicks() - p0),
       bench: Math.round((b.user + b.system) / 10 / ms),
       machine: Math.round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total)),
+      steal: Math.round((100 * (m1.steal - m0.steal)) / Math.max(1, m1.total - m0.total)),
     };
   };
 }

@@ -1,11 +1,23 @@
 /** Applies the SQL migrations in ./migrations with node-pg-migrate (which takes an advisory lock). */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+/** ./migrations at the package root, found from src/db (tsx) or dist/src/db (compiled). */
+function findMigrationsDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'migrations'))) return path.join(dir, 'migrations');
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('migrations folder not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export const MIGRATIONS_DIR = findMigrationsDir();
 export const MIGRATIONS_TABLE = 'pgmigrations';
 
 export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {

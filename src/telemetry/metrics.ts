@@ -39,6 +39,26 @@ function histogram(meter: Meter, spec: MetricSpec): Histogram {
 const counter = (meter: Meter, spec: MetricSpec): Counter => meter.createCounter(spec.name, { description: spec.help });
 const gauge = (meter: Meter, spec: MetricSpec): Gauge => meter.createGauge(spec.name, { description: spec.help });
 
+export interface MetricDescription {
+  name: string;
+  type: string;
+  help: string;
+  labels: string[];
+}
+
+/** prom-client's Node.js default metrics as this service exports them (for docs/metrics.md). */
+export function defaultMetricDescriptions(): MetricDescription[] {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const name of LINT_BREAKING_DEFAULTS) registry.removeSingleMetric(name);
+  const list = registry.getMetricsAsArray().map((m) => {
+    const meta = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
+    return { name: meta.name, type: String(meta.type), help: meta.help, labels: [...(meta.labelNames ?? [])].filter((l) => l !== 'le') };
+  });
+  registry.clear();
+  return list.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 export const LINT_BREAKING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);

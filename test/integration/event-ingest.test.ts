@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/catalogue/event-catalogue.js';
 import { ev, signupSuccess, uuid } from '../support/events.js';
@@ -187,6 +189,14 @@ describe('POST /v1/events against real PostgreSQL', () => {
       await postEvents(svc.url, e);
       await postEvents(svc.url, e); // duplicate: not counted again
       expect(read(await (await fetch(`${svc.url}/metrics`)).text())).toBe(before + 1);
+    });
+
+    it('documents every metric family it serves in docs/metrics.md', async () => {
+      const doc = await readFile(path.resolve(import.meta.dirname, '../../docs/metrics.md'), 'utf8');
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+      expect(families.length).toBeGreaterThan(20);
+      for (const f of families) expect(doc, `${f} missing from docs/metrics.md`).toContain(`\`${f}`);
     });
 
     it('never labels a series with client-supplied values', async () => {

@@ -50,7 +50,7 @@ function normalize(raw: unknown): NormalizedEvent {
 function oracle(events: NormalizedEvent[]) {
   const sorted = [...events].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1));
   const ws = new Map<string, Record<string, unknown>>();
-  const inv = new Map<string, Record<string, unknown>>();
+  const inv = new Map<string, { workshop_id: string | null; seen: Set<string>; mechanic_id: string | null }>();
   const mech = new Map<string, Record<string, unknown>>();
   const get = <T>(m: Map<string, T>, k: string, init: () => T) => m.get(k) ?? (m.set(k, init()), m.get(k)!);
   for (const e of sorted) {
@@ -67,7 +67,7 @@ function oracle(events: NormalizedEvent[]) {
       default: break;
     }
     if (e.category === 'invitation') {
-      const x = get(inv, e.inviteId!, () => ({ workshop_id: e.workshopId, seen: new Set<string>(), mechanic_id: null as string | null }));
+      const x = get(inv, e.inviteId!, () => ({ workshop_id: e.workshopId, seen: new Set<string>(), mechanic_id: null }));
       x.seen.add(e.type);
       if (e.type === 'mechanic_invite_accepted') {
         x.mechanic_id ??= e.mechanicId;

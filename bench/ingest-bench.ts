@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:ingest`: ingest throughput of the real service (child process) on PostgreSQL on this machine,
+ * against two direct-to-database baselines. Each scenario gets a fresh, migrated database. Prints a markdown
+ * table, writes JSON to the OS temp dir and exits 0 whatever the verdict (it reports, it does not gate).
+ *
+ * Env: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 2), BENCH_SINGLE_CONNECTIONS (64),
+ * BENCH_BATCH_CONNECTIONS (16), BENCH_BULK_STREAMS (1), BENCH_INSERT_CLIENTS (8), DATABASE_URL (a cluster
+ * on which databases may be created; unset: an embedded PostgreSQL in a temp dir).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bulkInsert, countRows, singleInserts, type BaselineResult } from './lib/baselines.js';
+import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
+import { runLoad, type LoadResult } from './lib/http-load.js';
+
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const DURATION = num('BENCH_DURATION', 15);
+const WARMUP = num('BENCH_WARMUP', 2);
+const SINGLE_CONNECTIONS = num('BENCH_SINGLE_CONNECTIONS', 64);
+const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 16);
+const BULK_STREAMS = num('BENCH_BULK_STREAMS', 1);
+const INSERT_CLIENTS = num('BENCH_INSERT_CLIENTS', 8);
+const BATCH_SIZE = 100;
+const BULK_CHUNK = 10_000;
+const TOKEN = randomBytes(24).toString('base64url');
+
+interface HttpScenario extends LoadResult {
+  connections: number;
+  batch: number;
+  cpu: CpuShare;
+  /** Events acknowledged with 2xx over warm-up + measurement, stored rows, and acknowledged ids found. */
+  acked: number;
+  stored: number;
+  ackedStored: number;
+  serviceLog: string[];
+}
+interface DbScenario extends BaselineResult {
+  stored: number;
+}
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+async function httpScenario(cluster: Cluster, label: string, batch: number, connections: number): Promise<HttpScenario> {
+  const db = await cluster.freshDatabase(label);
+  const svc = await spawnService(db, TOKEN);
+  const acked = new Set<string>();
+  const load = (durationS: number) => runLoad({ url: svc.url, token: TOKEN, connections, durationS, batch, acked });
+  let res: LoadResult;
+  let cpu: CpuShare;
+  try {
+    log(`${label}: service pid ${svc.pid} at ${svc.url}; warm-up ${WARMUP} s, then ${DURATION} s with ${connections} connections`);
+    await load(WARMUP);
+    const window = cpuWindow(svc.pid);
+    res = await load(DURATION);
+    cpu = window();
+  } finally {
+    // SIGTERM drains the writer, so requests cut off by autocannon's deadline are settled before counting.
+    const code = await svc.stop();
+    if (code !== 0) log(`${label}: service exited with code ${code}`);
+  }
+  const { stored, ackedStored } = await countRows(db, acked);
+  return { ...res, connections, batch, cpu, acked: acked.size, stored, ackedStored: ackedStored!, serviceLog: svc.logLines.slice(0, 20) };
+}
+
+async function dbScenario(cluster: Cluster, label: string, run: (url: string) => Promise<BaselineResult>): Promise<DbScenario> {
+  const db = await cluster.freshDatabase(label);
+  log(`${label}: running`);
+  const res = await run(db);
+  const { stored } = await countRows(db);
+  return { ...res, stored };
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : 'n/a');
+const cpuCell = (c: CpuShare) => `${c.service ?? '–'} / ${c.postgres} / ${c.bench} (${c.machine}% of ${os.cpus().length} cores${c.steal ? `, steal ${c.steal}%` : ''})`;
+function ackCell(s: HttpScenario): string {
+  const lost = s.acked - s.ackedStored;
+  const extra = s.stored - s.ackedStored;
+  if (lost !== 0) return `**NO**: ${fmt(lost)} of ${fmt(s.acked)} acknowledged not stored`;
+  return `yes, ${fmt(s.acked)}${extra ? ` (+${fmt(extra)} unacknowledged, cut off at the deadline)` : ''}`;
+}
+
+function report(single: HttpScenario, batch: HttpScenario, bulk: DbScenario, inserts: DbScenario, pgVersion: string) {
+  const ratio = batch.eventsPerS / bulk.rowsPerS;
+  const singleOk = single.eventsPerS >= 5000 && single.p99 <= 50 && single.non2xx === 0 && single.errors === 0;
+  const batchOk = ratio >= 0.75 && batch.non2xx === 0 && batch.errors === 0;
+  const lines = [
+    `| Scenario | Events (rows)/s | Requests/s | p50 ms | p99 ms | non-2xx / errors | Acknowledged = stored | CPU % service / postgres / bench (machine) |`,
+    `|---|---:|---:|---:|---:|---:|---|---|`,
+    `| 1. POST /v1/events, 1 event/request, ${single.connections} conn | ${fmt(single.eventsPerS)} | ${fmt(single.reqPerS)} | ${fmt(single.p50)} | ${fmt(single.p99)} | ${single.non2xx} / ${single.errors} | ${ackCell(single)} | ${cpuCell(single.cpu)} |`,
+    `| 2. POST /v1/events, ${BATCH_SIZE} events/request, ${batch.connections} conn | ${fmt(batch.eventsPerS)} | ${fmt(batch.reqPerS)} | ${fmt(batch.p50)} | ${fmt(batch.p99)} | ${batch.non2xx} / ${batch.errors} | ${ackCell(batch)} | ${cpuCell(batch.cpu)} |`,
+    `| 3. Bulk baseline: INSERT … SELECT unnest, ${fmt(BULK_CHUNK)} rows/stmt, ${BULK_STREAMS} conn (${fmt(bulk.rows)} rows) | ${fmt(bulk.rowsPerS)} | – | ${fmt(bulk.p50)} / stmt | ${fmt(bulk.p99)} / stmt | – | stored ${fmt(bulk.stored)} | ${cpuCell(bulk.cpu)} |`,
+    `| 4. One INSERT per event (autocommit), ${INSERT_CLIENTS} conn | ${fmt(inserts.rowsPerS)} | – | ${fmt(inserts.p50)} | ${fmt(inserts.p99)} | – | stored ${fmt(inserts.stored)} (incl. warm-up) | ${cpuCell(inserts.cpu)} |`,
+  ];
+  const verdict = [
+    `Batch ÷ bulk baseline: ${fmt(batch.eventsPerS)} ÷ ${fmt(bulk.rowsPerS)} = **${(ratio * 100).toFixed(1)}%**`,
+    '',
+    `- Single events >= 5,000/s with p99 <= 50 ms: ${fmt(single.eventsPerS)}/s, p99 ${fmt(single.p99)} ms -> **${singleOk ? 'PASS' : 'FAIL'}**`,
+    `- Batches >= 75% of bulk baseline: ${(ratio * 100).toFixed(1)}% -> **${batchOk ? 'PASS' : 'FAIL'}**`,
+  ];
+  console.log(`\n## Ingest benchmark (${new Date().toISOString()}, ${DURATION} s per scenario, PostgreSQL ${pgVersion})\n`);
+  console.log(lines.join('\n'));
+  console.log(`\n${verdict.join('\n')}\n`);
+  return { ratio, singleOk, batchOk };
+}
+
+async function main(): Promise<void> {
+  const cluster = await openCluster();
+  try {
+    const settings = await cluster.settings();
+    log(`PostgreSQL ${settings.server_version} (${cluster.embedded ? 'embedded, temp dir' : 'DATABASE_URL'}); ${JSON.stringify(settings)}`);
+    const single = await httpScenario(cluster, 'single', 1, SINGLE_CONNECTIONS);
+    const batch = await httpScenario(cluster, 'batch', BATCH_SIZE, BATCH_CONNECTIONS);
+    const bulkRows = Math.max(BULK_CHUNK, Math.round(batch.eventsAcked / BULK_CHUNK) * BULK_CHUNK);
+    const bulk = await dbScenario(cluster, 'bulk', (url) => bulkInsert(url, bulkRows, BULK_CHUNK, BULK_STREAMS));
+    const inserts = await dbScenario(cluster, 'inserts', (url) => singleInserts(url, INSERT_CLIENTS, DURATION, WARMUP));
+    for (const s of [single, batch]) if (s.serviceLog.length) log(`service log (${s.batch}/request):\n${s.serviceLog.join('\n')}`);
+    const verdict = report(single, batch, bulk, inserts, settings.server_version ?? '?');
+    const out = {
+      date: new Date().toISOString(),
+      command: 'npm run bench:ingest',
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: settings },
+      config: { durationS: DURATION, warmupS: WARMUP, singleConnections: SINGLE_CONNECTIONS, batchConnections: BATCH_CONNECTIONS, batchSize: BATCH_SIZE, bulkChunk: BULK_CHUNK, bulkStreams: BULK_STREAMS, insertClients: INSERT_CLIENTS, embedded: cluster.embedded },
+      scenarios: { single, batch, bulk, inserts },
+      ...verdict,
+    };
+    const file = path.join(os.tmpdir(), `ingest-${out.date.slice(0, 19).replaceAll(':', '-')}.json`);
+    await writeFile(file, JSON.stringify(out, null, 2) + '\n');
+    console.log(`JSON: ${file}`);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { INVITATIONS, MECHANICS, WORKSHOPS, mergeRow, type ProjectionSpec, type Row } from '../../../src/ingest/projection-spec.js';
+import { upsertStatement } from '../../../src/ingest/projection-sql.js';
+
+/** Arbitrary partial rows for a spec: each group present or absent, times and ids from small sets (ties). */
+function partialRow(spec: ProjectionSpec): fc.Arbitrary<Row> {
+  const time = fc.integer({ min: 0, max: 3 }).map((m) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString());
+  const id = fc.constantFrom('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002');
+  const groups = spec.groups.map((g) =>
+    fc.option(
+      g.kind === 'min' || g.kind === 'max'
+        ? time.map((t): Row => ({ [g.column]: t }))
+        // an event (at, id) has one content, so register values are a function of it
+        : fc.tuple(time, id).map(([t, i]): Row => ({ [g.at]: t, [g.id]: i, ...Object.fromEntries(g.values.map((c) => [c, `${c}:${t}:${i}`])) })),
+      { nil: undefined },
+    ),
+  );
+  return fc.tuple(...groups).map((parts) => Object.assign({}, ...parts.filter(Boolean)) as Row);
+}
+
+const merged = (spec: ProjectionSpec, ...rows: Row[]) => {
+  const acc: Row = {};
+  for (const r of rows) mergeRow(spec, acc, { ...r });
+  // compare only defined columns
+  return Object.fromEntries(Object.entries(acc).filter(([, v]) => v !== undefined && v !== null));
+};
+
+describe.each([WORKSHOPS, INVITATIONS, MECHANICS])('projection merge of $table', (spec) => {
+  it('is commutative', () => {
+    fc.assert(fc.property(partialRow(spec), partialRow(spec), (a, b) => {
+      expect(merged(spec, a, b)).toEqual(merged(spec, b, a));
+    }));
+  });
+  it('is associative', () => {
+    fc.assert(fc.property(partialRow(spec), partialRow(spec), partialRow(spec), (a, b, c) => {
+      const left: Row = { ...merged(spec, a, b) };
+      expect(merged(spec, left, c)).toEqual(merged(spec, a, { ...merged(spec, b, c) }));
+    }));
+  });
+  it('is idempotent', () => {
+    fc.assert(fc.property(partialRow(spec), (a) => {
+      expect(merged(spec, a, a)).toEqual(merged(spec, a));
+    }));
+  });
+  it('upserts every column with one array parameter each', () => {
+    const st = upsertStatement(spec, [{}, {}]);
+    expect(st.values).toHaveLength(spec.columns.length);
+    expect(st.text).toContain(`ON CONFLICT (${spec.key.join(', ')})`);
+  });
+});
