@@ -5,7 +5,8 @@
  *
  * Env: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 2), BENCH_SINGLE_CONNECTIONS (64),
  * BENCH_BATCH_CONNECTIONS (16), BENCH_BULK_STREAMS (1), BENCH_INSERT_CLIENTS (8), DATABASE_URL (a cluster
- * on which databases may be created; unset: an embedded PostgreSQL in a temp dir).
+ * on which databases may be created; unset: an embedded PostgreSQL in a temp dir), BENCH_SERVICE_NODE_ARGS
+ * (extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -77,7 +78,7 @@ async function dbScenario(cluster: Cluster, label: string, run: (url: string) =>
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : 'n/a');
-const cpuCell = (c: CpuShare) => `${c.service ?? '–'} / ${c.postgres} / ${c.bench} (${c.machine}% of ${os.cpus().length} cores${c.steal ? `, steal ${c.steal}%` : ''})`;
+const cpuCell = (c: CpuShare) => `${c.service ?? '–'} / ${c.postgres} / ${c.bench} / ${c.other} (${c.machine}% of ${os.cpus().length} cores${c.steal ? `, steal ${c.steal}%` : ''})`;
 function ackCell(s: HttpScenario): string {
   const lost = s.acked - s.ackedStored;
   const extra = s.stored - s.ackedStored;
@@ -90,7 +91,7 @@ function report(single: HttpScenario, batch: HttpScenario, bulk: DbScenario, ins
   const singleOk = single.eventsPerS >= 5000 && single.p99 <= 50 && single.non2xx === 0 && single.errors === 0;
   const batchOk = ratio >= 0.75 && batch.non2xx === 0 && batch.errors === 0;
   const lines = [
-    `| Scenario | Events (rows)/s | Requests/s | p50 ms | p99 ms | non-2xx / errors | Acknowledged = stored | CPU % service / postgres / bench (machine) |`,
+    `| Scenario | Events (rows)/s | Requests/s | p50 ms | p99 ms | non-2xx / errors | Acknowledged = stored | CPU % of a core: service / postgres / bench / other (machine busy) |`,
     `|---|---:|---:|---:|---:|---:|---|---|`,
     `| 1. POST /v1/events, 1 event/request, ${single.connections} conn | ${fmt(single.eventsPerS)} | ${fmt(single.reqPerS)} | ${fmt(single.p50)} | ${fmt(single.p99)} | ${single.non2xx} / ${single.errors} | ${ackCell(single)} | ${cpuCell(single.cpu)} |`,
     `| 2. POST /v1/events, ${BATCH_SIZE} events/request, ${batch.connections} conn | ${fmt(batch.eventsPerS)} | ${fmt(batch.reqPerS)} | ${fmt(batch.p50)} | ${fmt(batch.p99)} | ${batch.non2xx} / ${batch.errors} | ${ackCell(batch)} | ${cpuCell(batch.cpu)} |`,

@@ -66,10 +66,14 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `node --import tsx src/main.ts` on `databaseUrl` with PORT=0; resolves once it prints its URL. */
+/**
+ * Spawns `node [BENCH_SERVICE_NODE_ARGS] --import tsx src/main.ts` on `databaseUrl` with PORT=0; resolves once
+ * it prints its URL.
+ */
 export async function spawnService(databaseUrl: string, token: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-svc-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, INGEST_TOKENS: token, ADMIN_TOKENS: `${token}-admin`,
       LOG_LEVEL: 'warn', DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: '', ...env },
@@ -140,6 +144,8 @@ export interface CpuShare {
   /** Percent of all cores busy (any process, kernel included), and stolen by the hypervisor. */
   machine: number;
   steal: number;
+  /** Percent of one core used by everything else (kernel, other processes on the machine). */
+  other: number;
 }
 
 /** Starts a CPU window; call the returned function to close it. */
@@ -154,12 +160,12 @@ export function cpuWindow(servicePid?: number): () => CpuShare {
     const pct = (ticks: number) => Math.round((ticks * TICK_MS * 100) / ms);
     const b = process.cpuUsage(b0);
     const m1 = machineTicks();
-    return {
-      service: servicePid ? pct(procTicks(servicePid) - s0) : null,
-      postgres: pct(postgresTicks() - p0),
-      bench: Math.round((b.user + b.system) / 10 / ms),
-      machine: Math.round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total)),
-      steal: Math.round((100 * (m1.steal - m0.steal)) / Math.max(1, m1.total - m0.total)),
-    };
+    const share = (d: number) => Math.round((100 * d) / Math.max(1, m1.total - m0.total));
+    const service = servicePid ? pct(procTicks(servicePid) - s0) : null;
+    const postgres = pct(postgresTicks() - p0);
+    const bench = Math.round((b.user + b.system) / 10 / ms);
+    const machine = share(m1.busy - m0.busy);
+    const other = Math.max(0, machine * os.cpus().length - (service ?? 0) - postgres - bench);
+    return { service, postgres, bench, machine, steal: share(m1.steal - m0.steal), other };
   };
 }

@@ -150,7 +150,8 @@ describe('batching', () => {
   it('when a batch fills up, then it is sent at once without waiting for the timer', async () => {
     const tracker = await setup({ maxBatchSize: 10 });
     for (let i = 0; i < 25; i++) tracker.track(event(i));
-    await waitFor(() => server.stored.size === 20);
+    await waitFor(() => tracker.stats().sent === 20);
+    expect(server.stored.size).toBe(20);
     expect(server.requests.map((r) => r.ids.length)).toEqual([10, 10]);
     expect(tracker.stats()).toMatchObject({ queued: 5, sent: 20 });
     await tracker.flush();
