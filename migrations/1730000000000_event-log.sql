@@ -68,21 +68,21 @@ CREATE TABLE workshops (
   capacity integer,
   profile_at timestamptz,
   profile_event_id uuid,
-  -- first workshop_signup_success / first decision / first approval
+  -- first workshop_signup_success / first decision (approve or reject) / first approval / first rejection
   submitted_at timestamptz,
   decided_at timestamptz,
   approved_at timestamptz,
-  -- status: register of the latest approved | rejected | suspended | reactivated
+  rejected_at timestamptz,
+  -- lifecycle after approval: register of the latest approved | suspended | reactivated
   status_event text,
   status_at timestamptz,
   status_event_id uuid,
+  -- pending: submitted, not yet approved or rejected; once approved the lifecycle register decides
   status text GENERATED ALWAYS AS (
-    CASE status_event
-      WHEN 'workshop_approved' THEN 'active'
-      WHEN 'workshop_reactivated' THEN 'active'
-      WHEN 'workshop_rejected' THEN 'rejected'
-      WHEN 'workshop_suspended' THEN 'suspended'
-      ELSE CASE WHEN submitted_at IS NOT NULL THEN 'pending' END
+    CASE
+      WHEN approved_at IS NOT NULL THEN CASE WHEN status_event = 'workshop_suspended' THEN 'suspended' ELSE 'active' END
+      WHEN rejected_at IS NOT NULL THEN 'rejected'
+      WHEN submitted_at IS NOT NULL THEN 'pending'
     END) STORED,
   last_dashboard_access_at timestamptz,
   -- register of the latest workshop_profile_updated carrying metadata.profile_completeness

@@ -41,6 +41,7 @@ export const WORKSHOPS: ProjectionSpec = {
     { name: 'lat', type: 'float8' }, { name: 'lon', type: 'float8' }, { name: 'capacity', type: 'int4' },
     { name: 'profile_at', type: 'timestamptz' }, { name: 'profile_event_id', type: 'uuid' },
     { name: 'submitted_at', type: 'timestamptz' }, { name: 'decided_at', type: 'timestamptz' }, { name: 'approved_at', type: 'timestamptz' },
+    { name: 'rejected_at', type: 'timestamptz' },
     { name: 'status_event', type: 'text' }, { name: 'status_at', type: 'timestamptz' }, { name: 'status_event_id', type: 'uuid' },
     { name: 'last_dashboard_access_at', type: 'timestamptz' },
     { name: 'profile_completeness', type: 'float8' }, { name: 'profile_completeness_at', type: 'timestamptz' },
@@ -51,6 +52,7 @@ export const WORKSHOPS: ProjectionSpec = {
     { kind: 'min', column: 'submitted_at' },
     { kind: 'min', column: 'decided_at' },
     { kind: 'min', column: 'approved_at' },
+    { kind: 'min', column: 'rejected_at' },
     { kind: 'lww-max', at: 'status_at', id: 'status_event_id', values: ['status_event'] },
     { kind: 'max', column: 'last_dashboard_access_at' },
     { kind: 'lww-max', at: 'profile_completeness_at', id: 'profile_completeness_event_id', values: ['profile_completeness'] },
@@ -69,7 +71,7 @@ export const WORKSHOPS: ProjectionSpec = {
       case 'workshop_approved':
         return [{ workshop_id: e.workshopId, decided_at: at, approved_at: at, ...status }];
       case 'workshop_rejected':
-        return [{ workshop_id: e.workshopId, decided_at: at, ...status }];
+        return [{ workshop_id: e.workshopId, decided_at: at, rejected_at: at }];
       case 'workshop_suspended':
       case 'workshop_reactivated':
         return [{ workshop_id: e.workshopId, ...status }];

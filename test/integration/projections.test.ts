@@ -49,18 +49,20 @@ function normalize(raw: unknown): NormalizedEvent {
 /** Independent oracle: replay events sorted by (occurred_at, id), imperatively. */
 function oracle(events: NormalizedEvent[]) {
   const sorted = [...events].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1));
-  const ws = new Map<string, Record<string, unknown>>();
+  interface W { submitted: boolean; approved: boolean; rejected: boolean; lifecycle: string | null; name: unknown; submitted_at: string | null; decided_at: string | null; last_dashboard_access_at: string | null; profile_completeness: unknown }
+  const ws = new Map<string, W>();
   const inv = new Map<string, { workshop_id: string | null; seen: Set<string>; mechanic_id: string | null }>();
   const mech = new Map<string, Record<string, unknown>>();
   const get = <T>(m: Map<string, T>, k: string, init: () => T) => m.get(k) ?? (m.set(k, init()), m.get(k)!);
   for (const e of sorted) {
     const at = e.occurredAt;
-    const w = () => get(ws, e.workshopId!, () => ({ status: null, name: null, submitted_at: null, decided_at: null, last_dashboard_access_at: null, profile_completeness: null }));
+    const w = () => get(ws, e.workshopId!, (): W => ({ submitted: false, approved: false, rejected: false, lifecycle: null, name: null, submitted_at: null, decided_at: null, last_dashboard_access_at: null, profile_completeness: null }));
     switch (e.type) {
-      case 'workshop_signup_success': { const x = w(); x.name = e.metadata!.name; x.submitted_at ??= at; if (x.status === null) x.status = 'pending'; break; }
-      case 'workshop_approved': case 'workshop_reactivated': { const x = w(); x.status = 'active'; if (e.type === 'workshop_approved') x.decided_at ??= at; break; }
-      case 'workshop_rejected': { const x = w(); x.status = 'rejected'; x.decided_at ??= at; break; }
-      case 'workshop_suspended': w().status = 'suspended'; break;
+      case 'workshop_signup_success': { const x = w(); x.name = e.metadata!.name; x.submitted_at ??= at; break; }
+      case 'workshop_approved': { const x = w(); x.approved = true; x.lifecycle = 'active'; x.decided_at ??= at; break; }
+      case 'workshop_reactivated': w().lifecycle = 'active'; break;
+      case 'workshop_suspended': w().lifecycle = 'suspended'; break;
+      case 'workshop_rejected': { const x = w(); x.rejected = true; x.decided_at ??= at; break; }
       case 'workshop_dashboard_accessed': w().last_dashboard_access_at = at; break;
       case 'workshop_profile_updated': w().profile_completeness = e.metadata!.profile_completeness; break;
       case 'mechanic_removed': { const x = get(mech, `${e.workshopId}|${e.mechanicId}`, () => ({ active: false })); x.active = false; break; }
@@ -75,9 +77,13 @@ function oracle(events: NormalizedEvent[]) {
       }
     }
   }
-  // Status is pending only with a submission and no decision-like event; a workshop seen only via
-  // activity has no status (and a row only if some projected field is set).
-  const workshops = [...ws.entries()].filter(([, v]) => Object.values(v).some((x) => x !== null)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({ workshop_id: k, ...v }));
+  // issue 3's definition: once approved, the latest of approved/suspended/reactivated; else rejected; else pending
+  const statusOf = (x: { approved: boolean; rejected: boolean; lifecycle: string | null; submitted_at: string | null }) =>
+    x.approved ? (x.lifecycle === 'suspended' ? 'suspended' : 'active') : x.rejected ? 'rejected' : x.submitted_at ? 'pending' : null;
+  const workshops = [...ws.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({
+    workshop_id: k, status: statusOf(v), name: v.name, submitted_at: v.submitted_at, decided_at: v.decided_at,
+    last_dashboard_access_at: v.last_dashboard_access_at, profile_completeness: v.profile_completeness,
+  }));
   return {
     workshops,
     invitations: [...inv.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({
