@@ -128,38 +128,7 @@ CREATE TABLE mechanics (
   PRIMARY KEY (workshop_id, mechanic_id)
 );
 
--- KPI rows (filled by the aggregator) and alert history (filled from Alertmanager), as in the plan.
-CREATE TABLE workshop_metrics (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  metric_date date NOT NULL,
-  metric_type text NOT NULL CHECK (metric_type IN ('daily', 'weekly', 'monthly')),
-  signups_started integer NOT NULL DEFAULT 0,
-  signups_completed integer NOT NULL DEFAULT 0,
-  signups_failed integer NOT NULL DEFAULT 0,
-  signup_conversion_rate numeric(5, 2),
-  applications_pending integer NOT NULL DEFAULT 0,
-  applications_approved integer NOT NULL DEFAULT 0,
-  applications_rejected integer NOT NULL DEFAULT 0,
-  avg_approval_time_hours numeric(10, 2),
-  median_approval_time_hours numeric(10, 2),
-  invites_sent integer NOT NULL DEFAULT 0,
-  invites_accepted integer NOT NULL DEFAULT 0,
-  invites_expired integer NOT NULL DEFAULT 0,
-  invite_acceptance_rate numeric(5, 2),
-  emails_sent integer NOT NULL DEFAULT 0,
-  emails_failed integer NOT NULL DEFAULT 0,
-  email_success_rate numeric(5, 2),
-  active_workshops integer NOT NULL DEFAULT 0,
-  workshops_with_mechanics integer NOT NULL DEFAULT 0,
-  total_mechanics_invited integer NOT NULL DEFAULT 0,
-  total_mechanics_active integer NOT NULL DEFAULT 0,
-  avg_page_load_ms integer,
-  api_errors integer NOT NULL DEFAULT 0,
-  UNIQUE (metric_date, metric_type)
-);
-
+-- Alert history (filled from Alertmanager by the alerting work), as in the plan.
 CREATE TABLE workshop_alerts (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   created_at timestamptz NOT NULL DEFAULT now(),
@@ -178,7 +147,6 @@ CREATE INDEX workshop_alerts_severity_idx ON workshop_alerts (severity, created_
 
 -- Down Migration
 DROP TABLE workshop_alerts;
-DROP TABLE workshop_metrics;
 DROP TABLE mechanics;
 DROP TABLE invitations;
 DROP TABLE workshops;

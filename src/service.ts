@@ -11,6 +11,9 @@ import { migrate, pendingMigrations } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
 import { createApp } from './http/app.js';
 import { healthRoutes } from './http/health-routes.js';
+import { KpiAggregator } from './aggregate/kpi-aggregator.js';
+import { kpiRoutes } from './aggregate/kpi-routes.js';
+import { KpiStore } from './aggregate/kpi-store.js';
 import { eventRoutes } from './ingest/event-routes.js';
 import { EventWriter } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
@@ -25,6 +28,7 @@ export interface Service {
   readonly databaseUrl: string;
   readonly pool: Pool;
   readonly store: EventStore;
+  readonly aggregator: KpiAggregator;
   readonly telemetry: Telemetry;
   readonly log: Logger;
   /** Graceful stop; safe to call more than once. */
@@ -56,6 +60,13 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       (err) => log.error({ err }, 'event write failed'),
     );
     const p = pool;
+    const kpiStore = new KpiStore(p);
+    const aggregator = new KpiAggregator(kpiStore, config.metricsTimeZone, {
+      kpiFailure: (source, err) => {
+        telemetry.aggregator.kpiFailure(source);
+        log.error({ err, source }, 'KPI source failed; its columns were left unchanged');
+      },
+    });
     const readiness = async () => {
       const pending = await pendingMigrations(p);
       return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
@@ -64,6 +75,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       [
         healthRoutes({ readiness, metricsText: () => telemetry.metricsText(), metricsContentType: telemetry.contentType }),
         eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode }),
+        kpiRoutes({ aggregator, store: kpiStore, adminTokens: tokens.admin, timeZone: config.metricsTimeZone }),
       ],
       { log, http: telemetry.http },
     );
@@ -106,7 +118,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         log.info('stopped');
       })());
 
-    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, telemetry, log, stop };
+    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, aggregator, telemetry, log, stop };
   } catch (err) {
     await pool?.end().catch(() => {});
     await db.stop().catch(() => {});

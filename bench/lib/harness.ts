@@ -89,6 +89,10 @@ export async function spawnService(databaseUrl: string, token: string, env: Reco
     });
     createInterface({ input: child.stderr }).on('line', (line) => logLines.push(line));
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`service exited (${code}) before listening:\n${logLines.join('\n')}`)); });
+  }).catch(async (err: unknown) => {
+    child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
   });
   return {
     url, pid: child.pid!, logLines,

@@ -73,3 +73,33 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     statusCodes,
   };
 }
+
+export interface FlushStats {
+  flushes: number;
+  events: number;
+  seconds: number;
+}
+
+/** Group-commit totals from the service's /metrics (workshop_ingest_flush_* histograms). */
+export async function flushStats(url: string): Promise<FlushStats> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  return {
+    flushes: value('workshop_ingest_flush_size_events_count'),
+    events: value('workshop_ingest_flush_size_events_sum'),
+    seconds: value('workshop_ingest_flush_duration_seconds_sum'),
+  };
+}
+
+/** Mean events per flush and mean flush duration (ms) between two scrapes. */
+export function flushDelta(a: FlushStats, b: FlushStats): { flushes: number; eventsPerFlush: number; flushMs: number } {
+  const flushes = b.flushes - a.flushes;
+  return {
+    flushes,
+    eventsPerFlush: Math.round((b.events - a.events) / flushes),
+    flushMs: Math.round(((b.seconds - a.seconds) * 1000) / flushes),
+  };
+}

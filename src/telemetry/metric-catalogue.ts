@@ -97,4 +97,21 @@ export const INGEST_METRICS = {
   },
 } as const satisfies Record<string, MetricSpec>;
 
-export const METRIC_CATALOGUE: readonly MetricSpec[] = [...Object.values(INGEST_METRICS)];
+export const AGGREGATOR_METRICS = {
+  kpiFailures: {
+    name: 'workshop_aggregator_kpi_failures_total',
+    type: 'counter',
+    labels: ['source'],
+    help: 'KPI sources that failed while computing workshop_metrics rows (the other sources still landed).',
+    labelValues: 'counts | approvals | states',
+  },
+  jobRuns: {
+    name: 'workshop_aggregator_job_runs_total',
+    type: 'counter',
+    labels: ['job', 'outcome'],
+    help: 'Scheduled aggregator jobs run by this replica, by outcome (skipped: another replica had the lock or had already run that firing).',
+    labelValues: 'job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; outcome: success | failure | skipped',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export const METRIC_CATALOGUE: readonly MetricSpec[] = [...Object.values(INGEST_METRICS), ...Object.values(AGGREGATOR_METRICS)];

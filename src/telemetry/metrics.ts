@@ -12,14 +12,20 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
 import type { NormalizedEvent } from '../ingest/event-schema.js';
 import type { IngestMetrics, RejectReason, WriteErrorKind } from '../ingest/ingest-metrics.js';
-import { INGEST_METRICS, type MetricSpec } from './metric-catalogue.js';
+import { AGGREGATOR_METRICS, INGEST_METRICS, type MetricSpec } from './metric-catalogue.js';
 
 export interface HttpMetrics {
   request(method: string, route: string, statusCode: number, seconds: number): void;
 }
 
+export interface AggregatorMetrics {
+  kpiFailure(source: string): void;
+  jobRun(job: string, outcome: 'success' | 'failure' | 'skipped'): void;
+}
+
 export interface Telemetry {
   readonly ingest: IngestMetrics;
+  readonly aggregator: AggregatorMetrics;
   readonly http: HttpMetrics;
   readonly meter: Meter;
   /** The Prometheus text exposition of every metric. */
@@ -116,6 +122,14 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     pending: (n) => pending.record(n),
   };
 
+  const kpiFailures = counter(meter, AGGREGATOR_METRICS.kpiFailures);
+  const jobRuns = counter(meter, AGGREGATOR_METRICS.jobRuns);
+  for (const source of ['counts', 'approvals', 'states']) kpiFailures.add(0, { source });
+  const aggregator: AggregatorMetrics = {
+    kpiFailure: (source) => kpiFailures.add(1, { source }),
+    jobRun: (job, outcome) => jobRuns.add(1, { job, outcome }),
+  };
+
   const http: HttpMetrics = {
     request(method, route, statusCode, seconds) {
       const attrs: Attributes = { method: HTTP_METHODS.has(method) ? method : 'other', route, status_code: String(statusCode) };
@@ -125,6 +139,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
 
   return {
     ingest,
+    aggregator,
     http,
     meter,
     contentType: 'text/plain; version=0.0.4; charset=utf-8',

@@ -1,0 +1,74 @@
+/**
+ * Computes KPI rows for whole local days or ISO weeks from the event log in one pass per source:
+ * counts (one grouped scan), approval times (decisions in range), and states (one ordered sweep of
+ * lifecycle events). A failing source is logged and counted; the others still land.
+ */
+import { approvalKpis, countKpis, SOURCE_COLUMNS, stateKpis, type KpiColumn, type KpiValues } from './kpi-definitions.js';
+import type { KpiStore, MetricType, StoredKpiRow, Window } from './kpi-store.js';
+import { daysOf } from './periods.js';
+import { sweepStates } from './state-sweep.js';
+
+export interface AggregatorReporter {
+  kpiFailure(source: string, err: unknown): void;
+}
+
+type Source = keyof typeof SOURCE_COLUMNS;
+
+export class KpiAggregator {
+  constructor(
+    private readonly store: KpiStore,
+    private readonly tz: string,
+    private readonly reporter: AggregatorReporter,
+  ) {}
+
+  /** Computes and upserts the rows of `dates` (days, or Mondays for weekly); returns the stored rows. */
+  async compute(type: MetricType, dates: readonly string[]): Promise<StoredKpiRow[]> {
+    if (dates.length === 0) return [];
+    const windows = await this.store.windows(dates, type, this.tz);
+    const start = Math.min(...windows.map((w) => w.startMs));
+    const end = Math.max(...windows.map((w) => w.endMs));
+    const values: KpiValues[] = windows.map(() => ({}));
+    const ok: Source[] = [];
+    const run = async (source: Source, fn: () => Promise<void>) => {
+      try {
+        await fn();
+        ok.push(source);
+      } catch (err) {
+        this.reporter.kpiFailure(source, err);
+      }
+    };
+    await run('counts', async () => {
+      const rows = await this.store.dayTypeCounts(start, end, this.tz);
+      windows.forEach((w, i) => Object.assign(values[i]!, countKpis(this.countsFor(w, type, rows))));
+    });
+    await run('approvals', async () => {
+      const decisions = await this.store.decisions(start, end);
+      windows.forEach((w, i) => Object.assign(values[i]!, approvalKpis(decisions.filter((d) => d.atMs >= w.startMs && d.atMs < w.endMs).map((d) => d.durationMs))));
+    });
+    await run('states', async () => {
+      const snaps = sweepStates(await this.store.lifecycleEvents(end), windows.map((w) => w.endMs));
+      snaps.forEach((s, i) => Object.assign(values[i]!, stateKpis(s)));
+    });
+    const columns: KpiColumn[] = ok.flatMap((s) => SOURCE_COLUMNS[s]);
+    await this.store.upsert(type, this.tz, windows.map((window, i) => ({ window, values: values[i]! })), columns);
+    const rows = await this.store.read(type, windows[0]!.date, windows[windows.length - 1]!.date);
+    const wanted = new Set(dates);
+    return rows.filter((r) => wanted.has(r.metric_date));
+  }
+
+  private countsFor(w: Window, type: MetricType, rows: ReadonlyArray<{ day: string; type: string; n: number; failures: number; revenueCents: number }>) {
+    const days = new Set(daysOf(w.date, type));
+    const byType = new Map<string, number>();
+    let failures = 0;
+    let total = 0;
+    let revenueCents = 0;
+    for (const r of rows) {
+      if (!days.has(r.day)) continue;
+      byType.set(r.type, (byType.get(r.type) ?? 0) + r.n);
+      failures += r.failures;
+      total += r.n;
+      revenueCents += r.revenueCents;
+    }
+    return { byType, failures, total, revenueCents };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * KPI API (admin token): compute a period or backfill a range (GET|POST /api/cron/workshop-metrics), and
+ * read stored rows (GET /api/metrics, CSV with format=csv; GET /api/metrics/latest).
+ */
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { requireToken } from '../http/auth.js';
+import type { KpiAggregator } from './kpi-aggregator.js';
+import { KPI_COLUMNS } from './kpi-definitions.js';
+import type { KpiStore, MetricType, StoredKpiRow } from './kpi-store.js';
+import { addDays, dateRange, isDate, mondayOf, previousWeek, yesterday } from './periods.js';
+
+export const MAX_BACKFILL_DAYS = 366;
+
+export interface KpiRoutesDeps {
+  aggregator: KpiAggregator;
+  store: KpiStore;
+  adminTokens: readonly string[];
+  timeZone: string;
+  now?: () => number;
+}
+
+const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const type = z.enum(['daily', 'weekly'], { message: 'must be daily or weekly' });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new AppError('invalid_request', 400, details.map((d) => `${d.path || 'body'}: ${d.message}`).join('; '), details);
+}
+
+const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });
+const singleBody = z.strictObject({ date, type: type.default('daily') });
+const rangeBody = z.strictObject({
+  startDate: date,
+  endDate: date,
+  backfill: z.literal(true, { message: 'must be true to compute a range (startDate..endDate)' }),
+  type: type.default('daily'),
+});
+/** {"date"} computes one period; anything else is read as a range request, so errors name its fields. */
+const computeBody = (body: unknown) =>
+  body !== null && typeof body === 'object' && 'date' in body ? parse(singleBody, body) : parse(rangeBody, body);
+const readQuery = z.strictObject({ type: type.default('daily'), from: date, to: date, format: z.enum(['json', 'csv']).default('json') });
+
+/** The dates to compute for a range: every day, or the Monday of every ISO week the range touches. */
+export function datesFor(t: MetricType, start: string, end: string): string[] {
+  if (end < start) throw new AppError('invalid_request', 400, 'endDate: must not be before startDate', [{ path: 'endDate', message: 'must not be before startDate' }]);
+  const days = dateRange(start, end).length;
+  if (days > MAX_BACKFILL_DAYS) {
+    const message = `a range covers at most ${MAX_BACKFILL_DAYS} days (got ${days})`;
+    throw new AppError('invalid_request', 400, `endDate: ${message}`, [{ path: 'endDate', message }]);
+  }
+  if (t === 'daily') return dateRange(start, end);
+  const out: string[] = [];
+  for (let m = mondayOf(start); m <= end; m = addDays(m, 7)) out.push(m);
+  return out;
+}
+
+export function toCsv(rows: readonly StoredKpiRow[]): string {
+  const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS] as const;
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
+}
+
+export function kpiRoutes(deps: KpiRoutesDeps): Router {
+  const router = Router();
+  const now = deps.now ?? Date.now;
+  const auth = requireToken(deps.adminTokens, 'admin');
+  const json = express.json({ limit: '16kb' });
+  const single = (t: MetricType, d: string | undefined) =>
+    t === 'daily' ? [d ?? yesterday(now(), deps.timeZone)] : [d ? mondayOf(d) : previousWeek(now(), deps.timeZone)];
+
+  router.get('/api/cron/workshop-metrics', auth, async (req: Request, res) => {
+    const q = parse(periodQuery, req.query);
+    const rows = await deps.aggregator.compute(q.type, single(q.type, q.date));
+    res.json({ type: q.type, rows });
+  });
+
+  router.post('/api/cron/workshop-metrics', auth, json, async (req: Request, res) => {
+    const body = computeBody(req.body ?? {});
+    const dates = 'date' in body ? single(body.type, body.date) : datesFor(body.type, body.startDate, body.endDate);
+    const started = performance.now();
+    const rows = await deps.aggregator.compute(body.type, dates);
+    res.json({ type: body.type, computed: rows.length, seconds: Number(((performance.now() - started) / 1000).toFixed(3)), rows });
+  });
+
+  router.get('/api/metrics', auth, async (req: Request, res) => {
+    const q = parse(readQuery, req.query);
+    datesFor('daily', q.from, q.to); // same range rules
+    const rows = await deps.store.read(q.type, q.from, q.to);
+    if (q.format === 'csv') res.type('text/csv').send(toCsv(rows));
+    else res.json({ type: q.type, rows });
+  });
+
+  router.get('/api/metrics/latest', auth, async (req: Request, res) => {
+    const q = parse(z.strictObject({ type: type.default('daily') }), req.query);
+    const row = await deps.store.latest(q.type);
+    if (!row) throw new AppError('not_found', 404, `no ${q.type} KPI row has been computed yet`);
+    res.json(row);
+  });
+
+  return router;
+}

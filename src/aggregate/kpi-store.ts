@@ -1,0 +1,134 @@
+/** PostgreSQL reads and writes of the KPI aggregator. */
+import type pg from 'pg';
+import { KPI_COLUMNS, type KpiColumn, type KpiValues } from './kpi-definitions.js';
+import { LIFECYCLE_TYPES, type LifecycleEvent } from './state-sweep.js';
+
+export type MetricType = 'daily' | 'weekly';
+
+export interface Window {
+  /** The day, or the Monday of the week (YYYY-MM-DD, local to the time zone). */
+  date: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface DayTypeCount {
+  day: string;
+  type: string;
+  n: number;
+  failures: number;
+  revenueCents: number;
+}
+
+export interface StoredKpiRow extends KpiValues {
+  metric_date: string;
+  metric_type: MetricType;
+  window_start: string;
+  window_end: string;
+  time_zone: string;
+  computed_at: string;
+}
+
+const NUMERIC = new Set<KpiColumn>(['signup_conversion_rate', 'avg_approval_time_hours', 'median_approval_time_hours', 'invite_acceptance_rate', 'email_success_rate', 'avg_mechanics_per_workshop', 'api_success_rate', 'revenue_cents']);
+
+export class KpiStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Local-midnight boundaries of each window (days or ISO weeks) in `tz`; DST makes days 23 or 25 hours. */
+  async windows(dates: readonly string[], type: MetricType, tz: string): Promise<Window[]> {
+    const days = type === 'daily' ? 1 : 7;
+    const res = await this.pool.query<{ date: string; s: Date; e: Date }>(
+      `SELECT to_char(d, 'YYYY-MM-DD') AS date,
+              (d::timestamp AT TIME ZONE $2) AS s,
+              ((d + $3::int)::timestamp AT TIME ZONE $2) AS e
+         FROM unnest($1::date[]) AS d ORDER BY d`,
+      [dates, tz, days],
+    );
+    return res.rows.map((r) => ({ date: r.date, startMs: r.s.getTime(), endMs: r.e.getTime() }));
+  }
+
+  /** Events per local day and type in [startMs, endMs): count, failures, revenue. */
+  async dayTypeCounts(startMs: number, endMs: number, tz: string): Promise<DayTypeCount[]> {
+    const res = await this.pool.query(
+      `SELECT to_char((occurred_at AT TIME ZONE $3)::date, 'YYYY-MM-DD') AS day, event_type AS type,
+              count(*)::int AS n, count(*) FILTER (WHERE NOT success)::int AS failures,
+              coalesce(sum(revenue_cents), 0)::bigint AS revenue
+         FROM workshop_events
+        WHERE occurred_at >= $1 AND occurred_at < $2
+        GROUP BY 1, 2`,
+      [new Date(startMs), new Date(endMs), tz],
+    );
+    return res.rows.map((r) => ({ day: r.day, type: r.type, n: r.n, failures: r.failures, revenueCents: Number(r.revenue) }));
+  }
+
+  /** Approve/reject decisions in [startMs, endMs) with the ms since that workshop's first signup success. */
+  async decisions(startMs: number, endMs: number): Promise<Array<{ atMs: number; durationMs: number }>> {
+    const res = await this.pool.query<{ at: Date; ms: string }>(
+      `SELECT e.occurred_at AS at, round(extract(epoch FROM e.occurred_at - w.submitted_at) * 1000) AS ms
+         FROM workshop_events e JOIN workshops w ON w.workshop_id = e.workshop_id
+        WHERE e.event_type IN ('workshop_approved', 'workshop_rejected')
+          AND e.occurred_at >= $1 AND e.occurred_at < $2 AND w.submitted_at IS NOT NULL`,
+      [new Date(startMs), new Date(endMs)],
+    );
+    return res.rows.map((r) => ({ atMs: r.at.getTime(), durationMs: Number(r.ms) }));
+  }
+
+  /** Lifecycle events before `endMs`, in (occurred_at, id) order. */
+  async lifecycleEvents(endMs: number): Promise<LifecycleEvent[]> {
+    const res = await this.pool.query<{ t: string; w: string; m: string | null; at: Date }>(
+      `SELECT event_type AS t, workshop_id AS w, mechanic_id AS m, occurred_at AS at
+         FROM workshop_events
+        WHERE event_type = ANY($1) AND occurred_at < $2 AND workshop_id IS NOT NULL
+        ORDER BY occurred_at, id`,
+      [LIFECYCLE_TYPES, new Date(endMs)],
+    );
+    return res.rows.map((r) => ({ type: r.t, workshopId: r.w, mechanicId: r.m, atMs: r.at.getTime() }));
+  }
+
+  /** Upserts one row per window; only `columns` are written on conflict (a failed source keeps old values). */
+  async upsert(type: MetricType, tz: string, rows: ReadonlyArray<{ window: Window; values: KpiValues }>, columns: readonly KpiColumn[]): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...columns];
+    const params: unknown[] = [];
+    const tuples = rows.map(({ window, values }) => {
+      const vals = [window.date, type, new Date(window.startMs), new Date(window.endMs), tz, ...columns.map((c) => values[c] ?? null)];
+      return `(${vals.map((v) => `$${params.push(v)}`).join(', ')})`;
+    });
+    const updates = [...cols.slice(2), 'computed_at'].map((c) => (c === 'computed_at' ? 'computed_at = now()' : `${c} = excluded.${c}`));
+    await this.pool.query(
+      `INSERT INTO workshop_metrics (${cols.join(', ')}) VALUES ${tuples.join(', ')}
+       ON CONFLICT (metric_date, metric_type) DO UPDATE SET ${updates.join(', ')}`,
+      params,
+    );
+  }
+
+  async read(type: MetricType, from: string, to: string): Promise<StoredKpiRow[]> {
+    const res = await this.pool.query(
+      `SELECT ${SELECT_COLUMNS} FROM workshop_metrics WHERE metric_type = $1 AND metric_date BETWEEN $2 AND $3 ORDER BY metric_date`,
+      [type, from, to],
+    );
+    return res.rows.map(toRow);
+  }
+
+  async latest(type: MetricType): Promise<StoredKpiRow | undefined> {
+    const res = await this.pool.query(`SELECT ${SELECT_COLUMNS} FROM workshop_metrics WHERE metric_type = $1 ORDER BY metric_date DESC LIMIT 1`, [type]);
+    return res.rows[0] ? toRow(res.rows[0]) : undefined;
+  }
+}
+
+const SELECT_COLUMNS = [
+  `to_char(metric_date, 'YYYY-MM-DD') AS metric_date`, 'metric_type', 'window_start', 'window_end', 'time_zone', 'computed_at', ...KPI_COLUMNS,
+].join(', ');
+
+function toRow(r: Record<string, unknown>): StoredKpiRow {
+  const out: Record<string, unknown> = {
+    metric_date: r.metric_date,
+    metric_type: r.metric_type,
+    window_start: (r.window_start as Date).toISOString(),
+    window_end: (r.window_end as Date).toISOString(),
+    time_zone: r.time_zone,
+    computed_at: (r.computed_at as Date).toISOString(),
+  };
+  for (const c of KPI_COLUMNS) out[c] = r[c] === null ? null : NUMERIC.has(c) ? Number(r[c]) : r[c];
+  return out as unknown as StoredKpiRow;
+}
