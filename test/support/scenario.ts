@@ -99,7 +99,7 @@ function workshopLifecycle(r: ReturnType<typeof prng>, add: Add, admin: string, 
   add('workshop_approved', decidedAt, { workshop_id: w, admin_id: admin });
   if (r.chance(0.25)) add('email_approval_failed', decidedAt + 5000, { workshop_id: w, error_message: 'SMTP 451' });
   else add('email_approval_sent', decidedAt + 5000, { workshop_id: w });
-  let t = decidedAt;
+  const t = decidedAt;
   const mechanics: string[] = [];
   const invites = r.int(1, 7);
   for (let i = 0; i < invites; i++) {
