@@ -17,8 +17,9 @@ function layerBlocks() {
   const restriction = (allowed) => {
     const others = all.filter((k) => !allowed.includes(k));
     return ['error', {
-      paths: others.flatMap((k) => layers[k].paths.map((name) => ({ name, message: `only ${layers[k].files.join(', ')} may import ${name}` }))),
-      patterns: others.flatMap((k) => (layers[k].patterns ?? []).map((p) => ({ group: [p], message: `only ${layers[k].files.join(', ')} may import ${p}` }))),
+      // type-only imports are allowed: the layering is about runtime dependencies
+      paths: others.flatMap((k) => layers[k].paths.map((name) => ({ name, allowTypeImports: true, message: `only ${layers[k].files.join(', ')} may import ${name}` }))),
+      patterns: others.flatMap((k) => (layers[k].patterns ?? []).map((p) => ({ group: [p], allowTypeImports: true, message: `only ${layers[k].files.join(', ')} may import ${p}` }))),
     }];
   };
   return [

@@ -39,6 +39,16 @@ export interface Config {
   readonly maxPendingEvents: number;
   /** PostgreSQL pool size (DATABASE_POOL_SIZE, default 10). */
   readonly databasePoolSize: number;
+  /**
+   * Where the KPI aggregator runs (AGGREGATOR_MODE): `inline` (default: inside the service, next to ingest),
+   * `only` (this process aggregates and serves admin/metrics APIs but takes no events), `off` (no scheduled jobs;
+   * the API can still compute on demand).
+   */
+  readonly aggregatorMode: 'inline' | 'only' | 'off';
+  /** Days after which an unaccepted invitation expires (INVITE_TTL_DAYS, default 7). */
+  readonly inviteTtlDays: number;
+  /** Beta programme (BETA_START / BETA_END dates, BETA_TARGET_MIN / _MAX workshops). */
+  readonly beta: { readonly start: string; readonly end: string; readonly targetMin: number; readonly targetMax: number };
 }
 
 export class ConfigError extends Error {
@@ -78,6 +88,10 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+  message: 'must be a date YYYY-MM-DD',
+});
+
 const schema = z.object({
   PORT: int(0, 65535, 3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -102,6 +116,15 @@ const schema = z.object({
   INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
   INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
   DATABASE_POOL_SIZE: int(2, 200, 10),
+  AGGREGATOR_MODE: z.enum(['inline', 'only', 'off']).default('inline'),
+  INVITE_TTL_DAYS: int(1, 365, 7),
+  BETA_START: isoDate.default('2026-03-15'),
+  BETA_END: isoDate.default('2026-05-15'),
+  BETA_TARGET_MIN: int(1, 10_000, 3),
+  BETA_TARGET_MAX: int(1, 10_000, 5),
+}).superRefine((e, ctx) => {
+  if (e.BETA_END <= e.BETA_START) ctx.addIssue({ code: 'custom', path: ['BETA_END'], message: 'must be after BETA_START' });
+  if (e.BETA_TARGET_MAX < e.BETA_TARGET_MIN) ctx.addIssue({ code: 'custom', path: ['BETA_TARGET_MAX'], message: 'must not be below BETA_TARGET_MIN' });
 });
 
 /** Reads the configuration from `env` (default process.env). Throws ConfigError listing every problem. */
@@ -127,5 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushConcurrency: e.INGEST_FLUSH_CONCURRENCY,
     maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    aggregatorMode: e.AGGREGATOR_MODE,
+    inviteTtlDays: e.INVITE_TTL_DAYS,
+    beta: Object.freeze({ start: e.BETA_START, end: e.BETA_END, targetMin: e.BETA_TARGET_MIN, targetMax: e.BETA_TARGET_MAX }),
   });
 }

@@ -11,9 +11,10 @@ import { migrate, pendingMigrations } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
 import { createApp } from './http/app.js';
 import { healthRoutes } from './http/health-routes.js';
-import { KpiAggregator } from './aggregate/kpi-aggregator.js';
-import { kpiRoutes } from './aggregate/kpi-routes.js';
-import { KpiStore } from './aggregate/kpi-store.js';
+import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
+import { AppError } from './errors.js';
+import { validateBody } from './ingest/event-schema.js';
+import { registerKpiGauges } from './telemetry/kpi-gauges.js';
 import { eventRoutes } from './ingest/event-routes.js';
 import { EventWriter } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
@@ -28,7 +29,7 @@ export interface Service {
   readonly databaseUrl: string;
   readonly pool: Pool;
   readonly store: EventStore;
-  readonly aggregator: KpiAggregator;
+  readonly aggregator: AggregatorModule;
   readonly telemetry: Telemetry;
   readonly log: Logger;
   /** Graceful stop; safe to call more than once. */
@@ -60,13 +61,15 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       (err) => log.error({ err }, 'event write failed'),
     );
     const p = pool;
-    const kpiStore = new KpiStore(p);
-    const aggregator = new KpiAggregator(kpiStore, config.metricsTimeZone, {
-      kpiFailure: (source, err) => {
-        telemetry.aggregator.kpiFailure(source);
-        log.error({ err, source }, 'KPI source failed; its columns were left unchanged');
-      },
-    });
+    // Events the service emits itself (invitation expiry) take the same path as clients' events.
+    const ingest = async (events: Array<Record<string, unknown>>) => {
+      const r = validateBody({ events }, { ipMode: config.ipMode, nowMs: Date.now() });
+      if ('problems' in r) throw new AppError('validation_failed', 400, `internal events invalid: ${JSON.stringify(r.problems)}`);
+      return writer.submit(r.events);
+    };
+    const agg = createAggregatorModule(p, config, { metrics: telemetry.aggregator, log, ingest, adminTokens: tokens.admin });
+    registerKpiGauges(telemetry.meter, () => agg.refresher.snapshot, config.beta);
+    await agg.refresher.refresh();
     const readiness = async () => {
       const pending = await pendingMigrations(p);
       return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
@@ -74,8 +77,9 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const app = createApp(
       [
         healthRoutes({ readiness, metricsText: () => telemetry.metricsText(), metricsContentType: telemetry.contentType }),
-        eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode }),
-        kpiRoutes({ aggregator, store: kpiStore, adminTokens: tokens.admin, timeZone: config.metricsTimeZone }),
+        // AGGREGATOR_MODE=only: this process aggregates and serves admin APIs, but takes no events
+        ...(config.aggregatorMode === 'only' ? [] : [eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode })]),
+        ...agg.routes,
       ],
       { log, http: telemetry.http },
     );
@@ -95,6 +99,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    const schedule = agg.start();
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
@@ -110,6 +115,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
             new Promise<void>((r) => setTimeout(r, opts.drainTimeoutMs ?? 15_000).unref()),
           ]);
         }
+        await schedule.stop();
         await writer.close();
         server.closeAllConnections();
         await telemetry.shutdown();
@@ -118,7 +124,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         log.info('stopped');
       })());
 
-    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, aggregator, telemetry, log, stop };
+    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, aggregator: agg, telemetry, log, stop };
   } catch (err) {
     await pool?.end().catch(() => {});
     await db.stop().catch(() => {});

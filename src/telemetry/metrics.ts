@@ -12,7 +12,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
 import type { NormalizedEvent } from '../ingest/event-schema.js';
 import type { IngestMetrics, RejectReason, WriteErrorKind } from '../ingest/ingest-metrics.js';
-import { AGGREGATOR_METRICS, INGEST_METRICS, type MetricSpec } from './metric-catalogue.js';
+import { AGGREGATOR_METRICS, INGEST_METRICS, KPI_GAUGES, type MetricSpec } from './metric-catalogue.js';
 
 export interface HttpMetrics {
   request(method: string, route: string, statusCode: number, seconds: number): void;
@@ -20,6 +20,7 @@ export interface HttpMetrics {
 
 export interface AggregatorMetrics {
   kpiFailure(source: string): void;
+  gaugeRefreshFailure(source: string): void;
   jobRun(job: string, outcome: 'success' | 'failure' | 'skipped'): void;
 }
 
@@ -86,7 +87,15 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   }
 
   const m = INGEST_METRICS;
-  const events = counter(meter, m.events);
+  // workshop_events_total is counted in a plain map and observed at scrape time: no attribute hashing per
+  // event on the ingest hot path. Every catalogue type is present at 0 from start-up.
+  const eventCounts = new Map<string, { attrs: Attributes; n: number }>();
+  for (const type of EVENT_TYPES) {
+    for (const outcome of ['success', 'failure']) eventCounts.set(`${type}|${outcome}`, { attrs: { type, category: EVENT_CATALOGUE[type].category, outcome }, n: 0 });
+  }
+  meter.createObservableCounter(m.events.name, { description: m.events.help }).addCallback((r) => {
+    for (const c of eventCounts.values()) r.observe(c.n, c.attrs);
+  });
   const eventDuration = histogram(meter, m.eventDuration);
   const httpDuration = histogram(meter, m.httpDuration);
   const batchSize = histogram(meter, m.batchSize);
@@ -97,17 +106,13 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   const flushDuration = histogram(meter, m.flushDuration);
   const pending = gauge(meter, m.pending);
 
-  // Every catalogue type is present at 0 from start-up, so rate() and absent() work before the first event.
-  for (const type of EVENT_TYPES) {
-    for (const outcome of ['success', 'failure']) events.add(0, { type, category: EVENT_CATALOGUE[type].category, outcome });
-  }
   duplicates.add(0);
   pending.record(0);
 
   const ingest: IngestMetrics = {
     eventsStored(list: readonly NormalizedEvent[]) {
       for (const e of list) {
-        events.add(1, { type: e.type, category: e.category, outcome: e.success ? 'success' : 'failure' });
+        eventCounts.get(`${e.type}|${e.success ? 'success' : 'failure'}`)!.n++;
         if (e.durationMs !== null) eventDuration.record(e.durationMs / 1000, { type: e.type, category: e.category });
       }
     },
@@ -125,8 +130,11 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   const kpiFailures = counter(meter, AGGREGATOR_METRICS.kpiFailures);
   const jobRuns = counter(meter, AGGREGATOR_METRICS.jobRuns);
   for (const source of ['counts', 'approvals', 'states']) kpiFailures.add(0, { source });
+  const gaugeFailures = counter(meter, KPI_GAUGES.gaugeRefreshFailures);
+  for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
   const aggregator: AggregatorMetrics = {
     kpiFailure: (source) => kpiFailures.add(1, { source }),
+    gaugeRefreshFailure: (source) => gaugeFailures.add(1, { source }),
     jobRun: (job, outcome) => jobRuns.add(1, { job, outcome }),
   };
 

@@ -23,6 +23,23 @@ describe('loadConfig', () => {
     expect((err as ConfigError).problems).toHaveLength(6);
   });
 
+  it('aggregator and beta settings have the documented defaults and are checked together', () => {
+    expect(loadConfig({})).toMatchObject({ aggregatorMode: 'inline', inviteTtlDays: 7, beta: { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 } });
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ AGGREGATOR_MODE: 'sometimes', BETA_START: '2026-05-01', BETA_END: '2026-04-01', BETA_TARGET_MIN: '6', BETA_TARGET_MAX: '5', INVITE_TTL_DAYS: '0' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['AGGREGATOR_MODE', 'INVITE_TTL_DAYS']);
+    try {
+      loadConfig({ BETA_START: '2026-05-01', BETA_END: '2026-04-01', BETA_TARGET_MIN: '6', BETA_TARGET_MAX: '5' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['BETA_END', 'BETA_TARGET_MAX']);
+  });
+
   it('when tokens are comma-separated with spaces, then each is trimmed', () => {
     const c = loadConfig({ INGEST_TOKENS: ' aaaaaaaaaaaaaaaa , bbbbbbbbbbbbbbbb', METRICS_TZ: 'America/Toronto' });
     expect(c.ingestTokens).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);

@@ -1,0 +1,74 @@
+/** Builds the aggregator (stores, KPI computation, gauges, checks, routes, schedule) over one pool. */
+import type { Router } from 'express';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import type { Logger } from '../logger.js';
+import type { AggregatorMetrics } from '../telemetry/metrics.js';
+import { aggregatorJobs } from './aggregator-jobs.js';
+import { AlertChecks, type Ingest } from './alert-checks.js';
+import { GaugeRefresher } from './gauge-refresher.js';
+import { GaugeStore } from './gauge-store.js';
+import { InviteStore } from './invite-store.js';
+import { JobStore } from './job-store.js';
+import { KpiAggregator } from './kpi-aggregator.js';
+import { kpiRoutes } from './kpi-routes.js';
+import { KpiStore } from './kpi-store.js';
+import { startSchedule, type Schedule } from './schedule.js';
+import { workshopRoutes } from './workshop-routes.js';
+
+export interface AggregatorModule {
+  readonly aggregator: KpiAggregator;
+  readonly refresher: GaugeRefresher;
+  readonly checks: AlertChecks;
+  readonly jobs: ReturnType<typeof aggregatorJobs>;
+  readonly routes: Router[];
+  /** Starts the cron schedule per AGGREGATOR_MODE (gauges refresh in every mode). */
+  start(): Schedule;
+}
+
+export function createAggregatorModule(
+  pool: Pool,
+  config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode'>,
+  deps: { metrics: AggregatorMetrics; log: Logger; ingest: Ingest; adminTokens: readonly string[] },
+): AggregatorModule {
+  const { metrics, log } = deps;
+  const kpiStore = new KpiStore(pool);
+  const gaugeStore = new GaugeStore(pool);
+  const aggregator = new KpiAggregator(kpiStore, config.metricsTimeZone, {
+    kpiFailure: (source, err) => {
+      metrics.kpiFailure(source);
+      log.error({ err, source }, 'KPI source failed; its columns were left unchanged');
+    },
+  });
+  const refresher = new GaugeRefresher(gaugeStore, (source, err) => {
+    metrics.gaugeRefreshFailure(source);
+    log.error({ err, source }, 'gauge refresh source failed; its gauges keep their previous values');
+  });
+  const checks = new AlertChecks(gaugeStore, new InviteStore(pool), deps.ingest, config.inviteTtlDays);
+  const jobs = aggregatorJobs({
+    aggregator,
+    jobs: new JobStore(pool),
+    checks,
+    refresher,
+    timeZone: config.metricsTimeZone,
+    report: (job, outcome, error) => {
+      metrics.jobRun(job, outcome);
+      if (outcome === 'failure') log.error({ err: error, job }, 'aggregator job failed');
+      else if (job !== 'gauge_refresh') log.info({ job, outcome }, 'aggregator job finished');
+    },
+  });
+  return {
+    aggregator,
+    refresher,
+    checks,
+    jobs,
+    routes: [
+      kpiRoutes({ aggregator, store: kpiStore, adminTokens: deps.adminTokens, timeZone: config.metricsTimeZone }),
+      workshopRoutes({ checks, gauges: gaugeStore, adminTokens: deps.adminTokens }),
+    ],
+    start() {
+      const scheduled = config.aggregatorMode === 'off' ? [jobs.gauge_refresh] : Object.values(jobs);
+      return startSchedule(scheduled, config.metricsTimeZone);
+    },
+  };
+}

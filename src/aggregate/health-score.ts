@@ -1,0 +1,86 @@
+/**
+ * Workshop health score (0-100) from the scorecard's factors. Each factor scores 0..1 and has a weight;
+ * a factor without data (e.g. no capacity set, no invites sent) is left out and the others are
+ * re-weighted, so a new workshop is not punished for what it could not have done yet. docs/health-score.md
+ * documents the same table.
+ */
+export interface HealthInputs {
+  /** Active mechanics now. */
+  mechanicsActive: number;
+  /** Mechanics that ever joined (accepted an invite). */
+  mechanicsJoined: number;
+  /** Max mechanics, from the signup; null when unknown. */
+  capacity: number | null;
+  /** Latest profile completeness 0-100, null when never reported. */
+  profileCompleteness: number | null;
+  invitesSent30d: number;
+  invitesAccepted30d: number;
+  /** Last dashboard access (ms), null when never. */
+  lastLoginMs: number | null;
+  sessions30d: number;
+  revenue30dCents: number;
+  revenuePrev30dCents: number;
+}
+
+export type FactorName = 'capacity_utilization' | 'mechanic_retention' | 'profile_completeness' | 'invite_acceptance' | 'login_recency' | 'sessions_30d' | 'revenue_trend';
+
+export interface Factor {
+  name: FactorName;
+  weight: number;
+  /** 0..1, or null when the factor does not apply (no data). */
+  score: number | null;
+  /** The input the score came from, for people. */
+  value: string;
+}
+
+export interface HealthScore {
+  score: number;
+  status: 'healthy' | 'at_risk' | 'critical';
+  factors: Factor[];
+}
+
+export const WEIGHTS: Record<FactorName, number> = {
+  capacity_utilization: 20,
+  mechanic_retention: 15,
+  profile_completeness: 10,
+  invite_acceptance: 15,
+  login_recency: 20,
+  sessions_30d: 10,
+  revenue_trend: 10,
+};
+
+/** Sessions in 30 days that count as fully active. */
+export const SESSIONS_TARGET_30D = 20;
+/** Login within this many days scores 1; the score falls linearly to 0 at LOGIN_STALE_DAYS. */
+export const LOGIN_FRESH_DAYS = 1;
+export const LOGIN_STALE_DAYS = 14;
+export const HEALTHY_FROM = 75;
+export const AT_RISK_FROM = 50;
+
+const DAY = 86_400_000;
+const clamp = (x: number) => Math.min(1, Math.max(0, x));
+
+export function healthScore(h: HealthInputs, nowMs: number): HealthScore {
+  const days = h.lastLoginMs === null ? null : (nowMs - h.lastLoginMs) / DAY;
+  const trend = h.revenue30dCents === 0 && h.revenuePrev30dCents === 0
+    ? null
+    : h.revenuePrev30dCents === 0 ? 1 : clamp(0.5 + (0.5 * (h.revenue30dCents - h.revenuePrev30dCents)) / h.revenuePrev30dCents);
+  const factors: Factor[] = [
+    { name: 'capacity_utilization', weight: WEIGHTS.capacity_utilization, score: h.capacity ? clamp(h.mechanicsActive / h.capacity) : null, value: `${h.mechanicsActive}/${h.capacity ?? '?'}` },
+    { name: 'mechanic_retention', weight: WEIGHTS.mechanic_retention, score: h.mechanicsJoined ? clamp(h.mechanicsActive / h.mechanicsJoined) : null, value: `${h.mechanicsActive}/${h.mechanicsJoined} still active` },
+    { name: 'profile_completeness', weight: WEIGHTS.profile_completeness, score: h.profileCompleteness === null ? null : clamp(h.profileCompleteness / 100), value: h.profileCompleteness === null ? 'unknown' : `${h.profileCompleteness}%` },
+    { name: 'invite_acceptance', weight: WEIGHTS.invite_acceptance, score: h.invitesSent30d ? clamp(h.invitesAccepted30d / h.invitesSent30d) : null, value: `${h.invitesAccepted30d}/${h.invitesSent30d} in 30 days` },
+    {
+      name: 'login_recency',
+      weight: WEIGHTS.login_recency,
+      score: days === null ? 0 : clamp(1 - Math.max(0, days - LOGIN_FRESH_DAYS) / (LOGIN_STALE_DAYS - LOGIN_FRESH_DAYS)),
+      value: days === null ? 'never' : `${days.toFixed(1)} days ago`,
+    },
+    { name: 'sessions_30d', weight: WEIGHTS.sessions_30d, score: clamp(h.sessions30d / SESSIONS_TARGET_30D), value: `${h.sessions30d} sessions` },
+    { name: 'revenue_trend', weight: WEIGHTS.revenue_trend, score: trend, value: `$${(h.revenue30dCents / 100).toFixed(2)} vs $${(h.revenuePrev30dCents / 100).toFixed(2)} the 30 days before` },
+  ];
+  const applicable = factors.filter((f) => f.score !== null);
+  const total = applicable.reduce((s, f) => s + f.weight, 0);
+  const score = total === 0 ? 0 : Math.round((100 * applicable.reduce((s, f) => s + f.weight * f.score!, 0)) / total);
+  return { score, status: score >= HEALTHY_FROM ? 'healthy' : score >= AT_RISK_FROM ? 'at_risk' : 'critical', factors };
+}
