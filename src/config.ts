@@ -47,6 +47,17 @@ export interface Config {
   readonly aggregatorMode: 'inline' | 'only' | 'off';
   /** Days after which an unaccepted invitation expires (INVITE_TTL_DAYS, default 7). */
   readonly inviteTtlDays: number;
+  /** Bearer tokens Alertmanager uses on POST /api/alerts/webhook (ALERT_WEBHOOK_TOKENS). Empty: generated. */
+  readonly alertWebhookTokens: readonly string[];
+  /** Weekly digest: Slack webhook URL file, SMTP URL, sender and recipients (DIGEST_*). Unset channels are skipped. */
+  readonly digest: {
+    readonly slackWebhookUrlFile: string | undefined;
+    readonly smtpUrl: string | undefined;
+    readonly emailFrom: string;
+    readonly emailTo: readonly string[];
+  };
+  /** Grafana base URL for links in the digest (GRAFANA_URL, default http://localhost:3001). */
+  readonly grafanaUrl: string;
   /** Beta programme (BETA_START / BETA_END dates, BETA_TARGET_MIN / _MAX workshops). */
   readonly beta: { readonly start: string; readonly end: string; readonly targetMin: number; readonly targetMax: number };
 }
@@ -88,6 +99,11 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
 const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
   message: 'must be a date YYYY-MM-DD',
 });
@@ -116,6 +132,16 @@ const schema = z.object({
   INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
   INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
   DATABASE_POOL_SIZE: int(2, 200, 10),
+  ALERT_WEBHOOK_TOKENS: tokenList('ALERT_WEBHOOK_TOKENS'),
+  DIGEST_SLACK_WEBHOOK_URL_FILE: optionalString,
+  DIGEST_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), { message: 'must start with smtp:// or smtps://' }),
+  DIGEST_EMAIL_FROM: z.string().min(3).default('workshop-analytics@localhost'),
+  DIGEST_EMAIL_TO: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((t) => t.trim()).filter(Boolean))
+    .refine((l) => l.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), { message: 'must be comma-separated email addresses' }),
+  GRAFANA_URL: z.string().regex(/^https?:\/\//, { message: 'must be an http(s) URL' }).default('http://localhost:3001'),
   AGGREGATOR_MODE: z.enum(['inline', 'only', 'off']).default('inline'),
   INVITE_TTL_DAYS: int(1, 365, 7),
   BETA_START: isoDate.default('2026-03-15'),
@@ -150,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushConcurrency: e.INGEST_FLUSH_CONCURRENCY,
     maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    alertWebhookTokens: Object.freeze(e.ALERT_WEBHOOK_TOKENS),
+    digest: Object.freeze({ slackWebhookUrlFile: e.DIGEST_SLACK_WEBHOOK_URL_FILE, smtpUrl: e.DIGEST_SMTP_URL, emailFrom: e.DIGEST_EMAIL_FROM, emailTo: Object.freeze(e.DIGEST_EMAIL_TO) }),
+    grafanaUrl: e.GRAFANA_URL.replace(/\/$/, ''),
     aggregatorMode: e.AGGREGATOR_MODE,
     inviteTtlDays: e.INVITE_TTL_DAYS,
     beta: Object.freeze({ start: e.BETA_START, end: e.BETA_END, targetMin: e.BETA_TARGET_MIN, targetMax: e.BETA_TARGET_MAX }),

@@ -15,6 +15,11 @@ import { createAggregatorModule, type AggregatorModule } from './aggregate/aggre
 import { AppError } from './errors.js';
 import { validateBody } from './ingest/event-schema.js';
 import { registerKpiGauges } from './telemetry/kpi-gauges.js';
+import { alertRoutes } from './alerts/alert-routes.js';
+import { AlertStore } from './alerts/alert-store.js';
+import { composeDigest } from './alerts/digest.js';
+import { sendDigest } from './alerts/digest-sender.js';
+import { addDays } from './aggregate/periods.js';
 import { eventRoutes } from './ingest/event-routes.js';
 import { EventWriter } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
@@ -67,7 +72,19 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       if ('problems' in r) throw new AppError('validation_failed', 400, `internal events invalid: ${JSON.stringify(r.problems)}`);
       return writer.submit(r.events);
     };
-    const agg = createAggregatorModule(p, config, { metrics: telemetry.aggregator, log, ingest, adminTokens: tokens.admin });
+    const agg = createAggregatorModule(p, config, {
+      metrics: telemetry.aggregator,
+      log,
+      ingest,
+      adminTokens: tokens.admin,
+      // Monday, after the weekly row: the digest of last week vs the week before
+      afterWeekly: async (monday, kpis) => {
+        const rows = await kpis.read('weekly', addDays(monday, -7), monday);
+        const digest = composeDigest(monday, rows.find((r) => r.metric_date === monday), rows.find((r) => r.metric_date === addDays(monday, -7)), `${config.grafanaUrl}/d/workshop-overview`);
+        const outcome = await sendDigest(digest, config.digest, (channel, err) => log.error({ err, channel }, 'weekly digest delivery failed'));
+        log.info({ week: monday, ...outcome }, 'weekly digest');
+      },
+    });
     registerKpiGauges(telemetry.meter, () => agg.refresher.snapshot, config.beta);
     await agg.refresher.refresh();
     const readiness = async () => {
@@ -80,6 +97,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         // AGGREGATOR_MODE=only: this process aggregates and serves admin APIs, but takes no events
         ...(config.aggregatorMode === 'only' ? [] : [eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode })]),
         ...agg.routes,
+        alertRoutes({ store: new AlertStore(p), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
       ],
       { log, http: telemetry.http },
     );

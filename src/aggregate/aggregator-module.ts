@@ -29,7 +29,7 @@ export interface AggregatorModule {
 export function createAggregatorModule(
   pool: Pool,
   config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode'>,
-  deps: { metrics: AggregatorMetrics; log: Logger; ingest: Ingest; adminTokens: readonly string[] },
+  deps: { metrics: AggregatorMetrics; log: Logger; ingest: Ingest; adminTokens: readonly string[]; afterWeekly?: (monday: string, store: KpiStore) => Promise<void> },
 ): AggregatorModule {
   const { metrics, log } = deps;
   const kpiStore = new KpiStore(pool);
@@ -51,6 +51,7 @@ export function createAggregatorModule(
     checks,
     refresher,
     timeZone: config.metricsTimeZone,
+    afterWeekly: deps.afterWeekly && ((monday) => deps.afterWeekly!(monday, kpiStore)),
     report: (job, outcome, error) => {
       metrics.jobRun(job, outcome);
       if (outcome === 'failure') log.error({ err: error, job }, 'aggregator job failed');

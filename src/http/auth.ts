@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export type TokenScope = 'ingest' | 'admin';
+export type TokenScope = 'ingest' | 'admin' | 'alert webhook';
 
 /** Middleware accepting any of `tokens` as `Authorization: Bearer <token>`. */
 export function requireToken(tokens: readonly string[], scope: TokenScope, onReject?: () => void) {

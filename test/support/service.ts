@@ -9,6 +9,7 @@ import { createTestDatabase } from './database.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 
 export async function startTestService(env: Record<string, string> = {}, databaseUrl?: string): Promise<Service & { config: Config }> {
   const url = databaseUrl ?? (await createTestDatabase());
@@ -18,6 +19,7 @@ export async function startTestService(env: Record<string, string> = {}, databas
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-test-data-')),
     INGEST_TOKENS: INGEST_TOKEN,
     ADMIN_TOKENS: ADMIN_TOKEN,
+    ALERT_WEBHOOK_TOKENS: WEBHOOK_TOKEN,
     LOG_LEVEL: 'silent',
     ...env,
   });
