@@ -4,7 +4,7 @@
  * lifecycle events). A failing source is logged and counted; the others still land.
  */
 import { approvalKpis, countKpis, SOURCE_COLUMNS, stateKpis, type KpiColumn, type KpiValues } from './kpi-definitions.js';
-import type { KpiStore, MetricType, StoredKpiRow, Window } from './kpi-store.js';
+import type { DayTypeCount, KpiStore, MetricType, StoredKpiRow, Window } from './kpi-store.js';
 import { daysOf } from './periods.js';
 import { sweepStates } from './state-sweep.js';
 
@@ -38,8 +38,9 @@ export class KpiAggregator {
       }
     };
     await run('counts', async () => {
-      const rows = await this.store.dayTypeCounts(start, end, this.tz);
-      windows.forEach((w, i) => Object.assign(values[i]!, countKpis(this.countsFor(w, type, rows))));
+      const byDay = new Map<string, DayTypeCount[]>();
+      for (const r of await this.store.dayTypeCounts(start, end, this.tz)) byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
+      windows.forEach((w, i) => Object.assign(values[i]!, countKpis(this.countsFor(w, type, byDay))));
     });
     await run('approvals', async () => {
       const decisions = await this.store.decisions(start, end);
@@ -56,14 +57,12 @@ export class KpiAggregator {
     return rows.filter((r) => wanted.has(r.metric_date));
   }
 
-  private countsFor(w: Window, type: MetricType, rows: ReadonlyArray<{ day: string; type: string; n: number; failures: number; revenueCents: number }>) {
-    const days = new Set(daysOf(w.date, type));
+  private countsFor(w: Window, type: MetricType, byDay: ReadonlyMap<string, readonly DayTypeCount[]>) {
     const byType = new Map<string, number>();
     let failures = 0;
     let total = 0;
     let revenueCents = 0;
-    for (const r of rows) {
-      if (!days.has(r.day)) continue;
+    for (const r of daysOf(w.date, type).flatMap((d) => byDay.get(d) ?? [])) {
       byType.set(r.type, (byType.get(r.type) ?? 0) + r.n);
       failures += r.failures;
       total += r.n;

@@ -58,12 +58,12 @@ export function registerKpiGauges(meter: Meter, snapshot: () => GaugeSnapshot, b
     [k.betaStart, (r) => r.observe(Date.parse(`${beta.start}T00:00:00Z`) / 1000)],
     [k.betaEnd, (r) => r.observe(Date.parse(`${beta.end}T00:00:00Z`) / 1000)],
     [k.jobLastSuccess, (r, s) => {
-      for (const j of s.jobs) if (j.lastSuccessMs !== null) r.observe(secs(j.lastSuccessMs), { job: j.job });
-      if (s.refreshedAtMs !== null) r.observe(secs(s.refreshedAtMs), { job: 'gauge_refresh' });
+      for (const j of s.jobs) if (j.lastSuccessMs !== null) r.observe(secs(j.lastSuccessMs), { aggregator_job: j.job });
+      if (s.refreshedAtMs !== null) r.observe(secs(s.refreshedAtMs), { aggregator_job: 'gauge_refresh' });
     }],
     [k.jobDuration, (r, s) => {
-      for (const j of s.jobs) if (j.lastDurationSeconds !== null) r.observe(j.lastDurationSeconds, { job: j.job });
-      if (s.refreshSeconds !== null) r.observe(s.refreshSeconds, { job: 'gauge_refresh' });
+      for (const j of s.jobs) if (j.lastDurationSeconds !== null) r.observe(j.lastDurationSeconds, { aggregator_job: j.job });
+      if (s.refreshSeconds !== null) r.observe(s.refreshSeconds, { aggregator_job: 'gauge_refresh' });
     }],
   ];
   for (const [spec, observe] of table) {

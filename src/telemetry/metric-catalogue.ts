@@ -108,9 +108,9 @@ export const AGGREGATOR_METRICS = {
   jobRuns: {
     name: 'workshop_aggregator_job_runs_total',
     type: 'counter',
-    labels: ['job', 'outcome'],
+    labels: ['aggregator_job', 'outcome'],
     help: 'Scheduled aggregator jobs run by this replica, by outcome (skipped: another replica had the lock or had already run that firing).',
-    labelValues: 'job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; outcome: success | failure | skipped',
+    labelValues: 'aggregator_job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; outcome: success | failure | skipped',
   },
 } as const satisfies Record<string, MetricSpec>;
 
@@ -143,8 +143,8 @@ export const KPI_GAUGES = {
   betaTargetMax: g('workshop_beta_target_max', 'Beta programme target, upper bound of active workshops (BETA_TARGET_MAX).'),
   betaStart: g('workshop_beta_start_timestamp_seconds', 'Beta programme start (BETA_START, midnight UTC), Unix seconds.'),
   betaEnd: g('workshop_beta_end_timestamp_seconds', 'Beta programme end (BETA_END, midnight UTC), Unix seconds.'),
-  jobLastSuccess: g('workshop_aggregator_job_last_success_timestamp_seconds', 'Last successful run of each aggregator job (from PostgreSQL, the same on every replica), Unix seconds.', ['job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
-  jobDuration: g('workshop_aggregator_job_last_duration_seconds', 'Duration of the last successful run of each aggregator job.', ['job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
+  jobLastSuccess: g('workshop_aggregator_job_last_success_timestamp_seconds', 'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / hourly_checks come from PostgreSQL (the same on every replica); gauge_refresh is this replica\'s own last refresh.', ['aggregator_job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
+  jobDuration: g('workshop_aggregator_job_last_duration_seconds', 'Duration of the last successful run of each aggregator job (gauge_refresh: this replica\'s).', ['aggregator_job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
   gaugeRefreshFailures: {
     name: 'workshop_kpi_refresh_failures_total',
     type: 'counter',

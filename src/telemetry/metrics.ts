@@ -135,7 +135,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   const aggregator: AggregatorMetrics = {
     kpiFailure: (source) => kpiFailures.add(1, { source }),
     gaugeRefreshFailure: (source) => gaugeFailures.add(1, { source }),
-    jobRun: (job, outcome) => jobRuns.add(1, { job, outcome }),
+    jobRun: (job, outcome) => jobRuns.add(1, { aggregator_job: job, outcome }),
   };
 
   const http: HttpMetrics = {

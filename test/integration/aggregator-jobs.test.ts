@@ -140,7 +140,7 @@ describe('aggregator jobs, gauges and checks', () => {
     await a.aggregator.jobs.daily_metrics.run(firing); // a late replica: already claimed
     const runs = await a.pool.query(`SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'daily_metrics'`);
     expect(runs.rows[0]).toEqual({ n: 1, ok: true });
-    const outcome = (t: string, o: string) => gauge(t, 'workshop_aggregator_job_runs_total', `job="daily_metrics",outcome="${o}"`) ?? 0;
+    const outcome = (t: string, o: string) => gauge(t, 'workshop_aggregator_job_runs_total', `aggregator_job="daily_metrics",outcome="${o}"`) ?? 0;
     const [ta, tb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
     expect(outcome(ta!, 'success') + outcome(tb!, 'success')).toBe(1);
     expect(outcome(ta!, 'skipped') + outcome(tb!, 'skipped')).toBe(2);
@@ -149,7 +149,7 @@ describe('aggregator jobs, gauges and checks', () => {
     expect(rows.rows.map((r) => r.d)).toEqual(['2026-11-18', '2026-11-19', '2026-11-20']);
     await b.aggregator.refresher.refresh();
     const text = await (await fetch(`${b.url}/metrics`)).text();
-    expect(gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'job="daily_metrics"')).toBeGreaterThan(NOW / 1000 - 60);
+    expect(gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'aggregator_job="daily_metrics"')).toBeGreaterThan(NOW / 1000 - 60);
   });
 
   it('/metrics with live gauges still passes promtool check metrics', async () => {

@@ -1,0 +1,206 @@
+/**
+ * Prometheus and Alertmanager configuration checks with the real tools (promtool, amtool): config and rule
+ * syntax, the rule unit tests in prometheus/tests, Alertmanager routing per severity, notification templates,
+ * and the public contract (alert names, severities, runbook sections). Needs promtool and amtool on PATH.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PROM = path.join(ROOT, 'prometheus');
+const AM_DIR = path.join(PROM, 'alertmanager');
+const AM_CONFIG = path.join(AM_DIR, 'alertmanager.yml');
+
+interface Result {
+  code: number;
+  out: string;
+}
+
+/** Runs a tool; never throws on a non-zero exit (the assertion does the failing, with the tool's output). */
+function run(cmd: string, args: string[], cwd = PROM): Result {
+  try {
+    const out = execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    return { code: 0, out };
+  } catch (e) {
+    const err = e as { status?: number | null; stdout?: string; stderr?: string; message: string };
+    return { code: err.status ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}${err.status == null ? err.message : ''}` };
+  }
+}
+
+const ymlIn = (dir: string) => readdirSync(path.join(PROM, dir)).filter((f) => f.endsWith('.yml')).sort().map((f) => `${dir}/${f}`);
+const RULE_FILES = [...ymlIn('rules'), ...ymlIn('alerts')];
+const TEST_FILES = ymlIn('tests');
+const read = (rel: string) => readFileSync(path.join(PROM, rel), 'utf8');
+
+/** The alert contract: name -> severity. */
+const ALERTS: Record<string, 'critical' | 'warning' | 'info'> = {
+  WorkshopApplicationStuck: 'critical',
+  WorkshopEmailSystemDown: 'critical',
+  WorkshopChurnRisk: 'critical',
+  WorkshopEmailDeliveryCritical: 'critical',
+  WorkshopEmailDeliveryDegraded: 'warning',
+  WorkshopLowInviteAcceptance: 'warning',
+  WorkshopApprovalBacklog: 'warning',
+  WorkshopSlowApprovals: 'warning',
+  WorkshopLowSignupConversion: 'warning',
+  WorkshopBetaMilestoneReached: 'info',
+  WorkshopThriving: 'info',
+  WorkshopAnalyticsAggregatorStale: 'warning',
+  WorkshopAnalyticsDown: 'critical',
+};
+const PER_WORKSHOP = ['WorkshopApplicationStuck', 'WorkshopChurnRisk', 'WorkshopLowInviteAcceptance', 'WorkshopThriving'];
+
+/** Alerting rules as text blocks (from "- alert:" to the next rule), keyed by name. */
+function alertBlocks(): Map<string, string[]> {
+  const blocks = new Map<string, string[]>();
+  for (const f of ymlIn('alerts')) {
+    const parts = read(f).split(/^\s*- (?=alert:|record:)/m).slice(1);
+    for (const p of parts) {
+      const name = /^alert:\s*(\S+)/.exec(p)?.[1];
+      if (name) blocks.set(name, [...(blocks.get(name) ?? []), p]);
+    }
+  }
+  return blocks;
+}
+
+describe('Prometheus configuration (promtool)', () => {
+  it('prometheus.yml is valid and loads every rule file', () => {
+    const r = run('promtool', ['check', 'config', 'prometheus.yml']);
+    expect(r.out).toContain('SUCCESS');
+    expect(r.code, r.out).toBe(0);
+    for (const f of RULE_FILES) expect(r.out).toContain(`Checking ${f}`);
+  });
+
+  it('prometheus.yml scrapes the service, Prometheus and Alertmanager and sends alerts to Alertmanager', () => {
+    const cfg = read('prometheus.yml');
+    expect(cfg).toMatch(/job_name: workshop-analytics[\s\S]*?targets: \['app:3000'\]/);
+    expect(cfg).toMatch(/job_name: prometheus\b/);
+    expect(cfg).toMatch(/job_name: alertmanager[\s\S]*?targets: \['alertmanager:9093'\]/);
+    expect(cfg).toMatch(/alerting:[\s\S]*?targets: \['alertmanager:9093'\]/);
+  });
+
+  it('every rule file passes promtool check rules', () => {
+    expect(RULE_FILES.length).toBeGreaterThanOrEqual(2);
+    const r = run('promtool', ['check', 'rules', ...RULE_FILES]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).not.toContain('FAILED');
+  });
+
+  it.each(TEST_FILES)('rule unit tests pass: %s', (f) => {
+    const r = run('promtool', ['test', 'rules', f]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('SUCCESS');
+  });
+});
+
+describe('alert contract', () => {
+  const blocks = alertBlocks();
+
+  it('defines exactly the contracted alerts, each once, with its severity', () => {
+    expect([...blocks.keys()].sort()).toEqual(Object.keys(ALERTS).sort());
+    for (const [name, severity] of Object.entries(ALERTS)) {
+      expect(blocks.get(name), name).toHaveLength(1);
+      expect(blocks.get(name)![0], name).toMatch(new RegExp(`^\\s+severity: ${severity}$`, 'm'));
+    }
+  });
+
+  it('every alert has summary, description, runbook_url (to an existing runbook section) and dashboard_url', () => {
+    const runbooks = readFileSync(path.join(ROOT, 'docs/runbooks.md'), 'utf8');
+    const anchors = new Set([...runbooks.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-')));
+    for (const [name, [block]] of blocks) {
+      for (const a of ['summary', 'description', 'runbook_url', 'dashboard_url']) expect(block, `${name} ${a}`).toMatch(new RegExp(`^\\s+${a}:`, 'm'));
+      const anchor = /runbook_url: '[^']*docs\/runbooks\.md#([^']+)'/.exec(block!)?.[1];
+      expect(anchor, name).toBe(name.toLowerCase());
+      expect(anchors.has(anchor!), `docs/runbooks.md has no section for #${anchor}`).toBe(true);
+    }
+  });
+
+  it('per-workshop alerts name the workshop (workshop_info join) and link its scorecard', () => {
+    for (const name of PER_WORKSHOP) {
+      const block = blocks.get(name)![0]!;
+      expect(block, name).toContain('group_left (name, city) workshop_id:workshop_info:names');
+      expect(block, name).toContain('var-workshop={{ $labels.workshop_id }}');
+      expect(block, name).toContain('{{ $labels.name }}');
+    }
+  });
+
+  it('every alert has a "fires" and a "does not fire" unit test', () => {
+    const cases = TEST_FILES.flatMap((f) => [...read(f).matchAll(/alertname: (\w+)\s*\n\s*exp_alerts:( \[\])?/g)]);
+    for (const name of Object.keys(ALERTS)) {
+      const mine = cases.filter((c) => c[1] === name);
+      expect(mine.some((c) => c[2] === undefined), `${name}: no case where it fires`).toBe(true);
+      expect(mine.some((c) => c[2] === ' []'), `${name}: no case where it does not fire`).toBe(true);
+    }
+  });
+});
+
+describe('Alertmanager configuration (amtool)', () => {
+  it('alertmanager.yml is valid', () => {
+    const r = run('amtool', ['check-config', AM_CONFIG], AM_DIR);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('SUCCESS');
+    expect(r.out).toMatch(/1 templates/);
+  });
+
+  const routes: Array<[string, string[], string]> = [
+    ['critical', ['severity=critical', 'alertname=WorkshopApplicationStuck', 'workshop_id=w1'], 'workshop-analytics-webhook,critical-email-slack'],
+    ['warning', ['severity=warning', 'alertname=WorkshopApprovalBacklog'], 'workshop-analytics-webhook,slack-warnings'],
+    ['info', ['severity=info', 'alertname=WorkshopThriving', 'workshop_id=w1'], 'workshop-analytics-webhook,slack-info'],
+    ['no severity', ['alertname=Unknown'], 'workshop-analytics-webhook,slack-warnings'],
+  ];
+  it.each(routes)('routes %s alerts to the webhook and the right receivers', (_s, labels, expected) => {
+    const r = run('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels], AM_DIR);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out.split('\n').find((l) => l.startsWith('workshop-analytics-webhook'))?.trim()).toBe(expected);
+  });
+
+  it('keeps secrets in files, resolves everywhere, groups per alert and workshop, inhibits degraded by critical', () => {
+    const cfg = readFileSync(AM_CONFIG, 'utf8');
+    expect(cfg).toContain('smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password');
+    expect(cfg).toContain('slack_api_url_file: /etc/alertmanager/secrets/slack-webhook-url');
+    expect(cfg).toContain('credentials_file: /etc/alertmanager/secrets/webhook-token');
+    expect(cfg).not.toMatch(/^\s*(smtp_auth_password|api_url|slack_api_url|credentials|auth_password):/m);
+    expect(cfg).toContain("url: 'http://app:3000/api/alerts/webhook'");
+    const configs = cfg.match(/^\s+- (to|channel|url):/gm) ?? [];
+    const resolved = cfg.match(/^\s+send_resolved: true$/gm) ?? [];
+    expect(configs.length).toBe(5);
+    expect(resolved.length).toBe(configs.length);
+    expect(cfg).toContain('group_by: [alertname, workshop_id]');
+    expect(cfg).toMatch(/source_matchers: \['alertname="WorkshopEmailDeliveryCritical"'\]\s*\n\s*target_matchers: \['alertname="WorkshopEmailDeliveryDegraded"'\]\s*\n\s*equal: \[kpi\]/);
+  });
+
+  const render = (data: string, template: string, type = 'text') =>
+    run('amtool', ['template', 'render', '--template.glob=templates/*.tmpl', `--template.data=testdata/${data}.json`, `--template.type=${type}`, `--template.text={{ template "${template}" . }}`], AM_DIR);
+
+  it('email subject says FIRING or RESOLVED from the group status', () => {
+    expect(render('firing', 'workshop.email.subject').out.trim()).toBe('[FIRING:1] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)');
+    expect(render('resolved', 'workshop.email.subject').out.trim()).toBe('[RESOLVED] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)');
+  });
+
+  it('resolved emails list the resolved alerts (text and HTML)', () => {
+    const text = render('resolved', 'workshop.email.text');
+    expect(text.code, text.out).toBe(0);
+    expect(text.out).toContain('RESOLVED (1)');
+    expect(text.out).toContain('- Workshop application pending for more than 48 h: Autohaus Nord [critical]');
+    expect(text.out).toContain('to 2026-04-01 12:30 UTC');
+    expect(text.out).not.toContain('FIRING');
+    const html = render('resolved', 'workshop.email.html', 'html');
+    expect(html.code, html.out).toBe(0);
+    expect(html.out).toContain('<h3>Resolved (1)</h3>');
+    expect(html.out).toContain('Autohaus Nord');
+  });
+
+  it('Slack messages link the dashboard, the runbook and a pre-filled silence', () => {
+    const r = render('firing', 'workshop.slack.text');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('<http://localhost:3001/d/workshop-health-scorecard?var-workshop=11111111-1111-4111-8111-111111111111|Dashboard>');
+    expect(r.out).toContain('<https://github.com/theautodoctor/workshop-analytics/blob/main/docs/runbooks.md#workshopapplicationstuck|Runbook>');
+    expect(r.out).toContain(
+      '<http://alertmanager.example:9093/#/silences/new?filter=%7Balertname%3D%22WorkshopApplicationStuck%22%2Cworkshop_id%3D%2211111111-1111-4111-8111-111111111111%22%7D|Silence>',
+    );
+    expect(render('resolved', 'workshop.slack.title').out.trim()).toBe('[RESOLVED] WorkshopApplicationStuck - Autohaus Nord');
+  });
+});
