@@ -5,15 +5,17 @@
  *
  * Env: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 2), BENCH_SINGLE_CONNECTIONS (64),
  * BENCH_BATCH_CONNECTIONS (16), BENCH_BULK_STREAMS (connections of the bulk
- * baseline, a list: "1,2"; the best is the ceiling), BENCH_INSERT_CLIENTS (8), DATABASE_URL (a cluster
+ * baselines, a list: "1,2"; the best unnest run is the ceiling, COPY is reported alongside),
+ * BENCH_INSERT_CLIENTS (8), DATABASE_URL (a cluster
  * on which databases may be created; unset: an embedded PostgreSQL in a temp dir), BENCH_SERVICE_NODE_ARGS
- * (extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * (extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). The service inherits the
+ * environment, so INGEST_FLUSH_CONCURRENCY, INGEST_FLUSH_MAX_EVENTS and DATABASE_POOL_SIZE set here apply to it.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bulkInsert, countRows, singleInserts, type BaselineResult } from './lib/baselines.js';
+import { bulkCopy, bulkInsert, countRows, singleInserts, type BaselineResult } from './lib/baselines.js';
 import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
 import { flushDelta, flushStats, runLoad, type LoadResult } from './lib/http-load.js';
 
@@ -31,6 +33,7 @@ const INSERT_CLIENTS = num('BENCH_INSERT_CLIENTS', 8);
 const BATCH_SIZE = 100;
 const BULK_CHUNK = 10_000;
 const TOKEN = randomBytes(24).toString('base64url');
+const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '2 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
 
 interface HttpScenario extends LoadResult {
   connections: number;
@@ -92,8 +95,9 @@ function ackCell(s: HttpScenario): string {
   return `yes, ${fmt(s.acked)}${extra ? ` (+${fmt(extra)} unacknowledged, cut off at the deadline)` : ''}`;
 }
 
-function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], bulk: DbScenario, inserts: DbScenario, pgVersion: string) {
+function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], bulk: DbScenario, copies: DbScenario[], copy: DbScenario, inserts: DbScenario, pgVersion: string) {
   const ratio = batch.eventsPerS / bulk.rowsPerS;
+  const copyRatio = batch.eventsPerS / copy.rowsPerS;
   const singleOk = single.eventsPerS >= 5000 && single.p99 <= 50 && single.non2xx === 0 && single.errors === 0;
   const batchOk = ratio >= 0.75 && batch.non2xx === 0 && batch.errors === 0;
   const lines = [
@@ -102,13 +106,15 @@ function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], 
     `| 1. POST /v1/events, 1 event/request, ${single.connections} conn | ${fmt(single.eventsPerS)} | ${fmt(single.reqPerS)} | ${fmt(single.p50)} | ${fmt(single.p99)} | ${single.non2xx} / ${single.errors} | ${ackCell(single)} | ${cpuCell(single.cpu)} |`,
     `| 2. POST /v1/events, ${BATCH_SIZE} events/request, ${batch.connections} conn | ${fmt(batch.eventsPerS)} | ${fmt(batch.reqPerS)} | ${fmt(batch.p50)} | ${fmt(batch.p99)} | ${batch.non2xx} / ${batch.errors} | ${ackCell(batch)} | ${cpuCell(batch.cpu)} |`,
     ...bulks.map((b) => `| 3. Bulk baseline: INSERT … SELECT unnest, ${fmt(BULK_CHUNK)} rows/stmt, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / stmt | ${fmt(b.p99)} / stmt | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
+    ...copies.map((b) => `| 3b. COPY FROM STDIN (text, encoded in the timed window), ${fmt(BULK_CHUNK)} rows/COPY, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / COPY | ${fmt(b.p99)} / COPY | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
     `| 4. One INSERT per event (autocommit), ${INSERT_CLIENTS} conn | ${fmt(inserts.rowsPerS)} | – | ${fmt(inserts.p50)} | ${fmt(inserts.p99)} | – | stored ${fmt(inserts.stored)} (incl. warm-up) | ${cpuCell(inserts.cpu)} |`,
   ];
   const flushLine = (name: string, x: HttpScenario) =>
-    `- ${name}: ${fmt(x.flush.flushes)} flushes, ${fmt(x.flush.eventsPerFlush)} events/flush, ${fmt(x.flush.flushMs)} ms/flush (service defaults: INGEST_FLUSH_CONCURRENCY 2, INGEST_FLUSH_MAX_EVENTS 2000, pool 10)`;
+    `- ${name}: ${fmt(x.flush.flushes)} flushes, ${fmt(x.flush.eventsPerFlush)} events/flush, ${fmt(x.flush.flushMs)} ms/flush (service: ${SERVICE_SETTINGS})`;
   lines.push('', 'Group commit during the measured window (from the service\'s /metrics):', '', flushLine('1 event/request', single), flushLine(`${BATCH_SIZE} events/request`, batch));
   const verdict = [
-    `Batch ÷ best bulk baseline (${bulk.streams} conn): ${fmt(batch.eventsPerS)} ÷ ${fmt(bulk.rowsPerS)} = **${(ratio * 100).toFixed(1)}%**`,
+    `Batch ÷ best bulk baseline (INSERT … unnest, ${bulk.streams} conn): ${fmt(batch.eventsPerS)} ÷ ${fmt(bulk.rowsPerS)} = **${(ratio * 100).toFixed(1)}%**`,
+    `Batch ÷ best COPY (${copy.streams} conn, for reference): ${fmt(batch.eventsPerS)} ÷ ${fmt(copy.rowsPerS)} = ${(copyRatio * 100).toFixed(1)}%`,
     '',
     `- Single events >= 5,000/s with p99 <= 50 ms: ${fmt(single.eventsPerS)}/s, p99 ${fmt(single.p99)} ms -> **${singleOk ? 'PASS' : 'FAIL'}**`,
     `- Batches >= 75% of bulk baseline: ${(ratio * 100).toFixed(1)}% -> **${batchOk ? 'PASS' : 'FAIL'}**`,
@@ -116,7 +122,7 @@ function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], 
   console.log(`\n## Ingest benchmark (${new Date().toISOString()}, ${DURATION} s per scenario, PostgreSQL ${pgVersion})\n`);
   console.log(lines.join('\n'));
   console.log(`\n${verdict.join('\n')}\n`);
-  return { ratio, singleOk, batchOk };
+  return { ratio, copyRatio, singleOk, batchOk };
 }
 
 async function main(): Promise<void> {
@@ -132,15 +138,20 @@ async function main(): Promise<void> {
       bulks.push({ ...(await dbScenario(cluster, `bulk${streams}`, (url) => bulkInsert(url, bulkRows, BULK_CHUNK, streams))), streams });
     }
     const bulk = bulks.reduce((a, b) => (b.rowsPerS > a.rowsPerS ? b : a));
+    const copies: DbScenario[] = [];
+    for (const streams of BULK_STREAMS) {
+      copies.push({ ...(await dbScenario(cluster, `copy${streams}`, (url) => bulkCopy(url, bulkRows, BULK_CHUNK, streams))), streams });
+    }
+    const copy = copies.reduce((a, b) => (b.rowsPerS > a.rowsPerS ? b : a));
     const inserts = await dbScenario(cluster, 'inserts', (url) => singleInserts(url, INSERT_CLIENTS, DURATION, WARMUP));
     for (const s of [single, batch]) if (s.serviceLog.length) log(`service log (${s.batch}/request):\n${s.serviceLog.join('\n')}`);
-    const verdict = report(single, batch, bulks, bulk, inserts, settings.server_version ?? '?');
+    const verdict = report(single, batch, bulks, bulk, copies, copy, inserts, settings.server_version ?? '?');
     const out = {
       date: new Date().toISOString(),
       command: 'npm run bench:ingest',
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: settings },
-      config: { durationS: DURATION, warmupS: WARMUP, singleConnections: SINGLE_CONNECTIONS, batchConnections: BATCH_CONNECTIONS, batchSize: BATCH_SIZE, bulkChunk: BULK_CHUNK, bulkStreams: BULK_STREAMS, insertClients: INSERT_CLIENTS, embedded: cluster.embedded },
-      scenarios: { single, batch, bulk: bulks, inserts },
+      config: { service: SERVICE_SETTINGS, durationS: DURATION, warmupS: WARMUP, singleConnections: SINGLE_CONNECTIONS, batchConnections: BATCH_CONNECTIONS, batchSize: BATCH_SIZE, bulkChunk: BULK_CHUNK, bulkStreams: BULK_STREAMS, insertClients: INSERT_CLIENTS, embedded: cluster.embedded },
+      scenarios: { single, batch, bulk: bulks, copy: copies, inserts },
       ...verdict,
     };
     const file = path.join(os.tmpdir(), `ingest-${out.date.slice(0, 19).replaceAll(':', '-')}.json`);

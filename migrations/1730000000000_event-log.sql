@@ -37,8 +37,14 @@ CREATE TABLE workshop_event_ids (
   occurred_at timestamptz NOT NULL
 );
 
--- Creates the monthly partition that holds `at`, if missing. Serialized by an advisory lock so replicas
--- creating the same month at once do not collide.
+-- Creates the monthly partition that holds `at`, if missing. Safe to call concurrently from many sessions:
+-- creators are serialized by a SHARE UPDATE EXCLUSIVE lock on workshop_events (it conflicts with itself but
+-- not with the ROW EXCLUSIVE lock of inserts). Unlike an advisory lock, taking a relation lock processes
+-- pending catalogue invalidations, so the re-check sees a partition another session has just committed.
+-- A duplicate_table / unique_violation from a creator this lock cannot see (e.g. a CREATE TABLE of the same
+-- name outside this function) still means "it exists". Call it in its own transaction (as the service
+-- does): the CREATE upgrades to ACCESS EXCLUSIVE, which would deadlock with a caller already holding a lock
+-- on workshop_events that another session's creator waits for.
 CREATE FUNCTION workshop_events_ensure_partition(at timestamptz) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -46,10 +52,14 @@ DECLARE
   name text := 'workshop_events_' || to_char(month_start AT TIME ZONE 'UTC', 'YYYY_MM');
 BEGIN
   IF to_regclass(name) IS NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtext('workshop_events_ensure_partition'));
+    LOCK TABLE workshop_events IN SHARE UPDATE EXCLUSIVE MODE;
     IF to_regclass(name) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF workshop_events FOR VALUES FROM (%L) TO (%L)',
-        name, month_start, month_start + interval '1 month');
+      BEGIN
+        EXECUTE format('CREATE TABLE %I PARTITION OF workshop_events FOR VALUES FROM (%L) TO (%L)',
+          name, month_start, month_start + interval '1 month');
+      EXCEPTION WHEN duplicate_table OR unique_violation THEN
+        NULL; -- created concurrently: what we wanted
+      END;
     END IF;
   END IF;
   RETURN name;

@@ -1,14 +1,19 @@
 /**
  * Direct-to-PostgreSQL baselines on the same event mix, into workshop_events only (no idempotency keys, no
- * projections): a bulk load in 10,000-row statements (the ceiling) and one autocommitted INSERT per event
- * (the plan's original design).
+ * projections): a bulk load in 10,000-row statements (INSERT ... unnest, the ceiling the target names),
+ * COPY FROM STDIN in 10,000-row chunks (pg-copy-streams), and one autocommitted INSERT per event (the
+ * plan's original design).
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { COLUMNS, makeEvent, normalize, rowOf } from './events.js';
 import { cpuWindow, type CpuShare } from './harness.js';
 
 const NAMES = COLUMNS.map(([n]) => n).join(', ');
 const BULK_SQL = `INSERT INTO workshop_events (${NAMES}) SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`;
+const COPY_SQL = `COPY workshop_events (${NAMES}) FROM STDIN`;
 const SINGLE_SQL = `INSERT INTO workshop_events (${NAMES}) VALUES (${COLUMNS.map(([, t], i) => `$${i + 1}::${t}`).join(', ')})`;
 
 export interface BaselineResult {
@@ -40,8 +45,7 @@ async function connect(url: string): Promise<pg.Client> {
 }
 
 /**
- * `clients` connections, after creating this month's partition once: concurrent first calls of
- * workshop_events_ensure_partition() for a new month race and one fails with 42P07 (relation already exists).
+ * `clients` connections, after creating this month's partition once, so the DDL is not in the timed window.
  */
 async function connectAll(url: string, clients: number): Promise<pg.Client[]> {
   const first = await connect(url);
@@ -63,7 +67,7 @@ function columnChunks(n: number, chunk: number): unknown[][][] {
 
 /**
  * Bulk baseline: `rows` events as multi-row INSERT ... SELECT FROM unnest(...) of `chunk` rows each, over
- * `streams` connections (pg-copy-streams is not installed, so no COPY).
+ * `streams` connections.
  */
 export async function bulkInsert(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
   const chunks = columnChunks(rows, chunk);
@@ -75,6 +79,40 @@ export async function bulkInsert(url: string, rows: number, chunk = 10_000, stre
     for (let cols = chunks.shift(); cols; cols = chunks.shift()) {
       const s = performance.now();
       await c.query(BULK_SQL, cols);
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const ms = performance.now() - t0;
+  const cpu = window();
+  await Promise.all(clients.map((c) => c.end()));
+  return summarize(rows, ms, latencies, cpu);
+}
+
+/** One value in COPY's text format. */
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/**
+ * COPY baseline: `rows` events as COPY workshop_events FROM STDIN (text format) of `chunk` rows each, over
+ * `streams` connections. Encoding the rows to COPY text is timed, as pg's array encoding is in bulkInsert.
+ */
+export async function bulkCopy(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
+  const chunks: unknown[][][] = [];
+  for (let done = 0; done < rows; done += chunk) {
+    chunks.push(Array.from({ length: Math.min(chunk, rows - done) }, () => rowOf(normalize(makeEvent()))));
+  }
+  const clients = await connectAll(url, streams);
+  const latencies: number[] = [];
+  const window = cpuWindow();
+  const t0 = performance.now();
+  await Promise.all(clients.map(async (c) => {
+    for (let part = chunks.shift(); part; part = chunks.shift()) {
+      const s = performance.now();
+      const text = part.map((r) => r.map(copyField).join('\t')).join('\n') + '\n';
+      await pipeline(Readable.from([text]), c.query(copyFrom(COPY_SQL)));
       latencies.push(performance.now() - s);
     }
   }));

@@ -135,7 +135,9 @@ export class EventWriter {
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (attempt >= MAX_ATTEMPTS) throw err;
-        if (code === '23514' || code === '42P01') this.sink.forgetPartitions();
+        // No partition for a row (23514; 42P01, e.g. one was dropped) or a partition created concurrently
+        // by another session (42P07 "already exists"): look the partitions up again and retry.
+        if (code === '23514' || code === '42P01' || code === '42P07') this.sink.forgetPartitions();
         else if (isRetryableError(err)) this.metrics.writeError('retryable');
         else throw err;
       }

@@ -1,13 +1,13 @@
 /**
  * PostgreSQL access for the event log: partition upkeep, the group-commit insert (idempotency keys, events
- * and projections in one transaction) and the projection rebuild.
+ * and projections in one statement) and the projection rebuild.
  */
 import type pg from 'pg';
 import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer } from './projection-spec.js';
-import { upsertStatement } from './projection-sql.js';
+import { contributionParamCount, contributionUpsertSql, contributionValues, upsertStatement } from './projection-sql.js';
 
 const EVENT_COLUMNS = [
   ['id', 'uuid'], ['occurred_at', 'timestamptz'], ['event_type', 'text'], ['event_category', 'text'],
@@ -18,19 +18,33 @@ const EVENT_COLUMNS = [
 
 const NAMES = EVENT_COLUMNS.map(([n]) => n).join(', ');
 
-function insertEventsSql(ipMode: IpMode): string {
+/**
+ * The whole write of a flush as one statement (atomic, one round trip): the idempotency keys, the events
+ * whose id was new, and per projection an upsert fed only by the contributions of those new events.
+ * Parameters: the event column arrays, then per projection its contribution arrays (contributionValues).
+ */
+function insertSql(ipMode: IpMode): string {
   const ip = ipMode === 'truncate'
     ? `CASE WHEN i.ip_address IS NULL THEN NULL ELSE network(set_masklen(i.ip_address, CASE family(i.ip_address) WHEN 4 THEN 24 ELSE 48 END))::inet END`
     : 'i.ip_address';
   const arrays = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
   const select = EVENT_COLUMNS.map(([n]) => (n === 'ip_address' ? ip : `i.${n}`)).join(', ');
+  let next = EVENT_COLUMNS.length + 1;
+  const projections = PROJECTIONS.map((spec, i) => {
+    const sql = contributionUpsertSql(spec, next, 'ins');
+    next += contributionParamCount(spec);
+    return `,\nproj${i} AS (\n${sql}\n)`;
+  });
   return `WITH input AS (SELECT * FROM unnest(${arrays}) AS u(${NAMES})),
 new_ids AS (
   INSERT INTO workshop_event_ids (id, occurred_at) SELECT id, occurred_at FROM input ON CONFLICT DO NOTHING RETURNING id
-)
-INSERT INTO workshop_events (${NAMES})
-SELECT ${select} FROM input i JOIN new_ids n ON n.id = i.id
-RETURNING id`;
+),
+ins AS (
+  INSERT INTO workshop_events (${NAMES})
+  SELECT ${select} FROM input i JOIN new_ids n ON n.id = i.id
+  RETURNING id
+)${projections.join('')}
+SELECT id FROM ins`;
 }
 
 function eventValues(events: readonly NormalizedEvent[]): unknown[] {
@@ -55,7 +69,7 @@ export class EventStore {
   private readonly knownMonths = new Set<string>();
 
   constructor(private readonly pool: pg.Pool, ipMode: IpMode) {
-    this.insertSql = insertEventsSql(ipMode);
+    this.insertSql = insertSql(ipMode);
   }
 
   /** Creates the monthly partitions for `months` (ISO month starts) that this process has not seen yet. */
@@ -79,36 +93,20 @@ export class EventStore {
   }
 
   /**
-   * Stores `events` (ids unique within the call) with their projections in one transaction. Returns the ids
-   * that were new; the others were already stored (idempotent retries).
+   * Stores `events` (ids unique within the call) with their projections in one statement. Returns the ids
+   * that were new; the others were already stored (idempotent retries) and do not touch the projections,
+   * so the projections always equal a rebuild from the log.
    */
   async insert(events: readonly NormalizedEvent[]): Promise<Set<string>> {
+    // The statement joins input to new ids on id: a repeated id would be inserted twice. The writer dedupes.
+    if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error('EventStore.insert: event ids must be unique within a call');
     await this.ensurePartitions(events.map((e) => monthOf(e.occurredAtMs)));
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const res = await client.query<{ id: string }>(this.insertSql, eventValues(events));
-      const fresh = new Set(res.rows.map((r) => r.id));
-      // Only newly stored events touch projections, so they always equal a rebuild from the log.
-      const stored = fresh.size === events.length ? events : events.filter((e) => fresh.has(e.id));
-      for (const spec of PROJECTIONS) {
-        const rows = new ProjectionReducer(spec).add(stored).rows();
-        if (rows.length) {
-          const st = upsertStatement(spec, rows);
-          await client.query(st.text, st.values);
-        }
-      }
-      await client.query('COMMIT');
-      return fresh;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    const values = eventValues(events);
+    for (const spec of PROJECTIONS) values.push(...contributionValues(spec, events));
+    // One statement is atomic, so no BEGIN/COMMIT round trips. Deliberately not a named (prepared)
+    // statement: a generic plan cannot see the array sizes and may pick nested loops for large flushes.
+    const res = await this.pool.query<{ id: string }>(this.insertSql, values);
+    return new Set(res.rows.map((r) => r.id));
   }
 
   /** Rebuilds every projection from the log in one transaction; returns how many events were read. */

@@ -49,6 +49,7 @@ async function admin(svc: Svc, path: string, body?: unknown) {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read loosely in assertions
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 const gauge = (text: string, name: string, labels = '') => {

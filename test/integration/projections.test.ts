@@ -175,7 +175,8 @@ describe('projections', () => {
           // another permutation, other batches, with duplicates re-sent
           const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
           await reset();
-          await ingest([...shuffled, ...shuffled.slice(0, 3)], cutsB);
+          await ingest(shuffled, cutsB);
+          await store.insert(shuffled.slice(0, 3)); // retried duplicates arrive in a later flush
           expect(await snapshot()).toEqual(live);
 
           await store.rebuildProjections();
