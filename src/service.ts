@@ -85,7 +85,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         log.info({ week: monday, ...outcome }, 'weekly digest');
       },
     });
-    registerKpiGauges(telemetry.meter, () => agg.refresher.snapshot, config.beta);
+    registerKpiGauges(telemetry.registry, () => agg.refresher.snapshot, config.beta);
     await agg.refresher.refresh();
     const readiness = async () => {
       const pending = await pendingMigrations(p);

@@ -1,10 +1,17 @@
 /**
- * Exports the aggregator's live snapshot as OpenTelemetry observable gauges. Each collection reports
- * only the series of the current snapshot, so a workshop that stops being pending or active drops out.
+ * Exports the aggregator's live snapshot as gauges on /metrics. Each scrape resets every gauge and sets only
+ * the series of the current snapshot, so a workshop that stops being pending or active drops out (and its
+ * alert resolves). prom-client's collect() hook does exactly that; OpenTelemetry JS observable gauges keep
+ * exporting attribute sets that are no longer observed, which would keep such alerts firing forever.
  */
-import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
+import { Gauge, type Registry } from 'prom-client';
 import type { GaugeSnapshot, WorkshopGauges } from '../aggregate/gauge-refresher.js';
-import { KPI_GAUGES } from './metric-catalogue.js';
+import { KPI_GAUGES, type MetricSpec } from './metric-catalogue.js';
+
+type Labels = Record<string, string>;
+interface ObservableResult {
+  observe(value: number, labels?: Labels): void;
+}
 
 export interface BetaSettings {
   start: string;
@@ -13,7 +20,7 @@ export interface BetaSettings {
   targetMax: number;
 }
 
-type Observe = (r: ObservableResult<Attributes>, s: GaugeSnapshot) => void;
+type Observe = (r: ObservableResult, s: GaugeSnapshot) => void;
 
 const secs = (ms: number) => ms / 1000;
 const perWorkshop = (status: WorkshopGauges['status'], value: (w: WorkshopGauges) => number | null): Observe => (r, s) => {
@@ -24,10 +31,10 @@ const perWorkshop = (status: WorkshopGauges['status'], value: (w: WorkshopGauges
   }
 };
 
-export function registerKpiGauges(meter: Meter, snapshot: () => GaugeSnapshot, beta: BetaSettings): void {
+export function registerKpiGauges(registry: Registry, snapshot: () => GaugeSnapshot, beta: BetaSettings): void {
   const k = KPI_GAUGES;
   const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) => s.workshops.filter((w) => w.status === status).length;
-  const table: Array<[{ name: string; help: string }, Observe]> = [
+  const table: Array<[MetricSpec, Observe]> = [
     [k.applicationsPending, (r, s) => r.observe(count(s, 'pending'))],
     [k.submittedAt, perWorkshop('pending', (w) => (w.submittedAtMs === null ? null : secs(w.submittedAtMs)))],
     [k.lastAccess, perWorkshop('active', (w) => {
@@ -67,8 +74,15 @@ export function registerKpiGauges(meter: Meter, snapshot: () => GaugeSnapshot, b
     }],
   ];
   for (const [spec, observe] of table) {
-    meter.createObservableGauge(spec.name, { description: spec.help }).addCallback((r) => {
-      observe(r, snapshot());
+    new Gauge({
+      name: spec.name,
+      help: spec.help,
+      labelNames: [...spec.labels],
+      registers: [registry],
+      collect() {
+        this.reset();
+        observe({ observe: (value, labels) => (labels ? this.set(labels, value) : this.set(value)) }, snapshot());
+      },
     });
   }
 }

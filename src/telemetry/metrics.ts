@@ -29,6 +29,8 @@ export interface Telemetry {
   readonly aggregator: AggregatorMetrics;
   readonly http: HttpMetrics;
   readonly meter: Meter;
+  /** prom-client registry served on the same endpoint (Node.js defaults, live KPI gauges). */
+  readonly registry: Registry;
   /** The Prometheus text exposition of every metric. */
   metricsText(): Promise<string>;
   readonly contentType: string;
@@ -150,6 +152,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     aggregator,
     http,
     meter,
+    registry,
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async metricsText() {
       const { resourceMetrics, errors } = await exporter.collect();

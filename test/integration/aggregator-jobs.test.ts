@@ -158,4 +158,17 @@ describe('aggregator jobs, gauges and checks', () => {
     const text = await (await fetch(`${a.url}/metrics`)).text();
     expect(execFileSync('promtool', ['check', 'metrics'], { input: text }).toString()).toBe('');
   });
+
+  it('when a pending workshop is approved, its pending series leaves /metrics at the next refresh (so its alert resolves)', async () => {
+    const series = `workshop_application_submitted_timestamp_seconds{workshop_id="${ids.W1}"}`;
+    await a.aggregator.refresher.refresh();
+    expect(await (await fetch(`${a.url}/metrics`)).text()).toContain(series);
+    expect((await postEvents(a.url, approve(ids.W1, 0))).status).toBe(202);
+    await a.aggregator.refresher.refresh();
+    const text = await (await fetch(`${a.url}/metrics`)).text();
+    expect(text).not.toContain(series);
+    expect(gauge(text, 'workshop_applications_pending')).toBe(5);
+    expect(text).toContain(`workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`);
+    expect(text).not.toContain(`workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="pending"}`);
+  });
 });
