@@ -1,0 +1,63 @@
+/** Annotations from the event log (PostgreSQL, SQL on workshop_events within the dashboard's time range). */
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { POSTGRES, sqlQuery } from './defaults.js';
+
+function annotation(name: string, iconColor: string, rawSql: string) {
+  return new dashboard.AnnotationQueryBuilder().name(name).datasource(POSTGRES).enable(true).iconColor(iconColor).target(sqlQuery(rawSql, 'Anno'));
+}
+
+export function approvalsAnnotation() {
+  return annotation('Approvals', 'green', `
+    SELECT e.occurred_at AS time,
+           'Approved: ' || coalesce(w.name, e.workshop_id::text) || coalesce(' (' || w.city || ')', '') AS text,
+           'approval' AS tags
+    FROM workshop_events e
+    LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
+    WHERE e.event_type = 'workshop_approved' AND $__timeFilter(e.occurred_at)
+    ORDER BY e.occurred_at`);
+}
+
+export function suspensionsAnnotation() {
+  return annotation('Suspensions', 'red', `
+    SELECT e.occurred_at AS time,
+           CASE e.event_type WHEN 'workshop_suspended' THEN 'Suspended: ' ELSE 'Reactivated: ' END
+             || coalesce(w.name, e.workshop_id::text) || coalesce(' — ' || (e.metadata ->> 'reason'), '') AS text,
+           CASE e.event_type WHEN 'workshop_suspended' THEN 'suspension' ELSE 'reactivation' END AS tags
+    FROM workshop_events e
+    LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
+    WHERE e.event_type IN ('workshop_suspended', 'workshop_reactivated') AND $__timeFilter(e.occurred_at)
+    ORDER BY e.occurred_at`);
+}
+
+/** The approval that brought the beta programme to its minimum target (the n-th workshop approved since the start). */
+export function betaMilestoneAnnotation() {
+  return annotation('Beta milestone', 'purple', `
+    SELECT approved_at AS time,
+           'Beta target reached: ' || n || ' workshops approved since the beta start (' || coalesce(name, workshop_id::text) || ')' AS text,
+           'beta,milestone' AS tags
+    FROM (
+      SELECT a.workshop_id, a.approved_at, w.name, row_number() OVER (ORDER BY a.approved_at, a.workshop_id) AS n
+      FROM (
+        SELECT workshop_id, min(occurred_at) AS approved_at
+        FROM workshop_events
+        WHERE event_type = 'workshop_approved' AND occurred_at >= to_timestamp(\${beta_start})
+        GROUP BY workshop_id
+      ) a
+      LEFT JOIN workshops w ON w.workshop_id = a.workshop_id
+    ) approvals
+    WHERE n = \${beta_target_min} AND $__timeFilter(approved_at)`);
+}
+
+/** Lifecycle events of the selected workshop. */
+export function workshopLifecycleAnnotation() {
+  return annotation('Workshop lifecycle', 'blue', `
+    SELECT occurred_at AS time,
+           replace(event_type, '_', ' ') || coalesce(' — ' || (metadata ->> 'reason'), '') AS text,
+           event_type AS tags
+    FROM workshop_events
+    WHERE workshop_id = '$workshop'
+      AND event_type IN ('workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended',
+                         'workshop_reactivated', 'workshop_first_mechanic', 'workshop_capacity_reached')
+      AND $__timeFilter(occurred_at)
+    ORDER BY occurred_at`);
+}
