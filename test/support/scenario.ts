@@ -3,6 +3,8 @@
  * fail, invitations accepted and expired, mechanics leaving, suspensions, dashboard logins and sessions.
  * Same seed, same events (ids included).
  */
+import { demoRandom } from '../../scripts/demo/programme.js';
+
 export interface RawEvent {
   id: string;
   type: string;
@@ -16,26 +18,8 @@ export interface RawEvent {
   metadata?: Record<string, unknown>;
 }
 
-/** mulberry32 */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const uuid = () => {
-    const h = Array.from({ length: 32 }, () => int(0, 15).toString(16));
-    h[12] = '4';
-    h[16] = '89ab'[int(0, 3)]!;
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-  };
-  return { next, int, uuid, chance: (p: number) => next() < p };
-}
+/** The same seeded generator the demo uses (mulberry32, uuid v4 shaped ids). */
+export const prng = demoRandom;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
