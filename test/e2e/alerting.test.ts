@@ -11,11 +11,6 @@ import { startAlertmanager, startPrometheus, startSlackSink, startSmtpSink, wait
 const WORKSHOP = 'a2e00000-0000-4000-8000-000000000001';
 const HOUR = 3_600_000;
 
-/** Decodes RFC 2047 encoded-words in a header (Alertmanager Q-encodes non-ASCII subjects). */
-const decodeHeader = (h: string) =>
-  h.replace(/=\?utf-8\?([qb])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
-    enc.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('utf8') : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
-
 describe('alerting end to end: Prometheus rules → Alertmanager → Slack, email and workshop_alerts', () => {
   let svc: Awaited<ReturnType<typeof startTestService>>;
   let slack: Sink<Record<string, unknown>>;
@@ -61,8 +56,8 @@ describe('alerting end to end: Prometheus rules → Alertmanager → Slack, emai
     expect(slackText).toContain('runbooks.md#workshopapplicationstuck');
     expect(slackText).toMatch(/silences\/new/);
 
-    const mailFiring = await waitFor('the FIRING email', () => smtp.received.find((m) => /FIRING/.test(decodeHeader(m.subject)) && m.raw.includes('WorkshopApplicationStuck')), 60_000, debug);
-    expect(mailFiring.raw).toContain('Hamilton Motor Works');
+    const mailFiring = await waitFor('the FIRING email', () => smtp.received.find((m) => /FIRING/.test(m.subject) && m.text.includes('WorkshopApplicationStuck')), 60_000, debug);
+    expect(mailFiring.text).toContain('Hamilton Motor Works');
 
     const row = await waitFor('the workshop_alerts row', async () => {
       const r = await fetch(`${svc.url}/api/alerts?status=open`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -76,9 +71,9 @@ describe('alerting end to end: Prometheus rules → Alertmanager → Slack, emai
     expect((await postEvents(svc.url, approve)).status).toBe(202);
     await svc.aggregator.refresher.refresh();
 
-    const mailResolved = await waitFor('the RESOLVED email', () => smtp.received.find((m) => /RESOLVED/.test(decodeHeader(m.subject))), 3 * 60_000, debug);
-    expect(mailResolved.raw).toContain('WorkshopApplicationStuck');
-    expect(mailResolved.raw).toContain('Hamilton Motor Works');
+    const mailResolved = await waitFor('the RESOLVED email', () => smtp.received.find((m) => /RESOLVED/.test(m.subject)), 3 * 60_000, debug);
+    expect(mailResolved.text).toContain('WorkshopApplicationStuck');
+    expect(mailResolved.text).toContain('Hamilton Motor Works');
     await waitFor('the resolved Slack message', () => slack.received.find((m) => /resolved/i.test(JSON.stringify(m)) && JSON.stringify(m).includes('WorkshopApplicationStuck')), 60_000, debug);
     const resolved = await waitFor('the resolved workshop_alerts row', async () => {
       const r = await fetch(`${svc.url}/api/alerts?status=resolved`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -160,8 +160,35 @@ export async function startSlackSink(): Promise<Sink<Record<string, unknown>>> {
 export interface Mail {
   from: string;
   to: string[];
+  /** Decoded Subject header. */
   subject: string;
   raw: string;
+  /** The message text with quoted-printable or base64 transfer encoding undone. */
+  text: string;
+}
+
+/** Decodes RFC 2047 encoded-words in a header (mailers Q- or B-encode non-ASCII subjects). */
+export const decodeHeader = (h: string) =>
+  h.replace(/=\?utf-8\?([qb])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
+    enc.toLowerCase() === 'b'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
+
+/** Undoes quoted-printable / base64 transfer encodings: of the body, or of every part of a multipart message. */
+export function decodeBody(raw: string): string {
+  const qp = (t: string) => Buffer.from(t.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  const split = (entity: string) => {
+    const m = /\r?\n\r?\n/.exec(entity);
+    return m ? { head: entity.slice(0, m.index), body: entity.slice(m.index + m[0].length) } : { head: entity, body: '' };
+  };
+  const decode = (entity: string): string => {
+    const { head, body } = split(entity);
+    const boundary = /content-type:\s*multipart\/[^;]+;[^]*?boundary="?([^"\r\n;]+)"?/i.exec(head)?.[1];
+    if (boundary) return body.split(`--${boundary}`).slice(1, -1).map((part) => decode(part.replace(/^\r?\n/, ''))).join('\n');
+    const cte = /content-transfer-encoding:\s*([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
+    return cte === 'quoted-printable' ? qp(body) : cte === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : body;
+  };
+  return decode(raw);
 }
 
 /** A real SMTP server (smtp-server package) that keeps every message. */
@@ -175,8 +202,8 @@ export async function startSmtpSink(): Promise<Sink<Mail> & { port: number }> {
       let raw = '';
       stream.on('data', (d: Buffer) => (raw += d.toString('utf8')));
       stream.on('end', () => {
-        const subject = /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), subject, raw });
+        const subject = decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '');
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), subject, raw, text: decodeBody(raw) });
         cb();
       });
     },
