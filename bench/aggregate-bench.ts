@@ -20,6 +20,7 @@ import { addDays, dateRange, mondayOf } from '../src/aggregate/periods.js';
 import { sweepStates } from '../src/aggregate/state-sweep.js';
 import { DAY_MS, loadDataset, openAggCluster, type AggCluster } from './aggregate-data.js';
 import { runGaugeTarget } from './aggregate-gauges.js';
+import { recordingPool, type Call } from './lib/recording-pool.js';
 
 const num = (k: string, d: number) => Number(process.env[k] ?? d);
 const EVENTS = num('BENCH_AGG_EVENTS', 10_000_000);
@@ -54,31 +55,11 @@ async function timeIt(label: string, fn: () => Promise<unknown[]>): Promise<Timi
   return t;
 }
 
-interface Call { text: string; values: unknown[] | undefined; ms: number; rows: number }
 const QUERY_NAMES: Array<[RegExp, string]> = [[/unnest\(\$1::date\[\]\)/, 'windows'], [/GROUP BY 1, 2/, 'dayTypeCounts'],
   [/JOIN workshops/, 'decisions'], [/ORDER BY occurred_at, id/, 'lifecycleEvents'], [/INSERT INTO workshop_metrics/, 'upsert'], [/FROM workshop_metrics/, 'read']];
 const nameOf = (text: string) => QUERY_NAMES.find(([re]) => re.test(text))?.[1] ?? text.slice(0, 40);
 
-/** The same counts grouped by the local date (hashable, cheap) and formatted once per group — a suggestion. */
-const ALT_COUNTS = `SELECT to_char(d, 'YYYY-MM-DD') AS day, type, n, failures, revenue FROM (
-  SELECT (occurred_at AT TIME ZONE $3)::date AS d, event_type AS type, count(*)::int AS n, count(*) FILTER (WHERE NOT success)::int AS failures,
-         coalesce(sum(revenue_cents), 0)::bigint AS revenue
-    FROM workshop_events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2) AS g`;
 
-/** A pool whose query() records text, values, time and row count (KpiStore only calls pool.query). */
-function recordingPool(pool: pg.Pool, calls: Call[]): pg.Pool {
-  return new Proxy(pool, {
-    get(target, prop, receiver) {
-      if (prop !== 'query') return Reflect.get(target, prop, receiver);
-      return async (text: string, values?: unknown[]) => {
-        const t = performance.now();
-        const res = await target.query(text, values);
-        calls.push({ text, values, ms: performance.now() - t, rows: res.rowCount ?? res.rows.length });
-        return res;
-      };
-    },
-  });
-}
 
 /** One instrumented compute: per-query times, JS remainder, sweepStates alone, EXPLAIN ANALYZE of the reads. */
 async function breakdown(pool: pg.Pool, type: MetricType, dates: string[], showPlans: boolean): Promise<string[]> {
@@ -102,14 +83,6 @@ async function breakdown(pool: pg.Pool, type: MetricType, dates: string[], showP
     const shape = plan[0]!.trim().replace(/\s+\(cost.*$/, '');
     notes.push(`EXPLAIN ANALYZE ${nameOf(c.text)}: ${exec}; top node ${shape}`);
     if (showPlans) log([`  --- plan of ${nameOf(c.text)} ---`, ...plan.map((l) => `  ${l}`)].join('\n'));
-    if (nameOf(c.text) !== 'dayTypeCounts') continue;
-    const ta = performance.now();
-    const alt = await pool.query(ALT_COUNTS, c.values);
-    const altMs = performance.now() - ta;
-    const altPlan = (await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${ALT_COUNTS}`, c.values)).rows.map((r) => r['QUERY PLAN'] as string);
-    notes.push(`alternative dayTypeCounts shape (GROUP BY the date, to_char on the groups): ${altMs.toFixed(1)} ms from the client vs ${c.ms.toFixed(1)} ms, ` +
-      `${fmtN(alt.rowCount ?? 0)} rows (${alt.rowCount === c.rows ? 'same count' : 'DIFFERENT count'}); ${altPlan.find((l) => l.startsWith('Execution Time'))}; top node ${altPlan[0]!.trim().replace(/\s+\(cost.*$/, '')}`);
-    if (showPlans) log([`  --- plan of the alternative dayTypeCounts ---`, ...altPlan.map((l) => `  ${l}`)].join('\n'));
   }
   notes.forEach((n) => log(`  ${n}`));
   return notes;

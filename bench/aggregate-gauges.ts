@@ -17,6 +17,7 @@ import { validateEvent, type NormalizedEvent } from '../src/ingest/event-schema.
 import { registerKpiGauges } from '../src/telemetry/kpi-gauges.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { bulkLoad, DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
+import { recordingPool, type Call } from './lib/recording-pool.js';
 
 const HOUR = 3_600_000;
 const TARGET_MS = 200;
@@ -122,21 +123,6 @@ async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<Timed
   return summary(cold, warm);
 }
 
-interface Call { text: string; values: unknown[] | undefined; ms: number; rows: number }
-/** A pool whose query() records text, values, time and row count (GaugeStore only calls pool.query). */
-function recordingPool(pool: pg.Pool, calls: Call[]): pg.Pool {
-  return new Proxy(pool, {
-    get(target, prop, receiver) {
-      if (prop !== 'query') return Reflect.get(target, prop, receiver);
-      return async (text: string, values?: unknown[]) => {
-        const t = performance.now();
-        const res = await target.query(text, values);
-        calls.push({ text, values, ms: performance.now() - t, rows: res.rowCount ?? res.rows.length });
-        return res;
-      };
-    },
-  });
-}
 const QUERY_NAMES: Array<[RegExp, string]> = [[/WITH m AS/, 'workshops'], [/GROUP BY 1/, 'rolling.counts'], [/JOIN workshops w/, 'rolling.approvals'], [/aggregator_jobs/, 'jobs']];
 const nameOf = (text: string) => QUERY_NAMES.find(([re]) => re.test(text))?.[1] ?? text.slice(0, 40);
 

@@ -3,20 +3,10 @@
  * fail, invitations accepted and expired, mechanics leaving, suspensions, dashboard logins and sessions.
  * Same seed, same events (ids included).
  */
-import { demoRandom } from '../../scripts/demo/programme.js';
+import { demoRandom, type DemoEvent } from '../../scripts/demo/programme.js';
 
-export interface RawEvent {
-  id: string;
-  type: string;
-  occurred_at: string;
-  workshop_id?: string;
-  mechanic_id?: string;
-  admin_id?: string;
-  session_id?: string;
-  success?: boolean;
-  error_message?: string;
-  metadata?: Record<string, unknown>;
-}
+/** An event on the wire, as the demo programme builds them. */
+export type RawEvent = DemoEvent;
 
 /** The same seeded generator the demo uses (mulberry32, uuid v4 shaped ids). */
 export const prng = demoRandom;
