@@ -33,7 +33,7 @@ const INSERT_CLIENTS = num('BENCH_INSERT_CLIENTS', 8);
 const BATCH_SIZE = 100;
 const BULK_CHUNK = 10_000;
 const TOKEN = randomBytes(24).toString('base64url');
-const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '2 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
+const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '4 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
 
 interface HttpScenario extends LoadResult {
   connections: number;

@@ -20,7 +20,7 @@ import { AlertStore } from './alerts/alert-store.js';
 import { composeDigest } from './alerts/digest.js';
 import { sendDigest } from './alerts/digest-sender.js';
 import { addDays } from './aggregate/periods.js';
-import { eventRoutes } from './ingest/event-routes.js';
+import { eventsEndpoint } from './ingest/event-routes.js';
 import { EventWriter } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
 import { createLogger, type Logger } from './logger.js';
@@ -94,14 +94,18 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const app = createApp(
       [
         healthRoutes({ readiness, metricsText: () => telemetry.metricsText(), metricsContentType: telemetry.contentType }),
-        // AGGREGATOR_MODE=only: this process aggregates and serves admin APIs, but takes no events
-        ...(config.aggregatorMode === 'only' ? [] : [eventRoutes({ writer, metrics: telemetry.ingest, ingestTokens: tokens.ingest, ipMode: config.ipMode })]),
         ...agg.routes,
         alertRoutes({ store: new AlertStore(p), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
       ],
       { log, http: telemetry.http },
     );
-    const server = http.createServer(app);
+    // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
+    const events = config.aggregatorMode === 'only'
+      ? undefined
+      : eventsEndpoint({ writer, metrics: telemetry.ingest, http: telemetry.http, log, ingestTokens: tokens.ingest, ipMode: config.ipMode });
+    const server = http.createServer((req, res) => {
+      if (!events?.(req, res)) void app(req, res);
+    });
     server.keepAliveTimeout = 65_000;
     let inFlight = 0;
     let draining = false;

@@ -5,7 +5,15 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 export function createPool(databaseUrl: string, max: number, onError: (err: Error) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Prepared statements (the ingest flush) are planned for each execution's parameters, never with a generic
+    // plan that cannot see how many rows the arrays hold.
+    options: '-c plan_cache_mode=force_custom_plan',
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', onError);
   return pool;

@@ -7,21 +7,26 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export type TokenScope = 'ingest' | 'admin' | 'alert webhook';
 
-/** Middleware accepting any of `tokens` as `Authorization: Bearer <token>`. */
-export function requireToken(tokens: readonly string[], scope: TokenScope, onReject?: () => void) {
+/** Checks an Authorization header against `tokens`: undefined when accepted, else the 401 to answer. */
+export function tokenCheck(tokens: readonly string[], scope: TokenScope): (authorization: string | undefined) => AppError | undefined {
   const digests = tokens.map(digest);
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return (header) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     const given = match ? digest(match[1]!) : undefined;
     // Compare against every token so timing does not reveal which one matched.
     let ok = false;
     for (const d of digests) if (given && timingSafeEqual(given, d)) ok = true;
-    if (!ok) {
-      onReject?.();
-      next(new AppError('unauthorized', 401, match ? `invalid ${scope} token` : `missing bearer token (Authorization: Bearer <${scope} token>)`));
-      return;
-    }
-    next();
+    if (ok) return undefined;
+    return new AppError('unauthorized', 401, match ? `invalid ${scope} token` : `missing bearer token (Authorization: Bearer <${scope} token>)`);
+  };
+}
+
+/** Middleware accepting any of `tokens` as `Authorization: Bearer <token>`. */
+export function requireToken(tokens: readonly string[], scope: TokenScope, onReject?: () => void) {
+  const check = tokenCheck(tokens, scope);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const refused = check(req.get('authorization'));
+    if (refused) onReject?.();
+    next(refused);
   };
 }

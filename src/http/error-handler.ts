@@ -2,6 +2,7 @@
  * The one error handler: every error becomes `{"error": {"code", "message", "details"}}`; 5xx are logged
  * with the request id. body-parser's errors map to 413 / 400 / 415.
  */
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -27,12 +28,19 @@ export function toAppError(err: unknown): AppError {
   return fromBodyParser((err ?? {}) as { type?: string }) ?? new AppError('internal', 500, 'internal server error');
 }
 
+/** Answers `{"error": {"code", "message", "details"}}` with the error's status (and Retry-After). */
+export function sendError(res: ServerResponse, e: AppError): void {
+  if (res.headersSent) return;
+  const body = JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+  if (e.retryAfter !== undefined) res.setHeader('Retry-After', String(e.retryAfter));
+  res.writeHead(e.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = toAppError(err);
     if (e.status >= 500) log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
-    if (e.retryAfter !== undefined) res.set('Retry-After', String(e.retryAfter));
-    if (res.headersSent) return;
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+    sendError(res, e);
   };
 }

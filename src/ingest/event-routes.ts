@@ -1,60 +1,92 @@
-/** POST /v1/events: authenticate, check media type, parse (<= 1 MiB), validate all-or-nothing, group-commit. */
-import { type Request, type Response, Router } from 'express';
-import { AppError } from '../errors.js';
-import { requireToken } from '../http/auth.js';
+/**
+ * POST /v1/events: authenticate, check media type, parse (<= 1 MiB), validate all-or-nothing, group-commit,
+ * answer 202 after the commit. The service's hottest path, so it is served straight from Node's HTTP server
+ * (service.ts dispatches it before Express): Express's router and middleware cost ~15% of the CPU of a
+ * single-event request. It answers exactly as the Express routes do (same error body, X-Request-Id, metrics).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IpMode } from '../config.js';
+import { AppError } from '../errors.js';
+import { tokenCheck } from '../http/auth.js';
+import { sendError, toAppError } from '../http/error-handler.js';
+import type { Logger } from '../logger.js';
+import { reportHttpRoute } from '../telemetry/http-route.js';
+import type { HttpMetrics } from '../telemetry/metrics.js';
 import { validateBody } from './event-schema.js';
-import type { EventWriter } from './event-service.js';
+import type { EventWriter, SubmitResult } from './event-service.js';
 import type { IngestMetrics, RejectReason } from './ingest-metrics.js';
 import { checkJsonContentType, readJsonBody } from './json-body.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+export const EVENTS_PATH = '/v1/events';
 
 export interface EventRoutesDeps {
   writer: EventWriter;
   metrics: IngestMetrics;
+  http: HttpMetrics;
+  log: Logger;
   ingestTokens: readonly string[];
   ipMode: IpMode;
 }
 
-/** Body refusals by status (an aborted upload answers 400 and is counted with invalid JSON, as before). */
+/** Body refusals by status (an aborted upload answers 400 and is counted with invalid JSON). */
 const REASONS: Record<number, RejectReason> = { 400: 'invalid_json', 413: 'too_large', 415: 'unsupported_media_type' };
 
-export function eventRoutes(deps: EventRoutesDeps): Router {
-  const router = Router();
-  router.post(
-    '/v1/events',
-    requireToken(deps.ingestTokens, 'ingest', () => deps.metrics.rejected('auth', 1)),
-    async (req: Request, res: Response) => {
-      let body: unknown;
-      try {
-        const badType = checkJsonContentType(req);
-        if (badType) throw badType;
-        body = await readJsonBody(req, MAX_BODY_BYTES);
-      } catch (err) {
-        const reason = err instanceof AppError ? REASONS[err.status] : undefined;
-        if (reason) deps.metrics.rejected(reason, 1);
-        throw err;
-      }
-      const result = validateBody(body, { ipMode: deps.ipMode, nowMs: Date.now() });
-      if ('problems' in result) {
-        const list = (body as { events?: unknown } | null)?.events;
-        deps.metrics.rejected('validation', Array.isArray(list) ? list.length : 1);
-        throw new AppError('validation_failed', 400, `${result.problems.length} problem(s) in the request; nothing was stored`, result.problems);
-      }
-      deps.metrics.batchSize(result.events.length);
-      let out;
-      try {
-        out = await deps.writer.submit(result.events);
-      } catch (err) {
-        if (err instanceof AppError && err.status === 503) deps.metrics.rejected(err.code === 'overloaded' ? 'overloaded' : 'unavailable', result.events.length);
-        throw err;
-      }
-      // Written directly: res.json() would also hash the body for an ETag nobody uses on a POST.
-      const payload = `{"accepted":${out.accepted},"duplicates":${out.duplicates}}`;
-      res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
-      res.end(payload);
-    },
-  );
-  return router;
+/** Returns a request listener that serves POST /v1/events and returns false for every other request. */
+export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const auth = tokenCheck(deps.ingestTokens, 'ingest');
+
+  async function ingest(req: IncomingMessage): Promise<SubmitResult> {
+    const refused = auth(req.headers.authorization);
+    if (refused) {
+      deps.metrics.rejected('auth', 1);
+      throw refused;
+    }
+    let body: unknown;
+    try {
+      const badType = checkJsonContentType(req);
+      if (badType) throw badType;
+      body = await readJsonBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      const reason = err instanceof AppError ? REASONS[err.status] : undefined;
+      if (reason) deps.metrics.rejected(reason, 1);
+      throw err;
+    }
+    const result = validateBody(body, { ipMode: deps.ipMode, nowMs: Date.now() });
+    if ('problems' in result) {
+      const list = (body as { events?: unknown } | null)?.events;
+      deps.metrics.rejected('validation', Array.isArray(list) ? list.length : 1);
+      throw new AppError('validation_failed', 400, `${result.problems.length} problem(s) in the request; nothing was stored`, result.problems);
+    }
+    deps.metrics.batchSize(result.events.length);
+    try {
+      return await deps.writer.submit(result.events);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 503) deps.metrics.rejected(err.code === 'overloaded' ? 'overloaded' : 'unavailable', result.events.length);
+      throw err;
+    }
+  }
+
+  return (req, res) => {
+    if (req.method !== 'POST' || (req.url !== EVENTS_PATH && !req.url?.startsWith(`${EVENTS_PATH}?`))) return false;
+    const started = performance.now();
+    reportHttpRoute(EVENTS_PATH);
+    const requestId = randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => deps.http.request('POST', EVENTS_PATH, res.statusCode, (performance.now() - started) / 1000));
+    ingest(req).then(
+      (out) => {
+        const payload = `{"accepted":${out.accepted},"duplicates":${out.duplicates}}`;
+        res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+        res.end(payload);
+      },
+      (err: unknown) => {
+        const e = toAppError(err);
+        if (e.status >= 500) deps.log.error({ err, requestId, path: EVENTS_PATH }, 'request failed');
+        sendError(res, e);
+      },
+    );
+    return true;
+  };
 }

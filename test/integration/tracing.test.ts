@@ -66,6 +66,9 @@ describe('tracing', () => {
     const { child, url } = await startChild({ DATABASE_URL: await createTestDatabase(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' });
     children.push(child);
     expect((await postEvents(url, ev('workshop_dashboard_accessed', { workshop_id: uuid() }))).status).toBe(202);
+    // an Express route that queries PostgreSQL (POST /v1/events itself is served before Express)
+    const latest = await fetch(`${url}/api/metrics/latest`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(latest.status).toBe(404);
     // the instrumentations' own metrics (some labelled with client-sent values such as Host) stay off /metrics
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^workshop_events_total/m);
