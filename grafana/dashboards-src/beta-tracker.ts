@@ -14,7 +14,15 @@ import {
 
 const START = 'max(workshop_beta_start_timestamp_seconds)';
 const END = 'max(workshop_beta_end_timestamp_seconds)';
-const IN_BETA = 'approved_at >= to_timestamp(${beta_start}) AND approved_at < to_timestamp(${beta_end})';
+/** Approved within the beta window: a beta workshop. `t` is the workshops table alias, with its dot. */
+const inBeta = (t = '') => `${t}approved_at >= to_timestamp(${'${beta_start}'}) AND ${t}approved_at < to_timestamp(${'${beta_end}'})`;
+const IN_BETA = inBeta();
+/** Sessions completed by beta workshops since the beta started (FROM … WHERE of a query). */
+const BETA_SESSIONS = `
+      FROM workshop_events e
+      JOIN workshops w ON w.workshop_id = e.workshop_id
+      WHERE e.event_type = 'session_completed' AND e.occurred_at >= to_timestamp(${'${beta_start}'})
+        AND ${inBeta('w.')}`;
 const check = () => steps([[null, 'red'], [1, 'green']]);
 
 // ------------------------------------------------------------------------------------------------ programme
@@ -102,7 +110,7 @@ function mechanicsOnboarded() {
       SELECT count(*) AS mechanics
       FROM mechanics m
       JOIN workshops w ON w.workshop_id = m.workshop_id
-      WHERE w.approved_at >= to_timestamp(\${beta_start}) AND w.approved_at < to_timestamp(\${beta_end})
+      WHERE ${inBeta('w.')}
         AND m.joined_at >= to_timestamp(\${beta_start})`)],
   });
 }
@@ -112,11 +120,7 @@ function sessionsCompleted() {
     title: 'Sessions completed', description: 'Sessions completed by beta workshops since the start.',
     unit: 'short', datasource: POSTGRES,
     targets: [sqlQuery(`
-      SELECT count(*) AS sessions
-      FROM workshop_events e
-      JOIN workshops w ON w.workshop_id = e.workshop_id
-      WHERE e.event_type = 'session_completed' AND e.occurred_at >= to_timestamp(\${beta_start})
-        AND w.approved_at >= to_timestamp(\${beta_start}) AND w.approved_at < to_timestamp(\${beta_end})`)],
+      SELECT count(*) AS sessions${BETA_SESSIONS}`)],
   });
 }
 
@@ -125,11 +129,7 @@ function revenue() {
     title: 'Revenue', description: 'Revenue of the sessions completed by beta workshops since the start.',
     unit: 'currencyUSD', decimals: 0, datasource: POSTGRES,
     targets: [sqlQuery(`
-      SELECT coalesce(sum(e.revenue_cents), 0) / 100.0 AS revenue
-      FROM workshop_events e
-      JOIN workshops w ON w.workshop_id = e.workshop_id
-      WHERE e.event_type = 'session_completed' AND e.occurred_at >= to_timestamp(\${beta_start})
-        AND w.approved_at >= to_timestamp(\${beta_start}) AND w.approved_at < to_timestamp(\${beta_end})`)],
+      SELECT coalesce(sum(e.revenue_cents), 0) / 100.0 AS revenue${BETA_SESSIONS}`)],
   });
 }
 
