@@ -6,6 +6,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { parseRequest } from '../http/request-validation.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
 import { KPI_COLUMNS } from './kpi-definitions.js';
 import type { KpiStore, MetricType, StoredKpiRow } from './kpi-store.js';
@@ -24,13 +25,6 @@ export interface KpiRoutesDeps {
 const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
 const type = z.enum(['daily', 'weekly'], { message: 'must be daily or weekly' });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AppError('invalid_request', 400, details.map((d) => `${d.path || 'body'}: ${d.message}`).join('; '), details);
-}
-
 const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });
 const singleBody = z.strictObject({ date, type: type.default('daily') });
 const rangeBody = z.strictObject({
@@ -41,7 +35,7 @@ const rangeBody = z.strictObject({
 });
 /** {"date"} computes one period; anything else is read as a range request, so errors name its fields. */
 const computeBody = (body: unknown) =>
-  body !== null && typeof body === 'object' && 'date' in body ? parse(singleBody, body) : parse(rangeBody, body);
+  body !== null && typeof body === 'object' && 'date' in body ? parseRequest(singleBody, body) : parseRequest(rangeBody, body);
 const readQuery = z.strictObject({ type: type.default('daily'), from: date, to: date, format: z.enum(['json', 'csv']).default('json') });
 
 /** The dates to compute for a range: every day, or the Monday of every ISO week the range touches. */
@@ -73,7 +67,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
     t === 'daily' ? [d ?? yesterday(now(), deps.timeZone)] : [d ? mondayOf(d) : previousWeek(now(), deps.timeZone)];
 
   router.get('/api/cron/workshop-metrics', auth, async (req: Request, res) => {
-    const q = parse(periodQuery, req.query);
+    const q = parseRequest(periodQuery, req.query);
     const rows = await deps.aggregator.compute(q.type, single(q.type, q.date));
     res.json({ type: q.type, rows });
   });
@@ -87,7 +81,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
   });
 
   router.get('/api/metrics', auth, async (req: Request, res) => {
-    const q = parse(readQuery, req.query);
+    const q = parseRequest(readQuery, req.query);
     datesFor('daily', q.from, q.to); // same range rules
     const rows = await deps.store.read(q.type, q.from, q.to);
     if (q.format === 'csv') res.type('text/csv').send(toCsv(rows));
@@ -95,7 +89,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
   });
 
   router.get('/api/metrics/latest', auth, async (req: Request, res) => {
-    const q = parse(z.strictObject({ type: type.default('daily') }), req.query);
+    const q = parseRequest(z.strictObject({ type: type.default('daily') }), req.query);
     const row = await deps.store.latest(q.type);
     if (!row) throw new AppError('not_found', 404, `no ${q.type} KPI row has been computed yet`);
     res.json(row);

@@ -3,6 +3,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { parseRequest, uuidParam } from '../http/request-validation.js';
 import { CHECK_TYPES, type AlertChecks, type CheckType } from './alert-checks.js';
 import type { GaugeStore } from './gauge-store.js';
 import { inputsOf } from './gauge-refresher.js';
@@ -16,7 +17,6 @@ export interface WorkshopRoutesDeps {
 }
 
 const checkParams = z.strictObject({ checkType: z.enum(CHECK_TYPES, { message: `must be one of ${CHECK_TYPES.join(', ')}` }).optional() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   const router = Router();
@@ -24,13 +24,9 @@ export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   const auth = requireToken(deps.adminTokens, 'admin');
 
   const runChecks = async (input: unknown) => {
-    const p = checkParams.safeParse(input ?? {});
-    if (!p.success) {
-      const details = p.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      throw new AppError('invalid_request', 400, details.map((d) => `${d.path || 'body'}: ${d.message}`).join('; '), details);
-    }
+    const { checkType } = parseRequest(checkParams, input ?? {});
     const at = now();
-    return { checked_at: new Date(at).toISOString(), checks: await deps.checks.run(at, p.data.checkType as CheckType | undefined) };
+    return { checked_at: new Date(at).toISOString(), checks: await deps.checks.run(at, checkType as CheckType | undefined) };
   };
   router.get('/api/cron/workshop-alerts', auth, async (req: Request, res) => {
     res.json(await runChecks(req.query));
@@ -40,8 +36,7 @@ export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   });
 
   router.get('/api/workshops/:id/health', auth, async (req: Request, res) => {
-    const id = String(req.params.id);
-    if (!UUID.test(id)) throw new AppError('invalid_request', 400, 'id: must be a workshop UUID', [{ path: 'id', message: 'must be a UUID' }]);
+    const id = uuidParam(req.params.id, 'workshop');
     const at = now();
     const [w] = await deps.gauges.workshops(at, id.toLowerCase());
     if (!w) throw new AppError('not_found', 404, `no workshop ${id}`);

@@ -6,6 +6,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { parseRequest, uuidParam, UUID_PATTERN } from '../http/request-validation.js';
 import type { AlertInstance, AlertStore } from './alert-store.js';
 
 export interface AlertRoutesDeps {
@@ -14,7 +15,6 @@ export interface AlertRoutesDeps {
   webhookTokens: readonly string[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
 const text = z.string().max(10_000);
 
@@ -34,13 +34,6 @@ const webhookBody = z.object({
   receiver: z.string().max(200).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AppError('invalid_request', 400, details.slice(0, 5).map((d) => `${d.path || 'body'}: ${d.message}`).join('; '), details);
-}
-
 /** Alertmanager's endsAt is 0001-01-01 while an alert fires. */
 const realTime = (s: string | undefined) => (s && /^\d{4}-/.test(s) && !s.startsWith('0001-') && !Number.isNaN(Date.parse(s)) ? s : null);
 
@@ -56,7 +49,7 @@ export function toInstances(body: z.infer<typeof webhookBody>): AlertInstance[] 
       severity,
       title: a.annotations.summary ?? alertname,
       message: a.annotations.description ?? a.annotations.summary ?? alertname,
-      workshopId: a.labels.workshop_id && UUID.test(a.labels.workshop_id) ? a.labels.workshop_id.toLowerCase() : null,
+      workshopId: a.labels.workshop_id && UUID_PATTERN.test(a.labels.workshop_id) ? a.labels.workshop_id.toLowerCase() : null,
       startsAt: a.startsAt,
       endsAt: realTime(a.endsAt),
       labels: a.labels,
@@ -71,21 +64,20 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
   const router = Router();
   const admin = requireToken(deps.adminTokens, 'admin');
   router.post('/api/alerts/webhook', requireToken(deps.webhookTokens, 'alert webhook'), express.json({ limit: '1mb' }), async (req: Request, res) => {
-    const instances = toInstances(parse(webhookBody, req.body));
+    const instances = toInstances(parseRequest(webhookBody, req.body, 5));
     await deps.store.record(instances);
     res.json({ recorded: instances.length });
   });
   router.get('/api/alerts', admin, async (req: Request, res) => {
-    const q = parse(z.strictObject({
+    const q = parseRequest(z.strictObject({
       status: z.enum(['open', 'resolved', 'all'], { message: 'must be open, resolved or all' }).default('open'),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }), req.query);
     res.json({ status: q.status, alerts: await deps.store.list(q.status, q.limit) });
   });
   router.post('/api/alerts/:id/acknowledge', admin, express.json({ limit: '4kb' }), async (req: Request, res) => {
-    const id = String(req.params.id);
-    if (!UUID.test(id)) throw new AppError('invalid_request', 400, 'id: must be an alert UUID', [{ path: 'id', message: 'must be a UUID' }]);
-    const body = parse(z.strictObject({ by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200) }), req.body ?? {});
+    const id = uuidParam(req.params.id, 'alert');
+    const body = parseRequest(z.strictObject({ by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200) }), req.body ?? {});
     const row = await deps.store.acknowledge(id, body.by);
     if (!row) throw new AppError('not_found', 404, `no alert ${id}`);
     res.json(row);
