@@ -187,7 +187,3 @@ export class ProjectionReducer {
     return [...this.byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
   }
 }
-
-export function reduce(spec: ProjectionSpec, events: Iterable<NormalizedEvent>): Row[] {
-  return new ProjectionReducer(spec).add(events).rows();
-}

@@ -58,8 +58,7 @@ export interface MetricDescription {
 /** prom-client's Node.js default metrics as this service exports them (for docs/metrics.md). */
 export function defaultMetricDescriptions(): MetricDescription[] {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const name of LINT_BREAKING_DEFAULTS) registry.removeSingleMetric(name);
+  registerNodeDefaults(registry);
   const list = registry.getMetricsAsArray().map((m) => {
     const meta = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
     return { name: meta.name, type: String(meta.type), help: meta.help, labels: [...(meta.labelNames ?? [])].filter((l) => l !== 'le') };
@@ -68,7 +67,17 @@ export function defaultMetricDescriptions(): MetricDescription[] {
   return list.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export const LINT_BREAKING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+/**
+ * prom-client's Node.js default metrics, as served. Its gauges named *_total break Prometheus naming rules
+ * (promtool check metrics fails on them); the same values are exported per resource type as
+ * nodejs_active_handles / _requests / _resources, so those three are left out.
+ */
+function registerNodeDefaults(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+}
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
@@ -81,12 +90,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) {
-    collectDefaultMetrics({ register: registry });
-    // Gauges named *_total break Prometheus naming rules (promtool check metrics fails on them); the same
-    // values are exported per resource type as nodejs_active_handles / _requests / _resources.
-    for (const name of LINT_BREAKING_DEFAULTS) registry.removeSingleMetric(name);
-  }
+  if (opts.defaultMetrics !== false) registerNodeDefaults(registry);
 
   const m = INGEST_METRICS;
   // workshop_events_total is counted in a plain map and observed at scrape time: no attribute hashing per
