@@ -18,7 +18,8 @@ import { KpiAggregator } from '../src/aggregate/kpi-aggregator.js';
 import { KpiStore, type MetricType } from '../src/aggregate/kpi-store.js';
 import { addDays, dateRange, mondayOf } from '../src/aggregate/periods.js';
 import { sweepStates } from '../src/aggregate/state-sweep.js';
-import { DAY_MS, loadDataset, openAggCluster, type AggCluster } from './aggregate-data.js';
+import { DAY_MS, loadDataset } from './aggregate-data.js';
+import { openCluster, type Cluster } from './lib/harness.js';
 import { runGaugeTarget } from './aggregate-gauges.js';
 import { recordingPool, type Call } from './lib/recording-pool.js';
 
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const from = new Date(fromMs).toISOString().slice(0, 10);
   const yesterday = addDays(from, DAYS - 1);
   const lastWeek = addDays(mondayOf(yesterday), -7);
-  const cluster: AggCluster = await openAggCluster();
+  const cluster: Cluster = await openCluster('aggregate_bench');
   const onSignal = () => { void cluster.stop().finally(() => process.exit(130)); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

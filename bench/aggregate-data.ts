@@ -1,61 +1,14 @@
 /**
- * Data for the KPI aggregation benchmark: a PostgreSQL cluster (embedded in a temp dir, or DATABASE_URL) with
- * a fresh migrated database per target, a set-based bulk load of the high-volume event mix, and the workshop
- * lifecycle (signups, decisions, suspensions, mechanics) through the real EventStore so projections are right.
+ * Data for the KPI aggregation benchmark (databases come from lib/harness.ts openCluster): a set-based bulk
+ * load of the high-volume event mix, and the workshop lifecycle (signups, decisions, suspensions, mechanics)
+ * through the real EventStore so projections are right.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { migrate } from '../src/db/migrate.js';
 import { EventStore } from '../src/ingest/event-store.js';
 import { validateEvent, type NormalizedEvent } from '../src/ingest/event-schema.js';
 
 export const DAY_MS = 86_400_000;
-
-export interface AggCluster {
-  readonly embedded: boolean;
-  freshDatabase(label: string): Promise<string>;
-  dropDatabase(label: string): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export async function openAggCluster(): Promise<AggCluster> {
-  const external = process.env.DATABASE_URL;
-  const dir = external ? undefined : await mkdtemp(path.join(os.tmpdir(), 'aggregate-bench-'));
-  const server = dir ? await startEmbeddedPostgres(dir) : undefined;
-  const adminUrl = external ?? server!.url;
-  const nameOf = (label: string) => `aggregate_bench_${label}_${process.pid}`;
-  const created = new Set<string>();
-  const admin = async (sql: (c: pg.Client) => string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try { await c.query(sql(c)); } finally { await c.end(); }
-  };
-  const drop = (name: string) => admin((c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
-  return {
-    embedded: !external,
-    async freshDatabase(label) {
-      const name = nameOf(label);
-      await drop(name);
-      const url = await ensureDatabase(adminUrl, name);
-      created.add(name);
-      await migrate(url);
-      return url;
-    },
-    async dropDatabase(label) {
-      await drop(nameOf(label));
-      created.delete(nameOf(label));
-    },
-    async stop() {
-      for (const n of created) await drop(n).catch(() => {});
-      await server?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** The high-volume mix, per mille; lifecycle types are left to the EventStore load. */
 const MIX: Array<[type: string, category: string, perMille: number]> = [

@@ -17,31 +17,40 @@ export interface Cluster {
   readonly embedded: boolean;
   /** Creates and migrates a new database; returns its URL. */
   freshDatabase(label: string): Promise<string>;
+  /** Drops the database made by freshDatabase(label), to free disk before the next one. */
+  dropDatabase(label: string): Promise<void>;
   settings(): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
 
-export async function openCluster(): Promise<Cluster> {
+/** Embedded PostgreSQL in a temp dir (or DATABASE_URL's server), with databases named `<prefix>_<label>_<pid>`. */
+export async function openCluster(prefix = 'ingest_bench'): Promise<Cluster> {
   const external = process.env.DATABASE_URL;
-  const dir = external ? undefined : await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-'));
+  const dir = external ? undefined : await mkdtemp(path.join(os.tmpdir(), `${prefix.replace(/_/g, '-')}-`));
   const server = dir ? await startEmbeddedPostgres(dir) : undefined;
   const adminUrl = external ?? server!.url;
-  const created: string[] = [];
+  const created = new Set<string>();
+  const nameOf = (label: string) => `${prefix}_${label}_${process.pid}`;
   const admin = async <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
     try { return await f(c); } finally { await c.end(); }
   };
+  const drop = (name: string) => admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
   return {
     adminUrl,
     embedded: !external,
     async freshDatabase(label) {
-      const name = `ingest_bench_${label}_${process.pid}`;
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
+      const name = nameOf(label);
+      await drop(name);
       const url = await ensureDatabase(adminUrl, name);
-      created.push(name);
+      created.add(name);
       await migrate(url);
       return url;
+    },
+    async dropDatabase(label) {
+      await drop(nameOf(label));
+      created.delete(nameOf(label));
     },
     settings: () => admin(async (c) => {
       const r = await c.query<{ name: string; setting: string; unit: string | null }>(
@@ -49,9 +58,7 @@ export async function openCluster(): Promise<Cluster> {
       return Object.fromEntries(r.rows.map((x) => [x.name, x.unit ? `${x.setting} (${x.unit})` : x.setting]));
     }),
     async stop() {
-      await admin(async (c) => {
-        for (const n of created) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(n)} WITH (FORCE)`);
-      }).catch(() => {});
+      for (const n of created) await drop(n).catch(() => {});
       await server?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     },
