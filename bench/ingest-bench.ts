@@ -4,8 +4,9 @@
  * table, writes JSON to the OS temp dir and exits 0 whatever the verdict (it reports, it does not gate).
  *
  * Env: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 2), BENCH_SINGLE_CONNECTIONS (64),
- * BENCH_BATCH_CONNECTIONS (16), BENCH_BULK_STREAMS (connections of the bulk
- * baselines, a list: "1,2"; the best unnest run is the ceiling, COPY is reported alongside),
+ * BENCH_BATCH_CONNECTIONS (64), BENCH_BULK_STREAMS (connections of the bulk
+ * baselines, a list: "1,2"; the best COPY run is the ceiling the target names, INSERT … unnest is reported
+ * alongside),
  * BENCH_INSERT_CLIENTS (8), DATABASE_URL (a cluster
  * on which databases may be created; unset: an embedded PostgreSQL in a temp dir), BENCH_SERVICE_NODE_ARGS
  * (extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). The service inherits the
@@ -17,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bulkCopy, bulkInsert, countRows, singleInserts, type BaselineResult } from './lib/baselines.js';
 import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
-import { flushDelta, flushStats, runLoad, type LoadResult } from './lib/http-load.js';
+import { buildBodies, flushDelta, flushStats, runLoad, type Body, type LoadResult } from './lib/http-load.js';
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name] ?? dflt);
@@ -27,13 +28,15 @@ const num = (name: string, dflt: number) => {
 const DURATION = num('BENCH_DURATION', 15);
 const WARMUP = num('BENCH_WARMUP', 2);
 const SINGLE_CONNECTIONS = num('BENCH_SINGLE_CONNECTIONS', 64);
-const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 16);
+const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
 const BULK_STREAMS = (process.env.BENCH_BULK_STREAMS ?? '1,2').split(',').map(Number).filter((n) => n > 0);
 const INSERT_CLIENTS = num('BENCH_INSERT_CLIENTS', 8);
 const BATCH_SIZE = 100;
+/** Bodies built for the measured window: the warm-up's request rate × duration × this. */
+const PREBUILD_MARGIN = 1.5;
 const BULK_CHUNK = 10_000;
 const TOKEN = randomBytes(24).toString('base64url');
-const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '4 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
+const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '2 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
 
 interface HttpScenario extends LoadResult {
   connections: number;
@@ -57,16 +60,20 @@ async function httpScenario(cluster: Cluster, label: string, batch: number, conn
   const db = await cluster.freshDatabase(label);
   const svc = await spawnService(db, TOKEN);
   const acked = new Set<string>();
-  const load = (durationS: number) => runLoad({ url: svc.url, token: TOKEN, connections, durationS, batch, acked });
+  const load = (durationS: number, bodies?: Body[]) => runLoad({ url: svc.url, token: TOKEN, connections, durationS, batch, acked, bodies });
   let res: LoadResult;
   let cpu: CpuShare;
   let flush: HttpScenario['flush'];
   try {
     log(`${label}: service pid ${svc.pid} at ${svc.url}; warm-up ${WARMUP} s, then ${DURATION} s with ${connections} connections`);
-    await load(WARMUP);
+    const warm = await load(WARMUP);
+    // Bodies for the measured window are built now, from the warm-up rate with a margin, so the load
+    // generator's CPU goes to sending rather than to making events.
+    const bodies = buildBodies(batch, Math.ceil(warm.reqPerS * DURATION * PREBUILD_MARGIN));
+    log(`${label}: built ${bodies.length} request bodies`);
     const f0 = await flushStats(svc.url);
     const window = cpuWindow(svc.pid);
-    res = await load(DURATION);
+    res = await load(DURATION, bodies);
     cpu = window();
     flush = flushDelta(f0, await flushStats(svc.url));
   } finally {
@@ -96,8 +103,8 @@ function ackCell(s: HttpScenario): string {
 }
 
 function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], bulk: DbScenario, copies: DbScenario[], copy: DbScenario, inserts: DbScenario, pgVersion: string) {
-  const ratio = batch.eventsPerS / bulk.rowsPerS;
-  const copyRatio = batch.eventsPerS / copy.rowsPerS;
+  const ratio = batch.eventsPerS / copy.rowsPerS;
+  const unnestRatio = batch.eventsPerS / bulk.rowsPerS;
   const singleOk = single.eventsPerS >= 5000 && single.p99 <= 50 && single.non2xx === 0 && single.errors === 0;
   const batchOk = ratio >= 0.75 && batch.non2xx === 0 && batch.errors === 0;
   const lines = [
@@ -105,24 +112,24 @@ function report(single: HttpScenario, batch: HttpScenario, bulks: DbScenario[], 
     `|---|---:|---:|---:|---:|---:|---|---|`,
     `| 1. POST /v1/events, 1 event/request, ${single.connections} conn | ${fmt(single.eventsPerS)} | ${fmt(single.reqPerS)} | ${fmt(single.p50)} | ${fmt(single.p99)} | ${single.non2xx} / ${single.errors} | ${ackCell(single)} | ${cpuCell(single.cpu)} |`,
     `| 2. POST /v1/events, ${BATCH_SIZE} events/request, ${batch.connections} conn | ${fmt(batch.eventsPerS)} | ${fmt(batch.reqPerS)} | ${fmt(batch.p50)} | ${fmt(batch.p99)} | ${batch.non2xx} / ${batch.errors} | ${ackCell(batch)} | ${cpuCell(batch.cpu)} |`,
-    ...bulks.map((b) => `| 3. Bulk baseline: INSERT … SELECT unnest, ${fmt(BULK_CHUNK)} rows/stmt, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / stmt | ${fmt(b.p99)} / stmt | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
-    ...copies.map((b) => `| 3b. COPY FROM STDIN (text, encoded in the timed window), ${fmt(BULK_CHUNK)} rows/COPY, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / COPY | ${fmt(b.p99)} / COPY | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
+    ...bulks.map((b) => `| 3. Bulk INSERT … SELECT unnest (reference), ${fmt(BULK_CHUNK)} rows/stmt, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / stmt | ${fmt(b.p99)} / stmt | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
+    ...copies.map((b) => `| 3b. Raw COPY FROM STDIN (the ceiling; text, encoded in the timed window), ${fmt(BULK_CHUNK)} rows/COPY, ${b.streams} conn (${fmt(b.rows)} rows) | ${fmt(b.rowsPerS)} | – | ${fmt(b.p50)} / COPY | ${fmt(b.p99)} / COPY | – | stored ${fmt(b.stored)} | ${cpuCell(b.cpu)} |`),
     `| 4. One INSERT per event (autocommit), ${INSERT_CLIENTS} conn | ${fmt(inserts.rowsPerS)} | – | ${fmt(inserts.p50)} | ${fmt(inserts.p99)} | – | stored ${fmt(inserts.stored)} (incl. warm-up) | ${cpuCell(inserts.cpu)} |`,
   ];
   const flushLine = (name: string, x: HttpScenario) =>
-    `- ${name}: ${fmt(x.flush.flushes)} flushes, ${fmt(x.flush.eventsPerFlush)} events/flush, ${fmt(x.flush.flushMs)} ms/flush (service: ${SERVICE_SETTINGS})`;
+    `- ${name}: ${fmt(x.flush.flushes)} flushes, ${fmt(x.flush.eventsPerFlush)} events/flush, ${fmt(x.flush.flushMs)} ms/flush; request bodies built during the window: ${fmt(x.builtDuringLoad)} (service: ${SERVICE_SETTINGS})`;
   lines.push('', 'Group commit during the measured window (from the service\'s /metrics):', '', flushLine('1 event/request', single), flushLine(`${BATCH_SIZE} events/request`, batch));
   const verdict = [
-    `Batch ÷ best bulk baseline (INSERT … unnest, ${bulk.streams} conn): ${fmt(batch.eventsPerS)} ÷ ${fmt(bulk.rowsPerS)} = **${(ratio * 100).toFixed(1)}%**`,
-    `Batch ÷ best COPY (${copy.streams} conn, for reference): ${fmt(batch.eventsPerS)} ÷ ${fmt(copy.rowsPerS)} = ${(copyRatio * 100).toFixed(1)}%`,
+    `Batch ÷ best raw COPY (${copy.streams} conn, the ceiling): ${fmt(batch.eventsPerS)} ÷ ${fmt(copy.rowsPerS)} = **${(ratio * 100).toFixed(1)}%**`,
+    `Batch ÷ best INSERT … unnest (${bulk.streams} conn, for reference): ${fmt(batch.eventsPerS)} ÷ ${fmt(bulk.rowsPerS)} = ${(unnestRatio * 100).toFixed(1)}%`,
     '',
     `- Single events >= 5,000/s with p99 <= 50 ms: ${fmt(single.eventsPerS)}/s, p99 ${fmt(single.p99)} ms -> **${singleOk ? 'PASS' : 'FAIL'}**`,
-    `- Batches >= 75% of bulk baseline: ${(ratio * 100).toFixed(1)}% -> **${batchOk ? 'PASS' : 'FAIL'}**`,
+    `- Batches >= 75% of the raw COPY rate: ${(ratio * 100).toFixed(1)}% -> **${batchOk ? 'PASS' : 'FAIL'}**`,
   ];
   console.log(`\n## Ingest benchmark (${new Date().toISOString()}, ${DURATION} s per scenario, PostgreSQL ${pgVersion})\n`);
   console.log(lines.join('\n'));
   console.log(`\n${verdict.join('\n')}\n`);
-  return { ratio, copyRatio, singleOk, batchOk };
+  return { ratio, unnestRatio, singleOk, batchOk };
 }
 
 async function main(): Promise<void> {

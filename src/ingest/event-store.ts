@@ -7,7 +7,7 @@ import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer } from './projection-spec.js';
-import { contributionParamCount, contributionUpsertSql, contributionValues, upsertStatement } from './projection-sql.js';
+import { contributionParamCount, contributionUpsertSql, contributionValues, upsertSql, upsertStatement, upsertValues } from './projection-sql.js';
 
 const EVENT_COLUMNS = [
   ['id', 'uuid'], ['occurred_at', 'timestamptz'], ['event_type', 'text'], ['event_category', 'text'],
@@ -18,36 +18,73 @@ const EVENT_COLUMNS = [
 
 const NAMES = EVENT_COLUMNS.map(([n]) => n).join(', ');
 
-/**
- * The whole write of a flush as one statement (atomic, one round trip): the idempotency keys, the events
- * whose id was new, and per projection an upsert fed only by the contributions of those new events.
- * Parameters: the event column arrays, then per projection its contribution arrays (contributionValues).
- */
-function insertSql(ipMode: IpMode): string {
+/** The stored form of each event column, from the unnest alias `i` (IP addresses per IP_MODE). */
+function eventSelect(ipMode: IpMode): string {
   const ip = ipMode === 'truncate'
     ? `CASE WHEN i.ip_address IS NULL THEN NULL ELSE network(set_masklen(i.ip_address, CASE family(i.ip_address) WHEN 4 THEN 24 ELSE 48 END))::inet END`
     : 'i.ip_address';
-  const arrays = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
-  const select = EVENT_COLUMNS.map(([n]) => (n === 'ip_address' ? ip : `i.${n}`)).join(', ');
+  return EVENT_COLUMNS.map(([n]) => (n === 'ip_address' ? ip : `i.${n}`)).join(', ');
+}
+
+const EVENT_ARRAYS = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
+
+/**
+ * The exact write of a flush as one statement (atomic, one round trip): the idempotency keys, the events
+ * whose id was new, and per projection an upsert fed only by the contributions of those new events.
+ * Parameters: the event column arrays, then per projection its contribution arrays (contributionValues).
+ * Returns the ids that were new.
+ */
+function exactSql(ipMode: IpMode): string {
   let next = EVENT_COLUMNS.length + 1;
   const projections = PROJECTIONS.map((spec, i) => {
     const sql = contributionUpsertSql(spec, next, 'ins');
     next += contributionParamCount(spec);
     return `,\nproj${i} AS (\n${sql}\n)`;
   });
-  return `WITH input AS (SELECT * FROM unnest(${arrays}) AS u(${NAMES})),
+  return `WITH input AS (SELECT * FROM unnest(${EVENT_ARRAYS}) AS u(${NAMES})),
 new_ids AS (
   INSERT INTO workshop_event_ids (id, occurred_at) SELECT id, occurred_at FROM input ON CONFLICT DO NOTHING RETURNING id
 ),
 ins AS (
   INSERT INTO workshop_events (${NAMES})
-  SELECT ${select} FROM input i JOIN new_ids n ON n.id = i.id
+  SELECT ${eventSelect(ipMode)} FROM input i JOIN new_ids n ON n.id = i.id
   RETURNING id
 )${projections.join('')}
 SELECT id FROM ins`;
 }
 
-function eventValues(events: readonly NormalizedEvent[]): unknown[] {
+/**
+ * The write of a flush in which every id is new — the normal case — as one statement: plain inserts of the
+ * keys and events (no conflict handling, no join back) and per projection an upsert of rows already merged
+ * in the service (ProjectionReducer). If any id was stored before, the key insert fails with a unique
+ * violation on workshop_event_ids_pkey, the statement changes nothing, and the store runs exactSql instead.
+ * Parameters: the event column arrays, then per projection its merged rows (upsertValues).
+ */
+function freshSql(ipMode: IpMode): string {
+  let next = EVENT_COLUMNS.length + 1;
+  const projections = PROJECTIONS.map((spec, i) => {
+    const sql = upsertSql(spec, next);
+    next += spec.columns.length;
+    return `,\nproj${i} AS (\n${sql}\n)`;
+  });
+  return `WITH keys AS (
+  INSERT INTO workshop_event_ids (id, occurred_at) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
+),
+ins AS (
+  INSERT INTO workshop_events (${NAMES})
+  SELECT ${eventSelect(ipMode)} FROM unnest(${EVENT_ARRAYS}) AS i(${NAMES})
+)${projections.join('')}
+SELECT 1`;
+}
+
+/** A unique violation of the idempotency key: some id of the flush was already stored. */
+function isStoredIdConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string } | undefined;
+  return e?.code === '23505' && e.constraint === 'workshop_event_ids_pkey';
+}
+
+/** The event column parameters: one array per column of EVENT_COLUMNS. */
+function eventValues(events: readonly NormalizedEvent[]): unknown[][] {
   const cols: unknown[][] = EVENT_COLUMNS.map(() => new Array(events.length));
   events.forEach((e, r) => {
     const v = [e.id, e.occurredAt, e.type, e.category, e.workshopId, e.userId, e.mechanicId, e.adminId,
@@ -58,20 +95,28 @@ function eventValues(events: readonly NormalizedEvent[]): unknown[] {
   return cols;
 }
 
+/** The last month monthOf computed: [start, end) in ms and its key (most events of a flush share a month). */
+let lastMonth = { start: 0, end: 0, key: '' };
+
 /** First instant (UTC) of the month holding `ms`, as the key of its partition. */
 export function monthOf(ms: number): string {
+  if (ms >= lastMonth.start && ms < lastMonth.end) return lastMonth.key;
   const d = new Date(ms);
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  lastMonth = { start, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), key: new Date(start).toISOString() };
+  return lastMonth.key;
 }
 
 export class EventStore {
-  private readonly insertSql: string;
-  private readonly statementName: string;
+  private readonly exact: { name: string; text: string };
+  private readonly fresh: { name: string; text: string };
   private readonly knownMonths = new Set<string>();
+  /** Flushes written by the all-new statement, and by the exact one (some id already stored). */
+  readonly writes = { fresh: 0, exact: 0 };
 
   constructor(private readonly pool: pg.Pool, ipMode: IpMode) {
-    this.insertSql = insertSql(ipMode);
-    this.statementName = `workshop_events_insert_${ipMode}`;
+    this.exact = { name: `workshop_events_exact_${ipMode}`, text: exactSql(ipMode) };
+    this.fresh = { name: `workshop_events_fresh_${ipMode}`, text: freshSql(ipMode) };
   }
 
   /** Creates the monthly partitions for `months` (ISO month starts) that this process has not seen yet. */
@@ -100,15 +145,26 @@ export class EventStore {
    * so the projections always equal a rebuild from the log.
    */
   async insert(events: readonly NormalizedEvent[]): Promise<Set<string>> {
-    // The statement joins input to new ids on id: a repeated id would be inserted twice. The writer dedupes.
+    // Both statements take input rows by id: a repeated id would be inserted twice. The writer dedupes.
     if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error('EventStore.insert: event ids must be unique within a call');
-    await this.ensurePartitions(events.map((e) => monthOf(e.occurredAtMs)));
-    const values = eventValues(events);
+    await this.ensurePartitions(new Set(events.map((e) => monthOf(e.occurredAtMs))));
+    const columns = eventValues(events);
+    // Named (prepared) statements: their SQL is sent and parsed once per connection instead of every flush.
+    // The pool runs with plan_cache_mode=force_custom_plan (db/pool.ts), so each flush is still planned for
+    // its array sizes. One statement is atomic, so no BEGIN/COMMIT round trips.
+    try {
+      const values: unknown[] = [...columns];
+      for (const spec of PROJECTIONS) values.push(...upsertValues(spec, new ProjectionReducer(spec).add(events).rows()));
+      await this.pool.query({ ...this.fresh, values });
+      this.writes.fresh++;
+      return new Set(events.map((e) => e.id));
+    } catch (err) {
+      if (!isStoredIdConflict(err)) throw err;
+    }
+    const values: unknown[] = [...columns];
     for (const spec of PROJECTIONS) values.push(...contributionValues(spec, events));
-    // One statement is atomic, so no BEGIN/COMMIT round trips. A named (prepared) statement: its 13 kB of SQL
-    // is sent and parsed once per connection instead of every flush. The pool runs with
-    // plan_cache_mode=force_custom_plan (db/pool.ts), so each flush is still planned for its array sizes.
-    const res = await this.pool.query<{ id: string }>({ name: this.statementName, text: this.insertSql, values });
+    const res = await this.pool.query<{ id: string }>({ ...this.exact, values });
+    this.writes.exact++;
     return new Set(res.rows.map((r) => r.id));
   }
 

@@ -4,7 +4,7 @@
  * the in-memory reducer, so batches merge in any order.
  */
 import type { NormalizedEvent } from './event-schema.js';
-import type { Group, ProjectionSpec, Row } from './projection-spec.js';
+import type { Cell, Group, ProjectionSpec, Row } from './projection-spec.js';
 
 export interface SqlStatement {
   text: string;
@@ -19,19 +19,30 @@ function setClauses(g: Group): string[] {
   return [g.at, g.id, ...g.values].map((c) => `${c} = CASE WHEN ${wins} THEN excluded.${c} ELSE t.${c} END`);
 }
 
-/** One INSERT ... ON CONFLICT DO UPDATE for `rows` (already merged per key), parameters from $1. */
-export function upsertStatement(spec: ProjectionSpec, rows: readonly Row[]): SqlStatement {
-  const cols = spec.columns;
-  const names = cols.map((c) => c.name).join(', ');
-  const arrays = cols.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
+/**
+ * One INSERT ... ON CONFLICT DO UPDATE of rows already merged per key (so no key twice), parameters from
+ * `$firstParam`, one array per column (upsertValues). Rows are upserted in key order, a stable lock order.
+ */
+export function upsertSql(spec: ProjectionSpec, firstParam = 1): string {
+  const names = spec.columns.map((c) => c.name).join(', ');
+  const arrays = spec.columns.map((c, i) => `$${firstParam + i}::${c.type}[]`).join(', ');
   const sets = spec.groups.flatMap(setClauses).join(',\n  ');
-  return {
-    text:
-      `INSERT INTO ${spec.table} AS t (${names})\n` +
-      `SELECT * FROM unnest(${arrays}) AS u(${names})\n` +
-      `ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET\n  ${sets}`,
-    values: cols.map((c) => rows.map((r) => r[c.name] ?? null)),
-  };
+  const key = spec.key.join(', ');
+  return (
+    `INSERT INTO ${spec.table} AS t (${names})\n` +
+    `SELECT * FROM unnest(${arrays}) AS u(${names}) ORDER BY ${key}\n` +
+    `ON CONFLICT (${key}) DO UPDATE SET\n  ${sets}`
+  );
+}
+
+/** The parameters of upsertSql for `rows`: an array per column. */
+export function upsertValues(spec: ProjectionSpec, rows: readonly Row[]): Cell[][] {
+  return spec.columns.map((c) => rows.map((r) => r[c.name] ?? null));
+}
+
+/** upsertSql with its parameters from $1. */
+export function upsertStatement(spec: ProjectionSpec, rows: readonly Row[]): SqlStatement {
+  return { text: upsertSql(spec), values: upsertValues(spec, rows) };
 }
 
 /** Name of the source event id column of contribution rows (must not clash with a projection column). */
@@ -89,8 +100,8 @@ export function contributionParamCount(spec: ProjectionSpec): number {
 }
 
 /** The parameters of contributionUpsertSql: every contribution of `events`, unmerged, with its event id. */
-export function contributionValues(spec: ProjectionSpec, events: readonly NormalizedEvent[]): unknown[][] {
-  const cols: unknown[][] = [[], ...spec.columns.map(() => [])];
+export function contributionValues(spec: ProjectionSpec, events: readonly NormalizedEvent[]): Cell[][] {
+  const cols: Cell[][] = [[], ...spec.columns.map(() => [])];
   for (const e of events) {
     for (const part of spec.contributions(e)) {
       cols[0]!.push(e.id);

@@ -115,10 +115,11 @@ describe('projections', () => {
   });
   const reset = () => pool.query('TRUNCATE workshop_events, workshop_event_ids, workshops, invitations, mechanics');
 
-  async function ingest(events: NormalizedEvent[], cuts: number[]) {
+  /** Inserts `events` in chunks cut at `cuts`; with `resend`, each later chunk also re-sends the first event. */
+  async function ingest(events: NormalizedEvent[], cuts: number[], resend = false) {
     let start = 0;
     for (const cut of [...cuts.map((c) => c % (events.length + 1)).sort((a, b) => a - b), events.length]) {
-      if (cut > start) await store.insert(events.slice(start, cut));
+      if (cut > start) await store.insert([...(resend && start > 0 ? [events[0]!] : []), ...events.slice(start, cut)]);
       start = Math.max(start, cut);
     }
   }
@@ -158,6 +159,32 @@ describe('projections', () => {
     expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
   });
 
+  it('when a flush mixes stored and new ids, then only the new are stored, reported and projected', async () => {
+    await reset();
+    const w = WORKSHOPS[0]!;
+    const at = (m: number) => new Date(T0 + m * 60_000).toISOString();
+    const visit1 = normalize({ type: 'workshop_dashboard_accessed', workshop_id: w, occurred_at: at(1) });
+    const visit3 = normalize({ type: 'workshop_dashboard_accessed', workshop_id: w, occurred_at: at(3) });
+    const visit2 = normalize({ type: 'workshop_dashboard_accessed', workshop_id: w, occurred_at: at(2) });
+    const before = { ...store.writes };
+
+    expect(await store.insert([visit1])).toEqual(new Set([visit1.id]));
+    expect(store.writes).toEqual({ fresh: before.fresh + 1, exact: before.exact });
+
+    // visit3 is re-sent with a later time than anything stored: were it projected again, it would win.
+    const stored3 = await store.insert([visit3]);
+    const resent3 = { ...visit3, occurredAt: at(9), occurredAtMs: T0 + 9 * 60_000 };
+    expect(await store.insert([visit2, resent3])).toEqual(new Set([visit2.id]));
+    expect(stored3).toEqual(new Set([visit3.id]));
+    expect(store.writes).toEqual({ fresh: before.fresh + 2, exact: before.exact + 1 });
+
+    const events = await pool.query('SELECT id FROM workshop_events ORDER BY occurred_at');
+    expect(events.rows.map((r) => r.id)).toEqual([visit1.id, visit2.id, visit3.id]);
+    expect((await pool.query('SELECT count(*)::int AS n FROM workshop_event_ids')).rows[0].n).toBe(3);
+    const row = (await pool.query('SELECT last_dashboard_access_at FROM workshops WHERE workshop_id = $1', [w])).rows[0];
+    expect(iso(row.last_dashboard_access_at)).toBe(at(3));
+  });
+
   it('any arrival order and batching of a history gives the same projections, equal to the oracle and to a rebuild', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -175,7 +202,7 @@ describe('projections', () => {
           // another permutation, other batches, with duplicates re-sent
           const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
           await reset();
-          await ingest(shuffled, cutsB);
+          await ingest(shuffled, cutsB, true); // flushes mixing a stored id with new ones
           await store.insert(shuffled.slice(0, 3)); // retried duplicates arrive in a later flush
           expect(await snapshot()).toEqual(live);
 
