@@ -32,8 +32,12 @@ const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
 const BULK_STREAMS = (process.env.BENCH_BULK_STREAMS ?? '1,2').split(',').map(Number).filter((n) => n > 0);
 const INSERT_CLIENTS = num('BENCH_INSERT_CLIENTS', 8);
 const BATCH_SIZE = 100;
-/** Bodies built for the measured window: the warm-up's request rate × duration × this. */
-const PREBUILD_MARGIN = 1.5;
+/**
+ * Bodies built for the measured window: the warm-up's request rate × duration × this (the warm-up runs
+ * slower, before the JIT settles), at most PREBUILD_MAX_EVENTS events in all.
+ */
+const PREBUILD_MARGIN = 2.5;
+const PREBUILD_MAX_EVENTS = 1_000_000;
 const BULK_CHUNK = 10_000;
 const TOKEN = randomBytes(24).toString('base64url');
 const SERVICE_SETTINGS = `INGEST_FLUSH_CONCURRENCY ${process.env.INGEST_FLUSH_CONCURRENCY ?? '2 (default)'}, INGEST_FLUSH_MAX_EVENTS ${process.env.INGEST_FLUSH_MAX_EVENTS ?? '2000 (default)'}, DATABASE_POOL_SIZE ${process.env.DATABASE_POOL_SIZE ?? '10 (default)'}`;
@@ -69,7 +73,7 @@ async function httpScenario(cluster: Cluster, label: string, batch: number, conn
     const warm = await load(WARMUP);
     // Bodies for the measured window are built now, from the warm-up rate with a margin, so the load
     // generator's CPU goes to sending rather than to making events.
-    const bodies = buildBodies(batch, Math.ceil(warm.reqPerS * DURATION * PREBUILD_MARGIN));
+    const bodies = buildBodies(batch, Math.min(Math.ceil(warm.reqPerS * DURATION * PREBUILD_MARGIN), Math.floor(PREBUILD_MAX_EVENTS / batch)));
     log(`${label}: built ${bodies.length} request bodies`);
     const f0 = await flushStats(svc.url);
     const window = cpuWindow(svc.pid);
