@@ -67,8 +67,9 @@ function freshSql(ipMode: IpMode): string {
     next += spec.columns.length;
     return `,\nproj${i} AS (\n${sql}\n)`;
   });
+  const param = (name: string) => `$${EVENT_COLUMNS.findIndex(([n]) => n === name) + 1}`;
   return `WITH keys AS (
-  INSERT INTO workshop_event_ids (id, occurred_at) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
+  INSERT INTO workshop_event_ids (id, occurred_at) SELECT * FROM unnest(${param('id')}::uuid[], ${param('occurred_at')}::timestamptz[])
 ),
 ins AS (
   INSERT INTO workshop_events (${NAMES})
