@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
 import type { NormalizedEvent } from './event-schema.js';
-import { PROJECTIONS, ProjectionReducer } from './projection-spec.js';
+import { PROJECTIONS, ProjectionReducer, type ProjectionSpec } from './projection-spec.js';
 import { contributionParamCount, contributionUpsertSql, contributionValues, upsertSql, upsertStatement, upsertValues } from './projection-sql.js';
 
 const EVENT_COLUMNS = [
@@ -29,18 +29,26 @@ function eventSelect(ipMode: IpMode): string {
 const EVENT_ARRAYS = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
 
 /**
+ * One data-modifying CTE per projection (`,\nproj<i> AS (...)`), its parameters numbered after the event
+ * columns: `sql` builds a projection's statement from its first parameter, which uses `params` of them.
+ */
+function projectionCtes(sql: (spec: ProjectionSpec, firstParam: number) => string, params: (spec: ProjectionSpec) => number): string {
+  let next = EVENT_COLUMNS.length + 1;
+  return PROJECTIONS.map((spec, i) => {
+    const cte = `,\nproj${i} AS (\n${sql(spec, next)}\n)`;
+    next += params(spec);
+    return cte;
+  }).join('');
+}
+
+/**
  * The exact write of a flush as one statement (atomic, one round trip): the idempotency keys, the events
  * whose id was new, and per projection an upsert fed only by the contributions of those new events.
  * Parameters: the event column arrays, then per projection its contribution arrays (contributionValues).
  * Returns the ids that were new.
  */
 function exactSql(ipMode: IpMode): string {
-  let next = EVENT_COLUMNS.length + 1;
-  const projections = PROJECTIONS.map((spec, i) => {
-    const sql = contributionUpsertSql(spec, next, 'ins');
-    next += contributionParamCount(spec);
-    return `,\nproj${i} AS (\n${sql}\n)`;
-  });
+  const projections = projectionCtes((spec, first) => contributionUpsertSql(spec, first, 'ins'), contributionParamCount);
   return `WITH input AS (SELECT * FROM unnest(${EVENT_ARRAYS}) AS u(${NAMES})),
 new_ids AS (
   INSERT INTO workshop_event_ids (id, occurred_at) SELECT id, occurred_at FROM input ON CONFLICT DO NOTHING RETURNING id
@@ -49,7 +57,7 @@ ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM input i JOIN new_ids n ON n.id = i.id
   RETURNING id
-)${projections.join('')}
+)${projections}
 SELECT id FROM ins`;
 }
 
@@ -61,12 +69,7 @@ SELECT id FROM ins`;
  * Parameters: the event column arrays, then per projection its merged rows (upsertValues).
  */
 function freshSql(ipMode: IpMode): string {
-  let next = EVENT_COLUMNS.length + 1;
-  const projections = PROJECTIONS.map((spec, i) => {
-    const sql = upsertSql(spec, next);
-    next += spec.columns.length;
-    return `,\nproj${i} AS (\n${sql}\n)`;
-  });
+  const projections = projectionCtes(upsertSql, (spec) => spec.columns.length);
   const param = (name: string) => `$${EVENT_COLUMNS.findIndex(([n]) => n === name) + 1}`;
   return `WITH keys AS (
   INSERT INTO workshop_event_ids (id, occurred_at) SELECT * FROM unnest(${param('id')}::uuid[], ${param('occurred_at')}::timestamptz[])
@@ -74,7 +77,7 @@ function freshSql(ipMode: IpMode): string {
 ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM unnest(${EVENT_ARRAYS}) AS i(${NAMES})
-)${projections.join('')}
+)${projections}
 SELECT 1`;
 }
 
@@ -147,8 +150,9 @@ export class EventStore {
    */
   async insert(events: readonly NormalizedEvent[]): Promise<Set<string>> {
     // Both statements take input rows by id: a repeated id would be inserted twice. The writer dedupes.
-    if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error('EventStore.insert: event ids must be unique within a call');
-    await this.ensurePartitions(new Set(events.map((e) => monthOf(e.occurredAtMs))));
+    const ids = new Set(events.map((e) => e.id));
+    if (ids.size !== events.length) throw new Error('EventStore.insert: event ids must be unique within a call');
+    await this.ensurePartitions(events.map((e) => monthOf(e.occurredAtMs)));
     const columns = eventValues(events);
     // Named (prepared) statements: their SQL is sent and parsed once per connection instead of every flush.
     // The pool runs with plan_cache_mode=force_custom_plan (db/pool.ts), so each flush is still planned for
@@ -158,7 +162,7 @@ export class EventStore {
       for (const spec of PROJECTIONS) values.push(...upsertValues(spec, new ProjectionReducer(spec).add(events).rows()));
       await this.pool.query({ ...this.fresh, values });
       this.writes.fresh++;
-      return new Set(events.map((e) => e.id));
+      return ids;
     } catch (err) {
       if (!isStoredIdConflict(err)) throw err;
     }

@@ -182,8 +182,8 @@ export class ProjectionReducer {
     return this.byKey.size;
   }
 
-  /** Merged rows sorted by key: a stable lock order for upserts. */
+  /** The merged rows, one per key (upsertSql writes them in key order, the stable lock order). */
   rows(): Row[] {
-    return [...this.byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+    return [...this.byKey.values()];
   }
 }
