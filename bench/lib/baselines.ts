@@ -66,19 +66,18 @@ function columnChunks(n: number, chunk: number): unknown[][][] {
 }
 
 /**
- * Bulk baseline: `rows` events as multi-row INSERT ... SELECT FROM unnest(...) of `chunk` rows each, over
- * `streams` connections.
+ * Writes `chunks` (prepared before timing) over `streams` connections, each connection taking the next
+ * chunk when its last write returns; times every write and the whole run.
  */
-export async function bulkInsert(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
-  const chunks = columnChunks(rows, chunk);
+async function timedChunks<T>(url: string, streams: number, rows: number, chunks: T[], write: (c: pg.Client, chunk: T) => Promise<unknown>): Promise<BaselineResult> {
   const clients = await connectAll(url, streams);
   const latencies: number[] = [];
   const window = cpuWindow();
   const t0 = performance.now();
   await Promise.all(clients.map(async (c) => {
-    for (let cols = chunks.shift(); cols; cols = chunks.shift()) {
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
       const s = performance.now();
-      await c.query(BULK_SQL, cols);
+      await write(c, chunk);
       latencies.push(performance.now() - s);
     }
   }));
@@ -86,6 +85,14 @@ export async function bulkInsert(url: string, rows: number, chunk = 10_000, stre
   const cpu = window();
   await Promise.all(clients.map((c) => c.end()));
   return summarize(rows, ms, latencies, cpu);
+}
+
+/**
+ * Bulk baseline: `rows` events as multi-row INSERT ... SELECT FROM unnest(...) of `chunk` rows each, over
+ * `streams` connections.
+ */
+export async function bulkInsert(url: string, rows: number, chunk = 10_000, streams = 1): Promise<BaselineResult> {
+  return timedChunks(url, streams, rows, columnChunks(rows, chunk), (c, cols) => c.query(BULK_SQL, cols));
 }
 
 /** One value in COPY's text format. */
@@ -104,22 +111,10 @@ export async function bulkCopy(url: string, rows: number, chunk = 10_000, stream
   for (let done = 0; done < rows; done += chunk) {
     chunks.push(Array.from({ length: Math.min(chunk, rows - done) }, () => rowOf(normalize(makeEvent()))));
   }
-  const clients = await connectAll(url, streams);
-  const latencies: number[] = [];
-  const window = cpuWindow();
-  const t0 = performance.now();
-  await Promise.all(clients.map(async (c) => {
-    for (let part = chunks.shift(); part; part = chunks.shift()) {
-      const s = performance.now();
-      const text = part.map((r) => r.map(copyField).join('\t')).join('\n') + '\n';
-      await pipeline(Readable.from([text]), c.query(copyFrom(COPY_SQL)));
-      latencies.push(performance.now() - s);
-    }
-  }));
-  const ms = performance.now() - t0;
-  const cpu = window();
-  await Promise.all(clients.map((c) => c.end()));
-  return summarize(rows, ms, latencies, cpu);
+  return timedChunks(url, streams, rows, chunks, (c, part) => {
+    const text = part.map((r) => r.map(copyField).join('\t')).join('\n') + '\n';
+    return pipeline(Readable.from([text]), c.query(copyFrom(COPY_SQL)));
+  });
 }
 
 /** One-row autocommit INSERTs (prepared once per connection) from `clients` connections for `durationS`. */

@@ -59,9 +59,10 @@ interface Ctx { ids?: string[] }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const before = o.acked.size;
-  const ready = (o.bodies ?? []).reverse();
+  const ready = o.bodies ?? [];
+  let used = 0;
   let builtDuringLoad = 0;
-  const next = () => ready.pop() ?? (builtDuringLoad++, makeBody(o.batch));
+  const next = () => ready[used++] ?? (builtDuringLoad++, makeBody(o.batch));
   const result = await autocannon({
     url: `${o.url}/v1/events`,
     connections: o.connections,
