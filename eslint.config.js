@@ -16,11 +16,26 @@ function layerBlocks() {
   const all = Object.keys(layers);
   const restriction = (allowed) => {
     const others = all.filter((k) => !allowed.includes(k));
-    return ['error', {
-      // type-only imports are allowed: the layering is about runtime dependencies
-      paths: others.flatMap((k) => layers[k].paths.map((name) => ({ name, allowTypeImports: true, message: `only ${layers[k].files.join(', ')} may import ${name}` }))),
-      patterns: others.flatMap((k) => (layers[k].patterns ?? []).map((p) => ({ group: [p], allowTypeImports: true, message: `only ${layers[k].files.join(', ')} may import ${p}` }))),
-    }];
+    return [
+      'error',
+      {
+        // type-only imports are allowed: the layering is about runtime dependencies
+        paths: others.flatMap((k) =>
+          layers[k].paths.map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: `only ${layers[k].files.join(', ')} may import ${name}`,
+          })),
+        ),
+        patterns: others.flatMap((k) =>
+          (layers[k].patterns ?? []).map((p) => ({
+            group: [p],
+            allowTypeImports: true,
+            message: `only ${layers[k].files.join(', ')} may import ${p}`,
+          })),
+        ),
+      },
+    ];
   };
   return [
     { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': restriction([]) } },
@@ -37,5 +52,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Prettier formats (npm run format); it cannot break long strings, so src/ also has a hard line limit.
+  { files: ['src/**/*.ts'], rules: { 'max-len': ['error', { code: 120, ignoreUrls: true }] } },
   ...layerBlocks(),
 );

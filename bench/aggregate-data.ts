@@ -13,13 +13,26 @@ export const DAY_MS = 86_400_000;
 /** The high-volume mix, per mille; lifecycle types are left to the EventStore load. */
 const MIX: Array<[type: string, category: string, perMille: number]> = [
   ['workshop_dashboard_accessed', 'activity', 428],
-  ['workshop_signup_started', 'signup', 80], ['workshop_signup_step_1', 'signup', 60], ['workshop_signup_step_2', 'signup', 45],
-  ['workshop_signup_step_3', 'signup', 35], ['workshop_signup_submitted', 'signup', 25], ['workshop_signup_failed', 'signup', 5],
-  ['session_completed', 'activity', 120], ['workshop_profile_updated', 'activity', 50],
-  ['mechanic_invited', 'invitation', 40], ['mechanic_invite_viewed', 'invitation', 25], ['mechanic_invite_expired', 'invitation', 8],
-  ['email_invite_sent', 'email', 38], ['email_invite_failed', 'email', 2], ['email_approval_sent', 'email', 10],
-  ['email_approval_failed', 'email', 1], ['email_rejection_sent', 'email', 3], ['email_rejection_failed', 'email', 1],
-  ['workshop_application_viewed', 'approval', 20], ['workshop_first_mechanic', 'activity', 2], ['workshop_capacity_reached', 'activity', 2],
+  ['workshop_signup_started', 'signup', 80],
+  ['workshop_signup_step_1', 'signup', 60],
+  ['workshop_signup_step_2', 'signup', 45],
+  ['workshop_signup_step_3', 'signup', 35],
+  ['workshop_signup_submitted', 'signup', 25],
+  ['workshop_signup_failed', 'signup', 5],
+  ['session_completed', 'activity', 120],
+  ['workshop_profile_updated', 'activity', 50],
+  ['mechanic_invited', 'invitation', 40],
+  ['mechanic_invite_viewed', 'invitation', 25],
+  ['mechanic_invite_expired', 'invitation', 8],
+  ['email_invite_sent', 'email', 38],
+  ['email_invite_failed', 'email', 2],
+  ['email_approval_sent', 'email', 10],
+  ['email_approval_failed', 'email', 1],
+  ['email_rejection_sent', 'email', 3],
+  ['email_rejection_failed', 'email', 1],
+  ['workshop_application_viewed', 'approval', 20],
+  ['workshop_first_mechanic', 'activity', 2],
+  ['workshop_capacity_reached', 'activity', 2],
 ];
 const TYPES = MIX.flatMap(([t, , n]) => Array<string>(n).fill(t));
 const CATS = MIX.flatMap(([, c, n]) => Array<string>(n).fill(c));
@@ -60,7 +73,9 @@ FROM (
 export async function ensureMonths(pool: pg.Pool, fromMs: number, toMs: number): Promise<number> {
   const r = await pool.query(
     `SELECT workshop_events_ensure_partition(m) FROM generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-       $2::timestamptz - interval '1 ms', interval '1 month') AS m`, [new Date(fromMs), new Date(toMs)]);
+       $2::timestamptz - interval '1 ms', interval '1 month') AS m`,
+    [new Date(fromMs), new Date(toMs)],
+  );
   return r.rowCount ?? 0;
 }
 
@@ -68,8 +83,17 @@ export async function ensureMonths(pool: pg.Pool, fromMs: number, toMs: number):
  * Inserts `total` events spread evenly over `days` days from `fromMs` (UTC midnight), one statement per day,
  * `concurrency` statements at a time, days taken in order (so the heap is roughly time-ordered).
  */
-export async function bulkLoad(pool: pg.Pool, o: { fromMs: number; days: number; total: number; workshops: readonly string[];
-  concurrency: number; progress: (daysDone: number, rows: number) => void }): Promise<number> {
+export async function bulkLoad(
+  pool: pg.Pool,
+  o: {
+    fromMs: number;
+    days: number;
+    total: number;
+    workshops: readonly string[];
+    concurrency: number;
+    progress: (daysDone: number, rows: number) => void;
+  },
+): Promise<number> {
   let next = 0;
   let done = 0;
   let rows = 0;
@@ -101,32 +125,55 @@ const HOUR = 3_600_000;
  * 8% of the approved suspended, half of those reactivated; `mechanics` acceptances into approved workshops and
  * 20% of those mechanics removed later. Validated through the real schema; sorted by time.
  */
-export function lifecycle(workshops: readonly string[], fromMs: number, toMs: number, mechanics: number): NormalizedEvent[] {
+export function lifecycle(
+  workshops: readonly string[],
+  fromMs: number,
+  toMs: number,
+  mechanics: number,
+): NormalizedEvent[] {
   const raws: Array<Record<string, unknown>> = [];
   const at = (ms: number) => new Date(Math.floor(ms)).toISOString();
   const admin = randomUUID();
   const approved: Array<{ w: string; atMs: number }> = [];
   for (const w of workshops) {
     const signup = rnd(fromMs, toMs - 100 * HOUR);
-    raws.push({ type: 'workshop_signup_success', workshop_id: w, occurred_at: at(signup), metadata: { name: `Garage ${w.slice(0, 6)}`, city: 'Toronto', capacity: 20 } });
+    raws.push({
+      type: 'workshop_signup_success',
+      workshop_id: w,
+      occurred_at: at(signup),
+      metadata: { name: `Garage ${w.slice(0, 6)}`, city: 'Toronto', capacity: 20 },
+    });
     if (Math.random() >= 0.85) continue;
     const decided = signup + rnd(1, 96) * HOUR;
     const ok = Math.random() < 0.9;
-    raws.push({ type: ok ? 'workshop_approved' : 'workshop_rejected', workshop_id: w, admin_id: admin, occurred_at: at(decided) });
+    raws.push({
+      type: ok ? 'workshop_approved' : 'workshop_rejected',
+      workshop_id: w,
+      admin_id: admin,
+      occurred_at: at(decided),
+    });
     if (!ok) continue;
     approved.push({ w, atMs: decided });
     if (Math.random() < 0.08) {
       const susp = rnd(decided, toMs);
       raws.push({ type: 'workshop_suspended', workshop_id: w, occurred_at: at(susp) });
-      if (Math.random() < 0.5) raws.push({ type: 'workshop_reactivated', workshop_id: w, occurred_at: at(rnd(susp, toMs)) });
+      if (Math.random() < 0.5)
+        raws.push({ type: 'workshop_reactivated', workshop_id: w, occurred_at: at(rnd(susp, toMs)) });
     }
   }
   for (let i = 0; i < mechanics; i++) {
     const { w, atMs } = approved[Math.floor(Math.random() * approved.length)]!;
     const m = randomUUID();
     const joined = rnd(atMs, toMs);
-    raws.push({ type: 'mechanic_invite_accepted', workshop_id: w, mechanic_id: m, occurred_at: at(joined), metadata: { invite_id: `inv_${m.slice(0, 12)}` } });
-    if (Math.random() < 0.2) raws.push({ type: 'mechanic_removed', workshop_id: w, mechanic_id: m, occurred_at: at(rnd(joined, toMs)) });
+    raws.push({
+      type: 'mechanic_invite_accepted',
+      workshop_id: w,
+      mechanic_id: m,
+      occurred_at: at(joined),
+      metadata: { invite_id: `inv_${m.slice(0, 12)}` },
+    });
+    if (Math.random() < 0.2)
+      raws.push({ type: 'mechanic_removed', workshop_id: w, mechanic_id: m, occurred_at: at(rnd(joined, toMs)) });
   }
   const nowMs = Date.now();
   const events = raws.map((raw, i) => {
@@ -144,23 +191,36 @@ export async function insertLifecycle(pool: pg.Pool, events: readonly Normalized
 }
 
 /** Full data set for one target: partitions, bulk mix, lifecycle, VACUUM ANALYZE. Returns the row count. */
-export async function loadDataset(pool: pg.Pool, o: { fromMs: number; days: number; total: number; workshops: number; mechanics: number;
-  log: (msg: string) => void }): Promise<number> {
+export async function loadDataset(
+  pool: pg.Pool,
+  o: { fromMs: number; days: number; total: number; workshops: number; mechanics: number; log: (msg: string) => void },
+): Promise<number> {
   const toMs = o.fromMs + o.days * DAY_MS;
   const t0 = performance.now();
   const months = await ensureMonths(pool, o.fromMs, toMs);
   const workshops = Array.from({ length: o.workshops }, () => randomUUID());
   const life = lifecycle(workshops, o.fromMs, toMs, o.mechanics);
   const bulkTotal = Math.max(0, o.total - life.length);
-  o.log(`  ${months} monthly partitions; bulk ${bulkTotal.toLocaleString('en-US')} events over ${o.days} days, then ${life.length.toLocaleString('en-US')} lifecycle events via EventStore.insert`);
+  o.log(
+    `  ${months} monthly partitions; bulk ${bulkTotal.toLocaleString('en-US')} events over ${o.days} days, then ${life.length.toLocaleString('en-US')} lifecycle events via EventStore.insert`,
+  );
   let lastLog = 0;
-  await bulkLoad(pool, { fromMs: o.fromMs, days: o.days, total: bulkTotal, workshops, concurrency: 2, progress: (d, rows) => {
-    const now = performance.now();
-    if (now - lastLog < 15_000 && d < o.days) return;
-    lastLog = now;
-    const s = (now - t0) / 1000;
-    o.log(`  bulk: ${d}/${o.days} days, ${rows.toLocaleString('en-US')} rows, ${s.toFixed(0)} s (${Math.round(rows / s).toLocaleString('en-US')} rows/s)`);
-  } });
+  await bulkLoad(pool, {
+    fromMs: o.fromMs,
+    days: o.days,
+    total: bulkTotal,
+    workshops,
+    concurrency: 2,
+    progress: (d, rows) => {
+      const now = performance.now();
+      if (now - lastLog < 15_000 && d < o.days) return;
+      lastLog = now;
+      const s = (now - t0) / 1000;
+      o.log(
+        `  bulk: ${d}/${o.days} days, ${rows.toLocaleString('en-US')} rows, ${s.toFixed(0)} s (${Math.round(rows / s).toLocaleString('en-US')} rows/s)`,
+      );
+    },
+  });
   const t1 = performance.now();
   await insertLifecycle(pool, life);
   const t2 = performance.now();
@@ -168,6 +228,8 @@ export async function loadDataset(pool: pg.Pool, o: { fromMs: number; days: numb
   await pool.query('VACUUM (ANALYZE) workshop_events');
   await pool.query('ANALYZE workshops');
   const n = Number((await pool.query('SELECT count(*) AS n FROM workshop_events')).rows[0].n);
-  o.log(`  VACUUM (ANALYZE) ${((performance.now() - t2) / 1000).toFixed(1)} s; ${n.toLocaleString('en-US')} events stored; load total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  o.log(
+    `  VACUUM (ANALYZE) ${((performance.now() - t2) / 1000).toFixed(1)} s; ${n.toLocaleString('en-US')} events stored; load total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   return n;
 }

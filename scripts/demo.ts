@@ -16,7 +16,10 @@ import { DemoLoadError, formatSummary, loadDemo } from './demo/load.js';
 
 function firstToken(file: string): string | undefined {
   if (!existsSync(file)) return undefined;
-  return readFileSync(file, 'utf8').split(',').map((t) => t.trim()).find(Boolean);
+  return readFileSync(file, 'utf8')
+    .split(',')
+    .map((t) => t.trim())
+    .find(Boolean);
 }
 
 function tokens(env: NodeJS.ProcessEnv): { ingest: string; admin: string; from: string } {
@@ -36,7 +39,9 @@ function tokens(env: NodeJS.ProcessEnv): { ingest: string; admin: string; from: 
     from = 'secrets/ingest-tokens, secrets/admin-tokens';
   }
   if (!ingest || !admin) {
-    console.error('demo: no tokens. Set INGEST_TOKEN and ADMIN_TOKEN, or run where DATA_DIR/tokens.json or secrets/*-tokens exist.');
+    console.error(
+      'demo: no tokens. Set INGEST_TOKEN and ADMIN_TOKEN, or run where DATA_DIR/tokens.json or secrets/*-tokens exist.',
+    );
     process.exit(2);
   }
   return { ingest, admin, from };
@@ -46,7 +51,9 @@ const { values } = parseArgs({
   options: { url: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 if (values.help) {
-  console.log('usage: npm run demo [-- --url URL --seed N]   (env: SERVICE_URL, DEMO_SEED, INGEST_TOKEN, ADMIN_TOKEN, DATA_DIR)');
+  console.log(
+    'usage: npm run demo [-- --url URL --seed N]   (env: SERVICE_URL, DEMO_SEED, INGEST_TOKEN, ADMIN_TOKEN, DATA_DIR)',
+  );
   process.exit(0);
 }
 const serviceUrl = values.url ?? process.env.SERVICE_URL ?? 'http://127.0.0.1:3000';
@@ -58,9 +65,16 @@ if (!Number.isInteger(seed)) {
 const t = tokens(process.env);
 console.log(`loading the demo programme into ${serviceUrl} (seed ${seed}, tokens from ${t.from})`);
 try {
-  const summary = await loadDemo({ serviceUrl, ingestToken: t.ingest, adminToken: t.admin, seed, log: (l) => console.log(`  ${l}`) });
+  const summary = await loadDemo({
+    serviceUrl,
+    ingestToken: t.ingest,
+    adminToken: t.admin,
+    seed,
+    log: (l) => console.log(`  ${l}`),
+  });
   console.log(formatSummary(summary));
-  if (summary.events.accepted === 0 && summary.events.duplicates > 0) console.log('(everything was already there: this programme had been loaded before)');
+  if (summary.events.accepted === 0 && summary.events.duplicates > 0)
+    console.log('(everything was already there: this programme had been loaded before)');
 } catch (err) {
   console.error(err instanceof DemoLoadError ? `demo: ${err.message}` : err);
   process.exit(1);

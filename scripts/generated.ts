@@ -10,5 +10,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/metrics.md': renderMetricsDoc,
   'docs/kpis.md': renderKpisDoc,
   'docs/health-score.md': renderHealthDoc,
-  ...Object.fromEntries(Object.keys(DASHBOARDS).map((uid) => [`grafana/dashboards/${uid}.json`, () => renderDashboard(uid)])),
+  ...Object.fromEntries(
+    Object.keys(DASHBOARDS).map((uid) => [`grafana/dashboards/${uid}.json`, () => renderDashboard(uid)]),
+  ),
 };

@@ -12,8 +12,10 @@ await withDatabase(async (db, config) => {
       `SELECT (SELECT count(*) FROM workshops) AS workshops, (SELECT count(*) FROM invitations) AS invitations, (SELECT count(*) FROM mechanics) AS mechanics`,
     );
     const c = counts.rows[0];
-    console.log(`rebuilt projections from ${read} events in ${((performance.now() - started) / 1000).toFixed(2)} s: ` +
-      `${c.workshops} workshops, ${c.invitations} invitations, ${c.mechanics} mechanics`);
+    console.log(
+      `rebuilt projections from ${read} events in ${((performance.now() - started) / 1000).toFixed(2)} s: ` +
+        `${c.workshops} workshops, ${c.invitations} invitations, ${c.mechanics} mechanics`,
+    );
   } finally {
     await pool.end();
   }

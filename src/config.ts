@@ -33,7 +33,10 @@ export interface Config {
   readonly serviceName: string;
   /** Group commit: most events written in one flush (INGEST_FLUSH_MAX_EVENTS, default 2000). */
   readonly flushMaxEvents: number;
-  /** Group commit: flushes that may run at once (INGEST_FLUSH_CONCURRENCY, default 2; bench:ingest measured 2 better than 4 since the all-new flush statement). */
+  /**
+   * Group commit: flushes that may run at once (INGEST_FLUSH_CONCURRENCY, default 2; bench:ingest measured 2 better
+   * than 4 since the all-new flush statement).
+   */
   readonly flushConcurrency: number;
   /** Most events waiting for a flush before new requests get 503 (INGEST_MAX_PENDING_EVENTS, default 50000). */
   readonly maxPendingEvents: number;
@@ -59,7 +62,12 @@ export interface Config {
   /** Grafana base URL for links in the digest (GRAFANA_URL, default http://localhost:3001). */
   readonly grafanaUrl: string;
   /** Beta programme (BETA_START / BETA_END dates, BETA_TARGET_MIN / _MAX workshops). */
-  readonly beta: { readonly start: string; readonly end: string; readonly targetMin: number; readonly targetMax: number };
+  readonly beta: {
+    readonly start: string;
+    readonly end: string;
+    readonly targetMin: number;
+    readonly targetMax: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -75,7 +83,12 @@ const tokenList = (name: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
     .refine((list) => list.every((t) => TOKEN.test(t)), {
       message: `${name}: every token must be 16-256 characters of [A-Za-z0-9._~+/=-]`,
     });
@@ -104,54 +117,77 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
-const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
-  message: 'must be a date YYYY-MM-DD',
-});
+const isoDate = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+    message: 'must be a date YYYY-MM-DD',
+  });
 
-const schema = z.object({
-  PORT: int(0, 65535, 3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), { message: 'must start with postgres:// or postgresql://' }),
-  DATA_DIR: z.string().min(1).default('./.data'),
-  INGEST_TOKENS: tokenList('INGEST_TOKENS'),
-  ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
-  METRICS_TZ: z.string().default('UTC').refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or America/Toronto' }),
-  IP_MODE: z.enum(['store', 'truncate', 'drop']).default('truncate'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z
-    .string()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
-  OTEL_SERVICE_NAME: z.string().min(1).default('workshop-analytics'),
-  INGEST_FLUSH_MAX_EVENTS: int(1, 20000, 2000),
-  INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
-  INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
-  DATABASE_POOL_SIZE: int(2, 200, 10),
-  ALERT_WEBHOOK_TOKENS: tokenList('ALERT_WEBHOOK_TOKENS'),
-  DIGEST_SLACK_WEBHOOK_URL_FILE: optionalString,
-  DIGEST_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), { message: 'must start with smtp:// or smtps://' }),
-  DIGEST_EMAIL_FROM: z.string().min(3).default('workshop-analytics@localhost'),
-  DIGEST_EMAIL_TO: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? '').split(',').map((t) => t.trim()).filter(Boolean))
-    .refine((l) => l.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), { message: 'must be comma-separated email addresses' }),
-  GRAFANA_URL: z.string().regex(/^https?:\/\//, { message: 'must be an http(s) URL' }).default('http://localhost:3001'),
-  AGGREGATOR_MODE: z.enum(['inline', 'only', 'off']).default('inline'),
-  INVITE_TTL_DAYS: int(1, 365, 7),
-  BETA_START: isoDate.default('2026-03-15'),
-  BETA_END: isoDate.default('2026-05-15'),
-  BETA_TARGET_MIN: int(1, 10_000, 3),
-  BETA_TARGET_MAX: int(1, 10_000, 5),
-}).superRefine((e, ctx) => {
-  if (e.BETA_END <= e.BETA_START) ctx.addIssue({ code: 'custom', path: ['BETA_END'], message: 'must be after BETA_START' });
-  if (e.BETA_TARGET_MAX < e.BETA_TARGET_MIN) ctx.addIssue({ code: 'custom', path: ['BETA_TARGET_MAX'], message: 'must not be below BETA_TARGET_MIN' });
-});
+const schema = z
+  .object({
+    PORT: int(0, 65535, 3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+        message: 'must start with postgres:// or postgresql://',
+      }),
+    DATA_DIR: z.string().min(1).default('./.data'),
+    INGEST_TOKENS: tokenList('INGEST_TOKENS'),
+    ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
+    METRICS_TZ: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or America/Toronto' }),
+    IP_MODE: z.enum(['store', 'truncate', 'drop']).default('truncate'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
+    OTEL_SERVICE_NAME: z.string().min(1).default('workshop-analytics'),
+    INGEST_FLUSH_MAX_EVENTS: int(1, 20000, 2000),
+    INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
+    INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
+    DATABASE_POOL_SIZE: int(2, 200, 10),
+    ALERT_WEBHOOK_TOKENS: tokenList('ALERT_WEBHOOK_TOKENS'),
+    DIGEST_SLACK_WEBHOOK_URL_FILE: optionalString,
+    DIGEST_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
+      message: 'must start with smtp:// or smtps://',
+    }),
+    DIGEST_EMAIL_FROM: z.string().min(3).default('workshop-analytics@localhost'),
+    DIGEST_EMAIL_TO: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .refine((l) => l.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), {
+        message: 'must be comma-separated email addresses',
+      }),
+    GRAFANA_URL: z
+      .string()
+      .regex(/^https?:\/\//, { message: 'must be an http(s) URL' })
+      .default('http://localhost:3001'),
+    AGGREGATOR_MODE: z.enum(['inline', 'only', 'off']).default('inline'),
+    INVITE_TTL_DAYS: int(1, 365, 7),
+    BETA_START: isoDate.default('2026-03-15'),
+    BETA_END: isoDate.default('2026-05-15'),
+    BETA_TARGET_MIN: int(1, 10_000, 3),
+    BETA_TARGET_MAX: int(1, 10_000, 5),
+  })
+  .superRefine((e, ctx) => {
+    if (e.BETA_END <= e.BETA_START)
+      ctx.addIssue({ code: 'custom', path: ['BETA_END'], message: 'must be after BETA_START' });
+    if (e.BETA_TARGET_MAX < e.BETA_TARGET_MIN)
+      ctx.addIssue({ code: 'custom', path: ['BETA_TARGET_MAX'], message: 'must not be below BETA_TARGET_MIN' });
+  });
 
 /** Reads the configuration from `env` (default process.env). Throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -177,10 +213,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     alertWebhookTokens: Object.freeze(e.ALERT_WEBHOOK_TOKENS),
-    digest: Object.freeze({ slackWebhookUrlFile: e.DIGEST_SLACK_WEBHOOK_URL_FILE, smtpUrl: e.DIGEST_SMTP_URL, emailFrom: e.DIGEST_EMAIL_FROM, emailTo: Object.freeze(e.DIGEST_EMAIL_TO) }),
+    digest: Object.freeze({
+      slackWebhookUrlFile: e.DIGEST_SLACK_WEBHOOK_URL_FILE,
+      smtpUrl: e.DIGEST_SMTP_URL,
+      emailFrom: e.DIGEST_EMAIL_FROM,
+      emailTo: Object.freeze(e.DIGEST_EMAIL_TO),
+    }),
     grafanaUrl: e.GRAFANA_URL.replace(/\/$/, ''),
     aggregatorMode: e.AGGREGATOR_MODE,
     inviteTtlDays: e.INVITE_TTL_DAYS,
-    beta: Object.freeze({ start: e.BETA_START, end: e.BETA_END, targetMin: e.BETA_TARGET_MIN, targetMax: e.BETA_TARGET_MAX }),
+    beta: Object.freeze({
+      start: e.BETA_START,
+      end: e.BETA_END,
+      targetMin: e.BETA_TARGET_MIN,
+      targetMax: e.BETA_TARGET_MAX,
+    }),
   });
 }

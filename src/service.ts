@@ -61,7 +61,11 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const telemetry = createTelemetry({ serviceName: config.serviceName });
     const writer = new EventWriter(
       store,
-      { maxEventsPerFlush: config.flushMaxEvents, concurrency: config.flushConcurrency, maxPendingEvents: config.maxPendingEvents },
+      {
+        maxEventsPerFlush: config.flushMaxEvents,
+        concurrency: config.flushConcurrency,
+        maxPendingEvents: config.maxPendingEvents,
+      },
       telemetry.ingest,
       (err) => log.error({ err }, 'event write failed'),
     );
@@ -69,7 +73,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     // Events the service emits itself (invitation expiry) take the same path as clients' events.
     const ingest = async (events: Array<Record<string, unknown>>) => {
       const r = validateBody({ events }, { ipMode: config.ipMode, nowMs: Date.now() });
-      if ('problems' in r) throw new AppError('validation_failed', 400, `internal events invalid: ${JSON.stringify(r.problems)}`);
+      if ('problems' in r)
+        throw new AppError('validation_failed', 400, `internal events invalid: ${JSON.stringify(r.problems)}`);
       return writer.submit(r.events);
     };
     const agg = createAggregatorModule(p, config, {
@@ -80,8 +85,15 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       // Monday, after the weekly row: the digest of last week vs the week before
       afterWeekly: async (monday, kpis) => {
         const rows = await kpis.read('weekly', addDays(monday, -7), monday);
-        const digest = composeDigest(monday, rows.find((r) => r.metric_date === monday), rows.find((r) => r.metric_date === addDays(monday, -7)), `${config.grafanaUrl}/d/workshop-overview`);
-        const outcome = await sendDigest(digest, config.digest, (channel, err) => log.error({ err, channel }, 'weekly digest delivery failed'));
+        const digest = composeDigest(
+          monday,
+          rows.find((r) => r.metric_date === monday),
+          rows.find((r) => r.metric_date === addDays(monday, -7)),
+          `${config.grafanaUrl}/d/workshop-overview`,
+        );
+        const outcome = await sendDigest(digest, config.digest, (channel, err) =>
+          log.error({ err, channel }, 'weekly digest delivery failed'),
+        );
         log.info({ week: monday, ...outcome }, 'weekly digest');
       },
     });
@@ -93,16 +105,28 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     };
     const app = createApp(
       [
-        healthRoutes({ readiness, metricsText: () => telemetry.metricsText(), metricsContentType: telemetry.contentType }),
+        healthRoutes({
+          readiness,
+          metricsText: () => telemetry.metricsText(),
+          metricsContentType: telemetry.contentType,
+        }),
         ...agg.routes,
         alertRoutes({ store: new AlertStore(p), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
       ],
       { log, http: telemetry.http },
     );
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
-    const events = config.aggregatorMode === 'only'
-      ? undefined
-      : eventsEndpoint({ writer, metrics: telemetry.ingest, http: telemetry.http, log, ingestTokens: tokens.ingest, ipMode: config.ipMode });
+    const events =
+      config.aggregatorMode === 'only'
+        ? undefined
+        : eventsEndpoint({
+            writer,
+            metrics: telemetry.ingest,
+            http: telemetry.http,
+            log,
+            ingestTokens: tokens.ingest,
+            ipMode: config.ipMode,
+          });
     const server = http.createServer((req, res) => {
       if (!events?.(req, res)) void app(req, res);
     });
@@ -146,7 +170,18 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
         log.info('stopped');
       })());
 
-    return { url: `http://${host}:${port}`, port, tokens, databaseUrl: db.url, pool: p, store, aggregator: agg, telemetry, log, stop };
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      tokens,
+      databaseUrl: db.url,
+      pool: p,
+      store,
+      aggregator: agg,
+      telemetry,
+      log,
+      stop,
+    };
   } catch (err) {
     await pool?.end().catch(() => {});
     await db.stop().catch(() => {});

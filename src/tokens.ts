@@ -19,14 +19,20 @@ export interface Tokens {
 
 const generate = () => randomBytes(24).toString('base64url');
 
-export async function resolveTokens(config: Pick<Config, 'ingestTokens' | 'adminTokens' | 'alertWebhookTokens' | 'dataDir'>): Promise<Tokens> {
+export async function resolveTokens(
+  config: Pick<Config, 'ingestTokens' | 'adminTokens' | 'alertWebhookTokens' | 'dataDir'>,
+): Promise<Tokens> {
   if (config.ingestTokens.length && config.adminTokens.length && config.alertWebhookTokens.length) {
     return { ingest: config.ingestTokens, admin: config.adminTokens, alertWebhook: config.alertWebhookTokens };
   }
   const file = path.join(config.dataDir, 'tokens.json');
   let stored: { ingest?: string; admin?: string; alert_webhook?: string } = {};
   if (existsSync(file)) stored = JSON.parse(await readFile(file, 'utf8')) as typeof stored;
-  const next = { ingest: stored.ingest ?? generate(), admin: stored.admin ?? generate(), alert_webhook: stored.alert_webhook ?? generate() };
+  const next = {
+    ingest: stored.ingest ?? generate(),
+    admin: stored.admin ?? generate(),
+    alert_webhook: stored.alert_webhook ?? generate(),
+  };
   if (next.ingest !== stored.ingest || next.admin !== stored.admin || next.alert_webhook !== stored.alert_webhook) {
     await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
     await writeFile(file, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });

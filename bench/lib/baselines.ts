@@ -34,7 +34,14 @@ function percentile(sorted: Float64Array, p: number): number {
 
 function summarize(rows: number, ms: number, latencies: number[], cpu: CpuShare): BaselineResult {
   const sorted = Float64Array.from(latencies).sort();
-  return { rows, durationS: Math.round(ms) / 1000, rowsPerS: Math.round((rows * 1000) / ms), p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpu };
+  return {
+    rows,
+    durationS: Math.round(ms) / 1000,
+    rowsPerS: Math.round((rows * 1000) / ms),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    cpu,
+  };
 }
 
 async function connect(url: string): Promise<pg.Client> {
@@ -69,18 +76,26 @@ function columnChunks(n: number, chunk: number): unknown[][][] {
  * Writes `chunks` (prepared before timing) over `streams` connections, each connection taking the next
  * chunk when its last write returns; times every write and the whole run.
  */
-async function timedChunks<T>(url: string, streams: number, rows: number, chunks: T[], write: (c: pg.Client, chunk: T) => Promise<unknown>): Promise<BaselineResult> {
+async function timedChunks<T>(
+  url: string,
+  streams: number,
+  rows: number,
+  chunks: T[],
+  write: (c: pg.Client, chunk: T) => Promise<unknown>,
+): Promise<BaselineResult> {
   const clients = await connectAll(url, streams);
   const latencies: number[] = [];
   const window = cpuWindow();
   const t0 = performance.now();
-  await Promise.all(clients.map(async (c) => {
-    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-      const s = performance.now();
-      await write(c, chunk);
-      latencies.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+        const s = performance.now();
+        await write(c, chunk);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
   const ms = performance.now() - t0;
   const cpu = window();
   await Promise.all(clients.map((c) => c.end()));
@@ -99,7 +114,9 @@ export async function bulkInsert(url: string, rows: number, chunk = 10_000, stre
 function copyField(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  return String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return String(v).replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
 }
 
 /**
@@ -118,22 +135,29 @@ export async function bulkCopy(url: string, rows: number, chunk = 10_000, stream
 }
 
 /** One-row autocommit INSERTs (prepared once per connection) from `clients` connections for `durationS`. */
-export async function singleInserts(url: string, clients: number, durationS: number, warmupS: number): Promise<BaselineResult> {
+export async function singleInserts(
+  url: string,
+  clients: number,
+  durationS: number,
+  warmupS: number,
+): Promise<BaselineResult> {
   const pool = await connectAll(url, clients);
   const prepared = Array.from({ length: 2000 }, () => rowOf(normalize(makeEvent())));
   const run = async (seconds: number, latencies: number[] | null) => {
     let rows = 0;
     const end = performance.now() + seconds * 1000;
-    await Promise.all(pool.map(async (c, ci) => {
-      for (let i = ci; performance.now() < end; i++) {
-        const values = [...prepared[i % prepared.length]!];
-        values[0] = crypto.randomUUID();
-        const s = performance.now();
-        await c.query({ name: 'bench_insert_one', text: SINGLE_SQL, values });
-        latencies?.push(performance.now() - s);
-        rows++;
-      }
-    }));
+    await Promise.all(
+      pool.map(async (c, ci) => {
+        for (let i = ci; performance.now() < end; i++) {
+          const values = [...prepared[i % prepared.length]!];
+          values[0] = crypto.randomUUID();
+          const s = performance.now();
+          await c.query({ name: 'bench_insert_one', text: SINGLE_SQL, values });
+          latencies?.push(performance.now() - s);
+          rows++;
+        }
+      }),
+    );
     return rows;
   };
   await run(warmupS, null);
@@ -147,13 +171,18 @@ export async function singleInserts(url: string, clients: number, durationS: num
   return summarize(rows, ms, latencies, cpu);
 }
 
-export async function countRows(url: string, ackedIds?: Set<string>): Promise<{ stored: number; ackedStored: number | null }> {
+export async function countRows(
+  url: string,
+  ackedIds?: Set<string>,
+): Promise<{ stored: number; ackedStored: number | null }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const stored = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM workshop_events')).rows[0]!.n);
     if (!ackedIds) return { stored, ackedStored: null };
-    const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1::uuid[])', [[...ackedIds]]);
+    const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1::uuid[])', [
+      [...ackedIds],
+    ]);
     return { stored, ackedStored: Number(r.rows[0]!.n) };
   } finally {
     await c.end();

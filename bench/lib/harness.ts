@@ -34,9 +34,14 @@ export async function openCluster(prefix = 'ingest_bench'): Promise<Cluster> {
   const admin = async <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
-    try { return await f(c); } finally { await c.end(); }
+    try {
+      return await f(c);
+    } finally {
+      await c.end();
+    }
   };
-  const drop = (name: string) => admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
+  const drop = (name: string) =>
+    admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
   return {
     adminUrl,
     embedded: !external,
@@ -52,11 +57,13 @@ export async function openCluster(prefix = 'ingest_bench'): Promise<Cluster> {
       await drop(nameOf(label));
       created.delete(nameOf(label));
     },
-    settings: () => admin(async (c) => {
-      const r = await c.query<{ name: string; setting: string; unit: string | null }>(
-        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size')`);
-      return Object.fromEntries(r.rows.map((x) => [x.name, x.unit ? `${x.setting} (${x.unit})` : x.setting]));
-    }),
+    settings: () =>
+      admin(async (c) => {
+        const r = await c.query<{ name: string; setting: string; unit: string | null }>(
+          `SELECT name, setting, unit FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_wal_size')`,
+        );
+        return Object.fromEntries(r.rows.map((x) => [x.name, x.unit ? `${x.setting} (${x.unit})` : x.setting]));
+      }),
     async stop() {
       for (const n of created) await drop(n).catch(() => {});
       await server?.stop();
@@ -77,13 +84,27 @@ export interface ServiceProcess {
  * Spawns `node [BENCH_SERVICE_NODE_ARGS] --import tsx src/main.ts` on `databaseUrl` with PORT=0; resolves once
  * it prints its URL.
  */
-export async function spawnService(databaseUrl: string, token: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function spawnService(
+  databaseUrl: string,
+  token: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ingest-bench-svc-'));
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, INGEST_TOKENS: token, ADMIN_TOKENS: `${token}-admin`,
-      LOG_LEVEL: 'warn', DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: '', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      INGEST_TOKENS: token,
+      ADMIN_TOKENS: `${token}-admin`,
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logLines: string[] = [];
@@ -92,17 +113,25 @@ export async function spawnService(databaseUrl: string, token: string, env: Reco
     const timer = setTimeout(() => reject(new Error('service did not start within 60 s')), 60_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]!); } else if (!line.startsWith('  ')) logLines.push(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      } else if (!line.startsWith('  ')) logLines.push(line);
     });
     createInterface({ input: child.stderr }).on('line', (line) => logLines.push(line));
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`service exited (${code}) before listening:\n${logLines.join('\n')}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited (${code}) before listening:\n${logLines.join('\n')}`));
+    });
   }).catch(async (err: unknown) => {
     child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   });
   return {
-    url, pid: child.pid!, logLines,
+    url,
+    pid: child.pid!,
+    logLines,
     async stop() {
       child.kill('SIGTERM');
       const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -134,7 +163,9 @@ function postgresTicks(): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') t += procTicks(pid);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return t;
 }

@@ -55,7 +55,9 @@ export interface LoadResult {
   builtDuringLoad: number;
 }
 
-interface Ctx { ids?: string[] }
+interface Ctx {
+  ids?: string[];
+}
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const before = o.acked.size;
@@ -68,22 +70,26 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     connections: o.connections,
     duration: o.durationS,
     timeout: 30,
-    requests: [{
-      method: 'POST',
-      path: '/v1/events',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
-      setupRequest: (req, context) => {
-        const { ids, body } = next();
-        (context as Ctx).ids = ids;
-        return { ...req, body };
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/events',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+        setupRequest: (req, context) => {
+          const { ids, body } = next();
+          (context as Ctx).ids = ids;
+          return { ...req, body };
+        },
+        onResponse: (status, _body, context) => {
+          if (status >= 200 && status < 300) for (const id of (context as Ctx).ids ?? []) o.acked.add(id);
+        },
       },
-      onResponse: (status, _body, context) => {
-        if (status >= 200 && status < 300) for (const id of (context as Ctx).ids ?? []) o.acked.add(id);
-      },
-    }],
+    ],
   });
   const eventsAcked = o.acked.size - before;
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0]),
+  );
   return {
     durationS: result.duration,
     requests: result['2xx'] + result.non2xx,

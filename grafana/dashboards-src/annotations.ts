@@ -3,22 +3,34 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { POSTGRES, sqlQuery } from './defaults.js';
 
 function annotation(name: string, iconColor: string, rawSql: string) {
-  return new dashboard.AnnotationQueryBuilder().name(name).datasource(POSTGRES).enable(true).iconColor(iconColor).target(sqlQuery(rawSql, 'Anno'));
+  return new dashboard.AnnotationQueryBuilder()
+    .name(name)
+    .datasource(POSTGRES)
+    .enable(true)
+    .iconColor(iconColor)
+    .target(sqlQuery(rawSql, 'Anno'));
 }
 
 export function approvalsAnnotation() {
-  return annotation('Approvals', 'green', `
+  return annotation(
+    'Approvals',
+    'green',
+    `
     SELECT e.occurred_at AS time,
            'Approved: ' || coalesce(w.name, e.workshop_id::text) || coalesce(' (' || w.city || ')', '') AS text,
            'approval' AS tags
     FROM workshop_events e
     LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
     WHERE e.event_type = 'workshop_approved' AND $__timeFilter(e.occurred_at)
-    ORDER BY e.occurred_at`);
+    ORDER BY e.occurred_at`,
+  );
 }
 
 export function suspensionsAnnotation() {
-  return annotation('Suspensions', 'red', `
+  return annotation(
+    'Suspensions',
+    'red',
+    `
     SELECT e.occurred_at AS time,
            CASE e.event_type WHEN 'workshop_suspended' THEN 'Suspended: ' ELSE 'Reactivated: ' END
              || coalesce(w.name, e.workshop_id::text) || coalesce(' — ' || (e.metadata ->> 'reason'), '') AS text,
@@ -26,12 +38,16 @@ export function suspensionsAnnotation() {
     FROM workshop_events e
     LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
     WHERE e.event_type IN ('workshop_suspended', 'workshop_reactivated') AND $__timeFilter(e.occurred_at)
-    ORDER BY e.occurred_at`);
+    ORDER BY e.occurred_at`,
+  );
 }
 
 /** The approval that brought the beta programme to its minimum target (the n-th workshop approved since the start). */
 export function betaMilestoneAnnotation() {
-  return annotation('Beta milestone', 'purple', `
+  return annotation(
+    'Beta milestone',
+    'purple',
+    `
     SELECT approved_at AS time,
            'Beta target reached: ' || n || ' workshops approved since the beta start (' || coalesce(name, workshop_id::text) || ')' AS text,
            'beta,milestone' AS tags
@@ -45,12 +61,16 @@ export function betaMilestoneAnnotation() {
       ) a
       LEFT JOIN workshops w ON w.workshop_id = a.workshop_id
     ) approvals
-    WHERE n = \${beta_target_min} AND $__timeFilter(approved_at)`);
+    WHERE n = \${beta_target_min} AND $__timeFilter(approved_at)`,
+  );
 }
 
 /** Lifecycle events of the selected workshop. */
 export function workshopLifecycleAnnotation() {
-  return annotation('Workshop lifecycle', 'blue', `
+  return annotation(
+    'Workshop lifecycle',
+    'blue',
+    `
     SELECT occurred_at AS time,
            replace(event_type, '_', ' ') || coalesce(' — ' || (metadata ->> 'reason'), '') AS text,
            event_type AS tags
@@ -59,5 +79,6 @@ export function workshopLifecycleAnnotation() {
       AND event_type IN ('workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended',
                          'workshop_reactivated', 'workshop_first_mechanic', 'workshop_capacity_reached')
       AND $__timeFilter(occurred_at)
-    ORDER BY occurred_at`);
+    ORDER BY occurred_at`,
+  );
 }

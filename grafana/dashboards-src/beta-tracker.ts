@@ -8,14 +8,30 @@ import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { approvalsAnnotation, betaMilestoneAnnotation, suspensionsAnnotation } from './annotations.js';
 import {
-  apply, atLeast, baseDashboard, BETA_VARIABLES, checkMappings, POSTGRES, PROMETHEUS, promQuery, row, scorecardLink, sqlQuery,
-  statPanel, steps, tablePanel, TARGETS, UIDS, unitOverride,
+  apply,
+  atLeast,
+  baseDashboard,
+  BETA_VARIABLES,
+  checkMappings,
+  POSTGRES,
+  PROMETHEUS,
+  promQuery,
+  row,
+  scorecardLink,
+  sqlQuery,
+  statPanel,
+  steps,
+  tablePanel,
+  TARGETS,
+  UIDS,
+  unitOverride,
 } from './defaults.js';
 
 const START = 'max(workshop_beta_start_timestamp_seconds)';
 const END = 'max(workshop_beta_end_timestamp_seconds)';
 /** Approved within the beta window: a beta workshop. `t` is the workshops table alias, with its dot. */
-const inBeta = (t = '') => `${t}approved_at >= to_timestamp(${'${beta_start}'}) AND ${t}approved_at < to_timestamp(${'${beta_end}'})`;
+const inBeta = (t = '') =>
+  `${t}approved_at >= to_timestamp(${'${beta_start}'}) AND ${t}approved_at < to_timestamp(${'${beta_end}'})`;
 const IN_BETA = inBeta();
 /** Sessions completed by beta workshops since the beta started (FROM … WHERE of a query). */
 const BETA_SESSIONS = `
@@ -23,44 +39,74 @@ const BETA_SESSIONS = `
       JOIN workshops w ON w.workshop_id = e.workshop_id
       WHERE e.event_type = 'session_completed' AND e.occurred_at >= to_timestamp(${'${beta_start}'})
         AND ${inBeta('w.')}`;
-const check = () => steps([[null, 'red'], [1, 'green']]);
+const check = () =>
+  steps([
+    [null, 'red'],
+    [1, 'green'],
+  ]);
 
 // ------------------------------------------------------------------------------------------------ programme
 
 function startDate() {
   return statPanel({
-    title: 'Start date', description: 'BETA_START (workshop_beta_start_timestamp_seconds).',
-    unit: 'dateTimeAsIsoNoDateIfToday', w: 5, datasource: PROMETHEUS, targets: [promQuery(`${START} * 1000`)],
+    title: 'Start date',
+    description: 'BETA_START (workshop_beta_start_timestamp_seconds).',
+    unit: 'dateTimeAsIsoNoDateIfToday',
+    w: 5,
+    datasource: PROMETHEUS,
+    targets: [promQuery(`${START} * 1000`)],
   });
 }
 
 function endDate() {
   return statPanel({
-    title: 'End date', description: 'BETA_END (workshop_beta_end_timestamp_seconds).',
-    unit: 'dateTimeAsIsoNoDateIfToday', w: 5, datasource: PROMETHEUS, targets: [promQuery(`${END} * 1000`)],
+    title: 'End date',
+    description: 'BETA_END (workshop_beta_end_timestamp_seconds).',
+    unit: 'dateTimeAsIsoNoDateIfToday',
+    w: 5,
+    datasource: PROMETHEUS,
+    targets: [promQuery(`${END} * 1000`)],
   });
 }
 
 function daysElapsed() {
   return statPanel({
-    title: 'Days elapsed', description: 'Days since the start, within the programme (0 before it starts, its length after it ends).',
-    unit: 'd', decimals: 0, w: 4, datasource: PROMETHEUS,
+    title: 'Days elapsed',
+    description: 'Days since the start, within the programme (0 before it starts, its length after it ends).',
+    unit: 'd',
+    decimals: 0,
+    w: 4,
+    datasource: PROMETHEUS,
     targets: [promQuery(`clamp_max(clamp_min((time() - ${START}) / 86400, 0), scalar((${END} - ${START}) / 86400))`)],
   });
 }
 
 function duration() {
   return statPanel({
-    title: 'Programme length', description: 'Days from BETA_START to BETA_END.',
-    unit: 'd', decimals: 0, w: 4, datasource: PROMETHEUS, targets: [promQuery(`(${END} - ${START}) / 86400`)],
+    title: 'Programme length',
+    description: 'Days from BETA_START to BETA_END.',
+    unit: 'd',
+    decimals: 0,
+    w: 4,
+    datasource: PROMETHEUS,
+    targets: [promQuery(`(${END} - ${START}) / 86400`)],
   });
 }
 
 function progress() {
   return apply(new bargauge.PanelBuilder(), {
-    title: 'Progress', description: 'Share of the programme elapsed.',
-    unit: 'percentunit', decimals: 0, w: 6, h: 4, min: 0, max: 1, datasource: PROMETHEUS,
-    targets: [promQuery(`clamp_max(clamp_min((time() - ${START}) / (${END} - ${START}), 0), 1)`, { legend: 'elapsed' })],
+    title: 'Progress',
+    description: 'Share of the programme elapsed.',
+    unit: 'percentunit',
+    decimals: 0,
+    w: 6,
+    h: 4,
+    min: 0,
+    max: 1,
+    datasource: PROMETHEUS,
+    targets: [
+      promQuery(`clamp_max(clamp_min((time() - ${START}) / (${END} - ${START}), 0), 1)`, { legend: 'elapsed' }),
+    ],
   })
     .displayMode(common.BarGaugeDisplayMode.Lcd)
     .orientation(common.VizOrientation.Horizontal)
@@ -72,31 +118,56 @@ function progress() {
 
 function target() {
   return statPanel({
-    title: 'Target (workshops)', description: 'BETA_TARGET_MIN to BETA_TARGET_MAX active workshops (workshop:beta_target_min:max, workshop:beta_target_max:max).',
-    unit: 'short', w: 6, datasource: PROMETHEUS,
-    targets: [promQuery('workshop:beta_target_min:max', { legend: 'min', refId: 'A' }), promQuery('workshop:beta_target_max:max', { legend: 'max', refId: 'B' })],
+    title: 'Target (workshops)',
+    description:
+      'BETA_TARGET_MIN to BETA_TARGET_MAX active workshops (workshop:beta_target_min:max, workshop:beta_target_max:max).',
+    unit: 'short',
+    w: 6,
+    datasource: PROMETHEUS,
+    targets: [
+      promQuery('workshop:beta_target_min:max', { legend: 'min', refId: 'A' }),
+      promQuery('workshop:beta_target_max:max', { legend: 'max', refId: 'B' }),
+    ],
   });
 }
 
 function current() {
   return statPanel({
-    title: 'Active workshops', description: 'Workshops active now (workshop:active_workshops:max, as WorkshopBetaMilestoneReached); green within the plan\'s 3-5 target.',
-    unit: 'short', w: 6, background: true, datasource: PROMETHEUS, targets: [promQuery('workshop:active_workshops:max')],
-    thresholds: steps([[null, 'orange'], [3, 'green'], [6, 'blue']]),
+    title: 'Active workshops',
+    description:
+      "Workshops active now (workshop:active_workshops:max, as WorkshopBetaMilestoneReached); green within the plan's 3-5 target.",
+    unit: 'short',
+    w: 6,
+    background: true,
+    datasource: PROMETHEUS,
+    targets: [promQuery('workshop:active_workshops:max')],
+    thresholds: steps([
+      [null, 'orange'],
+      [3, 'green'],
+      [6, 'blue'],
+    ]),
   });
 }
 
 function betaWorkshops() {
   return tablePanel({
-    title: 'Beta workshops', description: 'Workshops approved within the beta window, in order, with the programme day each joined (day 1 = the start date). Click a row for its scorecard.',
-    unit: 'none', w: 12, h: 8, datasource: POSTGRES, links: [scorecardLink()],
-    targets: [sqlQuery(`
+    title: 'Beta workshops',
+    description:
+      'Workshops approved within the beta window, in order, with the programme day each joined (day 1 = the start date). Click a row for its scorecard.',
+    unit: 'none',
+    w: 12,
+    h: 8,
+    datasource: POSTGRES,
+    links: [scorecardLink()],
+    targets: [
+      sqlQuery(`
       SELECT row_number() OVER (ORDER BY approved_at, workshop_id) AS "#", name, city, status, approved_at AS approved,
              floor(extract(epoch FROM approved_at - to_timestamp(\${beta_start})) / 86400)::int + 1 AS "day joined",
              workshop_id
       FROM workshops
       WHERE ${IN_BETA}
-      ORDER BY approved_at, workshop_id`)],
+      ORDER BY approved_at, workshop_id`),
+    ],
   }).overrideByName('approved', unitOverride('dateTimeAsIso'));
 }
 
@@ -104,40 +175,59 @@ function betaWorkshops() {
 
 function mechanicsOnboarded() {
   return statPanel({
-    title: 'Mechanics onboarded', description: 'Mechanics who joined a beta workshop since the start (accepted an invitation).',
-    unit: 'short', datasource: POSTGRES,
-    targets: [sqlQuery(`
+    title: 'Mechanics onboarded',
+    description: 'Mechanics who joined a beta workshop since the start (accepted an invitation).',
+    unit: 'short',
+    datasource: POSTGRES,
+    targets: [
+      sqlQuery(`
       SELECT count(*) AS mechanics
       FROM mechanics m
       JOIN workshops w ON w.workshop_id = m.workshop_id
       WHERE ${inBeta('w.')}
-        AND m.joined_at >= to_timestamp(\${beta_start})`)],
+        AND m.joined_at >= to_timestamp(\${beta_start})`),
+    ],
   });
 }
 
 function sessionsCompleted() {
   return statPanel({
-    title: 'Sessions completed', description: 'Sessions completed by beta workshops since the start.',
-    unit: 'short', datasource: POSTGRES,
-    targets: [sqlQuery(`
-      SELECT count(*) AS sessions${BETA_SESSIONS}`)],
+    title: 'Sessions completed',
+    description: 'Sessions completed by beta workshops since the start.',
+    unit: 'short',
+    datasource: POSTGRES,
+    targets: [
+      sqlQuery(`
+      SELECT count(*) AS sessions${BETA_SESSIONS}`),
+    ],
   });
 }
 
 function revenue() {
   return statPanel({
-    title: 'Revenue', description: 'Revenue of the sessions completed by beta workshops since the start.',
-    unit: 'currencyUSD', decimals: 0, datasource: POSTGRES,
-    targets: [sqlQuery(`
-      SELECT coalesce(sum(e.revenue_cents), 0) / 100.0 AS revenue${BETA_SESSIONS}`)],
+    title: 'Revenue',
+    description: 'Revenue of the sessions completed by beta workshops since the start.',
+    unit: 'currencyUSD',
+    decimals: 0,
+    datasource: POSTGRES,
+    targets: [
+      sqlQuery(`
+      SELECT coalesce(sum(e.revenue_cents), 0) / 100.0 AS revenue${BETA_SESSIONS}`),
+    ],
   });
 }
 
 function emailDelivery() {
   return statPanel({
-    title: 'Email delivery (24 h)', description: `Sent ÷ attempted in the last 24 hours (workshop:email_success:ratio24h). Target above ${TARGETS.emailDelivery * 100}%.`,
-    unit: 'percentunit', decimals: 1, background: true, datasource: PROMETHEUS, targets: [promQuery('workshop:email_success:ratio24h')],
-    thresholds: atLeast(TARGETS.emailDelivery), noValue: 'no emails',
+    title: 'Email delivery (24 h)',
+    description: `Sent ÷ attempted in the last 24 hours (workshop:email_success:ratio24h). Target above ${TARGETS.emailDelivery * 100}%.`,
+    unit: 'percentunit',
+    decimals: 1,
+    background: true,
+    datasource: PROMETHEUS,
+    targets: [promQuery('workshop:email_success:ratio24h')],
+    thresholds: atLeast(TARGETS.emailDelivery),
+    noValue: 'no emails',
   });
 }
 
@@ -145,41 +235,67 @@ function emailDelivery() {
 
 function readinessCheck(title: string, description: string, expr: string) {
   return statPanel({
-    title, description: `${description} 1 = met; no data counts as not met.`,
-    unit: 'none', background: true, datasource: PROMETHEUS, targets: [promQuery(`(${expr}) or on () vector(0)`)], thresholds: check(),
+    title,
+    description: `${description} 1 = met; no data counts as not met.`,
+    unit: 'none',
+    background: true,
+    datasource: PROMETHEUS,
+    targets: [promQuery(`(${expr}) or on () vector(0)`)],
+    thresholds: check(),
   }).mappings(checkMappings());
 }
 
 function readyApprovalTime() {
-  return readinessCheck('Avg approval time < 24 h', 'workshop:approval_time_avg_7d_seconds:max (7 days) below 24 h.',
-    `workshop:approval_time_avg_7d_seconds:max < bool ${TARGETS.approvalSeconds}`);
+  return readinessCheck(
+    'Avg approval time < 24 h',
+    'workshop:approval_time_avg_7d_seconds:max (7 days) below 24 h.',
+    `workshop:approval_time_avg_7d_seconds:max < bool ${TARGETS.approvalSeconds}`,
+  );
 }
 
 function readyAcceptance() {
-  return readinessCheck('Invite acceptance > 70%', 'Invitations of the last 30 days accepted, across active workshops (sum of workshop_id:invites_accepted_30d:max ÷ sum of workshop_id:invites_sent_30d:max).',
-    `sum(workshop_id:invites_accepted_30d:max) / sum(workshop_id:invites_sent_30d:max) > bool ${TARGETS.inviteAcceptance}`);
+  return readinessCheck(
+    'Invite acceptance > 70%',
+    'Invitations of the last 30 days accepted, across active workshops (sum of workshop_id:invites_accepted_30d:max ÷ sum of workshop_id:invites_sent_30d:max).',
+    `sum(workshop_id:invites_accepted_30d:max) / sum(workshop_id:invites_sent_30d:max) > bool ${TARGETS.inviteAcceptance}`,
+  );
 }
 
 function readyEmail() {
-  return readinessCheck('Email delivery > 98%', 'workshop:email_success:ratio24h above 98%.',
-    `workshop:email_success:ratio24h > bool ${TARGETS.emailDelivery}`);
+  return readinessCheck(
+    'Email delivery > 98%',
+    'workshop:email_success:ratio24h above 98%.',
+    `workshop:email_success:ratio24h > bool ${TARGETS.emailDelivery}`,
+  );
 }
 
 function readyAllActive() {
   return statPanel({
-    title: 'All beta workshops active', description: 'Every workshop approved within the beta window is active (none suspended). 1 = met; no beta workshop counts as not met.',
-    unit: 'none', background: true, datasource: POSTGRES, thresholds: check(),
-    targets: [sqlQuery(`
+    title: 'All beta workshops active',
+    description:
+      'Every workshop approved within the beta window is active (none suspended). 1 = met; no beta workshop counts as not met.',
+    unit: 'none',
+    background: true,
+    datasource: POSTGRES,
+    thresholds: check(),
+    targets: [
+      sqlQuery(`
       SELECT CASE WHEN count(*) > 0 AND bool_and(status = 'active') THEN 1 ELSE 0 END AS "all active"
       FROM workshops
-      WHERE ${IN_BETA}`)],
+      WHERE ${IN_BETA}`),
+    ],
   }).mappings(checkMappings());
 }
 
 // ------------------------------------------------------------------------------------------------ dashboard
 
 export function betaDashboard() {
-  return baseDashboard(UIDS.beta, 'Beta Program Tracker', 'The beta programme: window and progress, target against active workshops, success metrics and readiness for scale.', 'now-90d')
+  return baseDashboard(
+    UIDS.beta,
+    'Beta Program Tracker',
+    'The beta programme: window and progress, target against active workshops, success metrics and readiness for scale.',
+    'now-90d',
+  )
     .withVariable(BETA_VARIABLES.start())
     .withVariable(BETA_VARIABLES.end())
     .withVariable(BETA_VARIABLES.targetMin())

@@ -51,13 +51,30 @@ const RED = 'red';
 
 type Steps = Array<[number | null, string]>;
 const thresholds = (steps: Steps) =>
-  new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
+  new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(steps.map(([value, color]) => ({ value, color })));
 
 /** Red below `target`, green from it (a rate that must stay above its target). */
-export const atLeast = (target: number) => thresholds([[null, RED], [target, GREEN]]);
+export const atLeast = (target: number) =>
+  thresholds([
+    [null, RED],
+    [target, GREEN],
+  ]);
 /** Green below `target`, red from it (a duration or count that must stay below). */
 export const below = (target: number, warnFrom?: number) =>
-  thresholds(warnFrom === undefined ? [[null, GREEN], [target, RED]] : [[null, GREEN], [warnFrom, ORANGE], [target, RED]]);
+  thresholds(
+    warnFrom === undefined
+      ? [
+          [null, GREEN],
+          [target, RED],
+        ]
+      : [
+          [null, GREEN],
+          [warnFrom, ORANGE],
+          [target, RED],
+        ],
+  );
 /** Neutral: one colour, no target. */
 export const neutral = () => thresholds([[null, 'blue']]);
 /** Custom steps. */
@@ -66,8 +83,15 @@ export const steps = (s: Steps) => thresholds(s);
 // ---------------------------------------------------------------------------------------------- queries
 
 /** A PromQL target (instant unless `range`). */
-export function promQuery(expr: string, opts: { legend?: string; refId?: string; range?: boolean; table?: boolean } = {}) {
-  const q = new prometheus.DataqueryBuilder().datasource(PROMETHEUS).refId(opts.refId ?? 'A').expr(expr).editorMode(prometheus.QueryEditorMode.Code);
+export function promQuery(
+  expr: string,
+  opts: { legend?: string; refId?: string; range?: boolean; table?: boolean } = {},
+) {
+  const q = new prometheus.DataqueryBuilder()
+    .datasource(PROMETHEUS)
+    .refId(opts.refId ?? 'A')
+    .expr(expr)
+    .editorMode(prometheus.QueryEditorMode.Code);
   if (opts.range) q.range();
   else q.instant();
   if (opts.table) q.format(prometheus.PromQueryFormat.Table);
@@ -201,8 +225,14 @@ export function timeseriesPanel(c: Omit<Common, 'w' | 'h'> & { w?: number; h?: n
     .fillOpacity(10)
     .showPoints(common.VisibilityMode.Auto)
     .spanNulls(true)
-    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true));
-  if (c.thresholdLine) p.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom)
+        .showLegend(true),
+    );
+  if (c.thresholdLine)
+    p.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
   return p;
 }
 
@@ -263,7 +293,14 @@ export function baseDashboard(uid: string, title: string, description: string, f
     .time({ from, to: 'now' })
     .refresh('1m')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(new dashboard.DashboardLinkBuilder('Workshop Analytics').type(dashboard.DashboardLinkType.Dashboards).tags(['workshop-analytics']).asDropdown(true).includeVars(false).keepTime(true))
+    .link(
+      new dashboard.DashboardLinkBuilder('Workshop Analytics')
+        .type(dashboard.DashboardLinkType.Dashboards)
+        .tags(['workshop-analytics'])
+        .asDropdown(true)
+        .includeVars(false)
+        .keepTime(true),
+    )
     .withVariable(datasourceVariable());
 }
 

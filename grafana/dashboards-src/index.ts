@@ -38,7 +38,10 @@ export function buildDashboard(uid: string): dashboard.Dashboard {
     p.id = ++id;
     // data links are {title, url, targetBlank}: drop the dashboard-link fields the SDK's link builder adds
     const defaults = 'fieldConfig' in p ? p.fieldConfig?.defaults : undefined;
-    if (defaults?.links) defaults.links = defaults.links.map(({ title, url, targetBlank }) => ({ title, url, targetBlank }) as dashboard.DashboardLink);
+    if (defaults?.links)
+      defaults.links = defaults.links.map(
+        ({ title, url, targetBlank }) => ({ title, url, targetBlank }) as dashboard.DashboardLink,
+      );
   }
   // annotation toggles and dashboard links in the dashboard's top bar (the SDK defaults to the controls menu)
   for (const a of d.annotations?.list ?? []) delete a.placement;

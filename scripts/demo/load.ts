@@ -37,7 +37,11 @@ export interface DemoSummary {
 const HTTP_ATTEMPTS = 8;
 
 export class DemoLoadError extends Error {
-  constructor(message: string, readonly status?: number, readonly body?: unknown) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly body?: unknown,
+  ) {
     super(message);
     this.name = 'DemoLoadError';
   }
@@ -87,7 +91,9 @@ export async function waitReady(serviceUrl: string, timeoutMs = 30_000): Promise
     }
     await sleep(500);
   }
-  throw new DemoLoadError(`${serviceUrl} is not ready (${last}); start it with \`npm start\` or \`docker compose up -d\``);
+  throw new DemoLoadError(
+    `${serviceUrl} is not ready (${last}); start it with \`npm start\` or \`docker compose up -d\``,
+  );
 }
 
 export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
@@ -105,7 +111,11 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
   const byType: Record<string, number> = {};
   for (let i = 0; i < programme.events.length; i += batchSize) {
     const events = programme.events.slice(i, i + batchSize);
-    const r = (await call(`${base}/v1/events`, { method: 'POST', headers: ingest, body: JSON.stringify({ events }) }, 'POST /v1/events')) as { accepted: number; duplicates: number };
+    const r = (await call(
+      `${base}/v1/events`,
+      { method: 'POST', headers: ingest, body: JSON.stringify({ events }) },
+      'POST /v1/events',
+    )) as { accepted: number; duplicates: number };
     accepted += r.accepted;
     duplicates += r.duplicates;
     batches++;
@@ -114,27 +124,56 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
   log(`sent ${programme.events.length} events in ${batches} batches: ${accepted} accepted, ${duplicates} duplicates`);
 
   const range = { startDate: programme.startDate, endDate: programme.endDate, backfill: true };
-  const daily = (await call(`${base}/api/cron/workshop-metrics`, { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'daily' }) }, 'daily KPI backfill')) as { computed: number; seconds: number };
-  const weekly = (await call(`${base}/api/cron/workshop-metrics`, { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'weekly' }) }, 'weekly KPI backfill')) as { computed: number; seconds: number };
-  log(`KPI backfill ${programme.startDate}..${programme.endDate}: ${daily.computed} daily and ${weekly.computed} weekly rows`);
+  const daily = (await call(
+    `${base}/api/cron/workshop-metrics`,
+    { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'daily' }) },
+    'daily KPI backfill',
+  )) as { computed: number; seconds: number };
+  const weekly = (await call(
+    `${base}/api/cron/workshop-metrics`,
+    { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'weekly' }) },
+    'weekly KPI backfill',
+  )) as { computed: number; seconds: number };
+  log(
+    `KPI backfill ${programme.startDate}..${programme.endDate}: ${daily.computed} daily and ${weekly.computed} weekly rows`,
+  );
 
-  const alerts = (await call(`${base}/api/cron/workshop-alerts`, { headers: admin }, 'GET /api/cron/workshop-alerts')) as { checks: Record<string, CheckSummary> };
-  const checks = Object.fromEntries(Object.entries(alerts.checks ?? {}).map(([k, v]) => [k, { triggered: v.triggered, count: v.count }]));
+  const alerts = (await call(
+    `${base}/api/cron/workshop-alerts`,
+    { headers: admin },
+    'GET /api/cron/workshop-alerts',
+  )) as { checks: Record<string, CheckSummary> };
+  const checks = Object.fromEntries(
+    Object.entries(alerts.checks ?? {}).map(([k, v]) => [k, { triggered: v.triggered, count: v.count }]),
+  );
 
   return {
     serviceUrl: base,
-    range: { startDate: programme.startDate, endDate: programme.endDate, start: new Date(programme.startMs).toISOString(), end: new Date(programme.endMs).toISOString() },
+    range: {
+      startDate: programme.startDate,
+      endDate: programme.endDate,
+      start: new Date(programme.startMs).toISOString(),
+      end: new Date(programme.endMs).toISOString(),
+    },
     events: { sent: programme.events.length, accepted, duplicates, batches, byType },
     workshops: programme.workshops.map(({ workshop_id, name, city, fate }) => ({ workshop_id, name, city, fate })),
-    revenueCents: programme.events.reduce((sum, e) => sum + (e.type === 'session_completed' ? Number(e.metadata?.revenue_cents ?? 0) : 0), 0),
-    kpiRows: { daily: daily.computed, weekly: weekly.computed, seconds: Number((daily.seconds + weekly.seconds).toFixed(3)) },
+    revenueCents: programme.events.reduce(
+      (sum, e) => sum + (e.type === 'session_completed' ? Number(e.metadata?.revenue_cents ?? 0) : 0),
+      0,
+    ),
+    kpiRows: {
+      daily: daily.computed,
+      weekly: weekly.computed,
+      seconds: Number((daily.seconds + weekly.seconds).toFixed(3)),
+    },
     checks,
   };
 }
 
 /** The summary as a few readable lines. */
 export function formatSummary(s: DemoSummary): string {
-  const money = (cents: number) => `$${(cents / 100).toLocaleString('en-CA', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const money = (cents: number) =>
+    `$${(cents / 100).toLocaleString('en-CA', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const lines = [
     `Demo programme loaded into ${s.serviceUrl}`,
     `  range:     ${s.range.start} .. ${s.range.end}`,
@@ -144,7 +183,9 @@ export function formatSummary(s: DemoSummary): string {
     '  workshops:',
     ...s.workshops.map((w) => `    ${w.fate.padEnd(15)} ${w.name} (${w.city})  ${w.workshop_id}`),
     '  checks (GET /api/cron/workshop-alerts):',
-    ...Object.entries(s.checks).map(([k, v]) => `    ${(v.triggered ? 'TRIGGERED' : 'ok').padEnd(10)} ${k}: ${v.count}`),
+    ...Object.entries(s.checks).map(
+      ([k, v]) => `    ${(v.triggered ? 'TRIGGERED' : 'ok').padEnd(10)} ${k}: ${v.count}`,
+    ),
   ];
   return lines.join('\n');
 }

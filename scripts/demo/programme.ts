@@ -25,7 +25,8 @@ export interface DemoEvent {
   metadata?: Record<string, unknown>;
 }
 
-export type DemoFate = 'active' | 'suspended' | 'reactivated' | 'inactive' | 'low_acceptance' | 'rejected' | 'stuck' | 'pending';
+export type DemoFate =
+  'active' | 'suspended' | 'reactivated' | 'inactive' | 'low_acceptance' | 'rejected' | 'stuck' | 'pending';
 
 export interface DemoWorkshop {
   workshop_id: string;
@@ -69,7 +70,13 @@ export function demoRandom(seed: number) {
     const s = h.join('');
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   };
-  return { next, int, uuid, chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]! };
+  return {
+    next,
+    int,
+    uuid,
+    chance: (p: number) => next() < p,
+    pick: <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!,
+  };
 }
 type Rng = ReturnType<typeof demoRandom>;
 
@@ -92,20 +99,149 @@ interface Profile {
 
 /** The roster: each fate gives a dashboard or a check something to show. */
 const ROSTER: readonly Profile[] = [
-  { name: 'Toronto Auto Specialists', city: 'Toronto', lat: 43.6532, lon: -79.3832, capacity: 8, fate: 'active', signupDaysAgo: 40, decisionHours: 18, invites: 8, acceptRate: 0.8, busyness: 0.9 },
-  { name: 'Ottawa Precision Garage', city: 'Ottawa', lat: 45.4215, lon: -75.6972, capacity: 6, fate: 'active', signupDaysAgo: 37, decisionHours: 30, invites: 6, acceptRate: 0.7, busyness: 0.7 },
-  { name: 'Hamilton Steel City Motors', city: 'Hamilton', lat: 43.2557, lon: -79.8711, capacity: 5, fate: 'suspended', signupDaysAgo: 34, decisionHours: 26, invites: 4, acceptRate: 0.75, busyness: 0.6 },
-  { name: 'London Forest City Auto', city: 'London', lat: 42.9849, lon: -81.2453, capacity: 4, fate: 'reactivated', signupDaysAgo: 31, decisionHours: 40, invites: 4, acceptRate: 0.75, busyness: 0.6 },
-  { name: 'Kingston Limestone Auto Care', city: 'Kingston', lat: 44.2312, lon: -76.486, capacity: 3, fate: 'inactive', signupDaysAgo: 36, decisionHours: 22, invites: 2, acceptRate: 0.5, busyness: 0.3 },
-  { name: 'Mississauga Brake & Tire', city: 'Mississauga', lat: 43.589, lon: -79.6441, capacity: 10, fate: 'low_acceptance', signupDaysAgo: 24, decisionHours: 60, invites: 9, acceptRate: 0.25, busyness: 0.8 },
-  { name: 'Sudbury Northern Auto Works', city: 'Sudbury', lat: 46.4917, lon: -80.993, capacity: 4, fate: 'active', signupDaysAgo: 3.2, decisionHours: 21, invites: 3, acceptRate: 0.7, busyness: 0.7 },
-  { name: 'Kitchener Tech Auto', city: 'Kitchener', lat: 43.4516, lon: -80.4925, capacity: 4, fate: 'rejected', signupDaysAgo: 20, decisionHours: 52, invites: 0, acceptRate: 0, busyness: 0 },
-  { name: 'Windsor Border Auto Repair', city: 'Windsor', lat: 42.3149, lon: -83.0364, capacity: 5, fate: 'stuck', signupDaysAgo: 4.5, decisionHours: 0, invites: 0, acceptRate: 0, busyness: 0 },
-  { name: 'Barrie Lakeshore Garage', city: 'Barrie', lat: 44.3894, lon: -79.6903, capacity: 6, fate: 'pending', signupDaysAgo: 0.3, decisionHours: 0, invites: 0, acceptRate: 0, busyness: 0 },
+  {
+    name: 'Toronto Auto Specialists',
+    city: 'Toronto',
+    lat: 43.6532,
+    lon: -79.3832,
+    capacity: 8,
+    fate: 'active',
+    signupDaysAgo: 40,
+    decisionHours: 18,
+    invites: 8,
+    acceptRate: 0.8,
+    busyness: 0.9,
+  },
+  {
+    name: 'Ottawa Precision Garage',
+    city: 'Ottawa',
+    lat: 45.4215,
+    lon: -75.6972,
+    capacity: 6,
+    fate: 'active',
+    signupDaysAgo: 37,
+    decisionHours: 30,
+    invites: 6,
+    acceptRate: 0.7,
+    busyness: 0.7,
+  },
+  {
+    name: 'Hamilton Steel City Motors',
+    city: 'Hamilton',
+    lat: 43.2557,
+    lon: -79.8711,
+    capacity: 5,
+    fate: 'suspended',
+    signupDaysAgo: 34,
+    decisionHours: 26,
+    invites: 4,
+    acceptRate: 0.75,
+    busyness: 0.6,
+  },
+  {
+    name: 'London Forest City Auto',
+    city: 'London',
+    lat: 42.9849,
+    lon: -81.2453,
+    capacity: 4,
+    fate: 'reactivated',
+    signupDaysAgo: 31,
+    decisionHours: 40,
+    invites: 4,
+    acceptRate: 0.75,
+    busyness: 0.6,
+  },
+  {
+    name: 'Kingston Limestone Auto Care',
+    city: 'Kingston',
+    lat: 44.2312,
+    lon: -76.486,
+    capacity: 3,
+    fate: 'inactive',
+    signupDaysAgo: 36,
+    decisionHours: 22,
+    invites: 2,
+    acceptRate: 0.5,
+    busyness: 0.3,
+  },
+  {
+    name: 'Mississauga Brake & Tire',
+    city: 'Mississauga',
+    lat: 43.589,
+    lon: -79.6441,
+    capacity: 10,
+    fate: 'low_acceptance',
+    signupDaysAgo: 24,
+    decisionHours: 60,
+    invites: 9,
+    acceptRate: 0.25,
+    busyness: 0.8,
+  },
+  {
+    name: 'Sudbury Northern Auto Works',
+    city: 'Sudbury',
+    lat: 46.4917,
+    lon: -80.993,
+    capacity: 4,
+    fate: 'active',
+    signupDaysAgo: 3.2,
+    decisionHours: 21,
+    invites: 3,
+    acceptRate: 0.7,
+    busyness: 0.7,
+  },
+  {
+    name: 'Kitchener Tech Auto',
+    city: 'Kitchener',
+    lat: 43.4516,
+    lon: -80.4925,
+    capacity: 4,
+    fate: 'rejected',
+    signupDaysAgo: 20,
+    decisionHours: 52,
+    invites: 0,
+    acceptRate: 0,
+    busyness: 0,
+  },
+  {
+    name: 'Windsor Border Auto Repair',
+    city: 'Windsor',
+    lat: 42.3149,
+    lon: -83.0364,
+    capacity: 5,
+    fate: 'stuck',
+    signupDaysAgo: 4.5,
+    decisionHours: 0,
+    invites: 0,
+    acceptRate: 0,
+    busyness: 0,
+  },
+  {
+    name: 'Barrie Lakeshore Garage',
+    city: 'Barrie',
+    lat: 44.3894,
+    lon: -79.6903,
+    capacity: 6,
+    fate: 'pending',
+    signupDaysAgo: 0.3,
+    decisionHours: 0,
+    invites: 0,
+    acceptRate: 0,
+    busyness: 0,
+  },
 ];
 
-const EMAIL_ERRORS = ['SMTP 451 4.7.1 try again later', 'Resend API error: 429 rate limited', 'mailbox full', 'SMTP 550 5.1.1 no such user'];
-const DEVICES = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5)'];
+const EMAIL_ERRORS = [
+  'SMTP 451 4.7.1 try again later',
+  'Resend API error: 429 rate limited',
+  'mailbox full',
+  'SMTP 550 5.1.1 no such user',
+];
+const DEVICES = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5)',
+];
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -128,14 +264,29 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
   const funnel = (atMs: number, complete: boolean): number => {
     const session_id = `demo-${seed}-${++sessionNo}`;
     let t = atMs;
-    add('workshop_signup_started', t, { session_id, metadata: { utm_source: r.pick(['google', 'referral', 'facebook', 'direct']) } });
+    add('workshop_signup_started', t, {
+      session_id,
+      metadata: { utm_source: r.pick(['google', 'referral', 'facebook', 'direct']) },
+    });
     for (let step = 1; step <= 3; step++) {
       if (!complete && !r.chance([0.7, 0.65, 0.8][step - 1]!)) return -1;
-      add(`workshop_signup_step_${step}`, (t += r.int(2 * MINUTE, 12 * MINUTE)), { session_id, duration_ms: r.int(40_000, 600_000) });
+      add(`workshop_signup_step_${step}`, (t += r.int(2 * MINUTE, 12 * MINUTE)), {
+        session_id,
+        duration_ms: r.int(40_000, 600_000),
+      });
     }
     add('workshop_signup_submitted', (t += r.int(MINUTE, 4 * MINUTE)), { session_id });
     if (!complete) {
-      if (r.chance(0.5)) add('workshop_signup_failed', t + 1500, { session_id, success: false, error_message: r.pick(['business number already registered', 'address validation failed', 'upload timed out']) });
+      if (r.chance(0.5))
+        add('workshop_signup_failed', t + 1500, {
+          session_id,
+          success: false,
+          error_message: r.pick([
+            'business number already registered',
+            'address validation failed',
+            'upload timed out',
+          ]),
+        });
       return -1;
     }
     return t + 2000;
@@ -149,27 +300,46 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
     const w = r.uuid();
     const around = endMs - p.signupDaysAgo * DAY;
     const signupMs = funnel(p.signupDaysAgo >= 2 ? daytime(around) : around, true);
-    workshops.push({ workshop_id: w, name: p.name, city: p.city, fate: p.fate, signup_at: new Date(signupMs).toISOString() });
+    workshops.push({
+      workshop_id: w,
+      name: p.name,
+      city: p.city,
+      fate: p.fate,
+      signup_at: new Date(signupMs).toISOString(),
+    });
     add('workshop_signup_success', signupMs, {
       workshop_id: w,
       metadata: { name: p.name, city: p.city, province: 'ON', lat: p.lat, lon: p.lon, capacity: p.capacity },
     });
     if (p.fate === 'stuck' || p.fate === 'pending') {
-      if (p.fate === 'stuck') add('workshop_application_viewed', signupMs + 20 * HOUR, { workshop_id: w, admin_id: admins[0] });
+      if (p.fate === 'stuck')
+        add('workshop_application_viewed', signupMs + 20 * HOUR, { workshop_id: w, admin_id: admins[0] });
       continue;
     }
     const admin = r.pick(admins);
     const decidedMs = signupMs + p.decisionHours * HOUR + r.int(0, HOUR);
     add('workshop_application_viewed', decidedMs - r.int(10, 90) * MINUTE, { workshop_id: w, admin_id: admin });
     if (p.fate === 'rejected') {
-      add('workshop_rejected', decidedMs, { workshop_id: w, admin_id: admin, metadata: { reason: 'incomplete insurance documents' } });
-      add('email_rejection_failed', decidedMs + 5000, { workshop_id: w, success: false, error_message: EMAIL_ERRORS[0] });
+      add('workshop_rejected', decidedMs, {
+        workshop_id: w,
+        admin_id: admin,
+        metadata: { reason: 'incomplete insurance documents' },
+      });
+      add('email_rejection_failed', decidedMs + 5000, {
+        workshop_id: w,
+        success: false,
+        error_message: EMAIL_ERRORS[0],
+      });
       add('email_rejection_sent', decidedMs + 20 * MINUTE, { workshop_id: w, metadata: { retry: 1 } });
       continue;
     }
     add('workshop_approved', decidedMs, { workshop_id: w, admin_id: admin });
     if (r.chance(0.3)) {
-      add('email_approval_failed', decidedMs + 5000, { workshop_id: w, success: false, error_message: r.pick(EMAIL_ERRORS) });
+      add('email_approval_failed', decidedMs + 5000, {
+        workshop_id: w,
+        success: false,
+        error_message: r.pick(EMAIL_ERRORS),
+      });
       add('email_approval_sent', decidedMs + 15 * MINUTE, { workshop_id: w, metadata: { retry: 1 } });
     } else {
       add('email_approval_sent', decidedMs + 5000, { workshop_id: w });
@@ -177,7 +347,9 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
     lifecycle(r, add, p, w, admin, decidedMs, endMs);
   }
 
-  events.sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id < b.id ? -1 : 1));
+  events.sort((a, b) =>
+    a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.id < b.id ? -1 : 1,
+  );
   return { events, workshops, startMs, endMs, startDate: isoDate(startMs), endDate: isoDate(endMs) };
 }
 
@@ -196,35 +368,61 @@ function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, appro
     const latest = p.fate === 'active' && i === p.invites - 1;
     const spread = inviteWindowStart + 2 * HOUR + Math.floor(((i + r.next()) / p.invites) * inviteSpan);
     const sent = latest ? endMs - r.int(2, 20) * HOUR : spread;
-    if (!add('mechanic_invited', sent, { workshop_id: w, metadata: { invite_id, channel: r.pick(['email', 'sms']) } })) continue;
+    if (!add('mechanic_invited', sent, { workshop_id: w, metadata: { invite_id, channel: r.pick(['email', 'sms']) } }))
+      continue;
     // about one in eight invite emails fails; Ottawa's second one always does (its mail provider had a bad day)
-    if (r.chance(0.12) || (i === 1 && p.city === 'Ottawa')) add('email_invite_failed', sent + 1000, { workshop_id: w, success: false, error_message: r.pick(EMAIL_ERRORS), metadata: { invite_id } });
+    if (r.chance(0.12) || (i === 1 && p.city === 'Ottawa'))
+      add('email_invite_failed', sent + 1000, {
+        workshop_id: w,
+        success: false,
+        error_message: r.pick(EMAIL_ERRORS),
+        metadata: { invite_id },
+      });
     else add('email_invite_sent', sent + 1000, { workshop_id: w, metadata: { invite_id } });
-    const viewed = r.chance(0.75) && add('mechanic_invite_viewed', sent + r.int(1, 30) * HOUR, { workshop_id: w, metadata: { invite_id } });
+    const viewed =
+      r.chance(0.75) &&
+      add('mechanic_invite_viewed', sent + r.int(1, 30) * HOUR, { workshop_id: w, metadata: { invite_id } });
     const acceptMs = sent + r.int(3, 96) * HOUR;
     if (viewed && r.chance(p.acceptRate) && acceptMs < endMs && mechanics.length < p.capacity) {
       const m = { id: r.uuid(), joinedMs: acceptMs, removedMs: Infinity };
       add('mechanic_invite_accepted', acceptMs, { workshop_id: w, mechanic_id: m.id, metadata: { invite_id } });
       mechanics.push(m);
       if (!firstMechanic) firstMechanic = add('workshop_first_mechanic', acceptMs + 1000, { workshop_id: w });
-      if (mechanics.length === p.capacity) add('workshop_capacity_reached', acceptMs + 2000, { workshop_id: w, metadata: { capacity: p.capacity } });
+      if (mechanics.length === p.capacity)
+        add('workshop_capacity_reached', acceptMs + 2000, { workshop_id: w, metadata: { capacity: p.capacity } });
     } else if (sent + 7 * DAY <= endMs) {
       // INVITE_TTL_DAYS (7): the service would emit this itself on its hourly check
-      add('mechanic_invite_expired', sent + 7 * DAY, { workshop_id: w, metadata: { invite_id, reason: 'ttl', ttl_days: 7 } });
+      add('mechanic_invite_expired', sent + 7 * DAY, {
+        workshop_id: w,
+        metadata: { invite_id, reason: 'ttl', ttl_days: 7 },
+      });
     }
   }
   // One mechanic leaves the two busiest workshops.
   if ((p.fate === 'active' || p.fate === 'reactivated') && mechanics.length >= 2) {
     const m = mechanics[r.int(0, mechanics.length - 1)]!;
     const at = m.joinedMs + r.int(5, 15) * DAY;
-    if (add('mechanic_removed', at, { workshop_id: w, mechanic_id: m.id, metadata: { reason: r.pick(['left the workshop', 'removed by owner']) } })) m.removedMs = at;
+    if (
+      add('mechanic_removed', at, {
+        workshop_id: w,
+        mechanic_id: m.id,
+        metadata: { reason: r.pick(['left the workshop', 'removed by owner']) },
+      })
+    )
+      m.removedMs = at;
   }
   // Suspension: Hamilton stays suspended, London is reactivated four days later.
   let suspendedFrom = Infinity;
   let suspendedTo = Infinity;
   if (p.fate === 'suspended' || p.fate === 'reactivated') {
     suspendedFrom = endMs - (p.fate === 'suspended' ? 9 : 16) * DAY + r.int(0, 8) * HOUR;
-    add('workshop_suspended', suspendedFrom, { workshop_id: w, admin_id: admin, metadata: { reason: p.fate === 'suspended' ? 'insurance certificate expired' : 'customer complaints under review' } });
+    add('workshop_suspended', suspendedFrom, {
+      workshop_id: w,
+      admin_id: admin,
+      metadata: {
+        reason: p.fate === 'suspended' ? 'insurance certificate expired' : 'customer complaints under review',
+      },
+    });
     if (p.fate === 'reactivated') {
       suspendedTo = suspendedFrom + 4 * DAY;
       add('workshop_reactivated', suspendedTo, { workshop_id: w, admin_id: admin });
@@ -237,17 +435,34 @@ function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, appro
     const suspended = day >= suspendedFrom && day < suspendedTo;
     if (day < lastLogin && r.chance(suspended ? 0.3 : 0.85)) {
       const at = day + r.int(0, 10 * HOUR);
-      add('workshop_dashboard_accessed', at, { workshop_id: w, success: !r.chance(0.03), duration_ms: r.int(80, 900), user_agent: r.pick(DEVICES) });
+      add('workshop_dashboard_accessed', at, {
+        workshop_id: w,
+        success: !r.chance(0.03),
+        duration_ms: r.int(80, 900),
+        user_agent: r.pick(DEVICES),
+      });
     }
     if (completeness < 100 && r.chance(day - approvedMs < 7 * DAY ? 0.5 : 0.12)) {
       completeness = Math.min(100, completeness + r.int(5, 20));
-      add('workshop_profile_updated', day + r.int(0, 12 * HOUR), { workshop_id: w, metadata: { profile_completeness: completeness, fields: r.pick([['hours'], ['services', 'brands'], ['photos'], ['description']]) } });
+      add('workshop_profile_updated', day + r.int(0, 12 * HOUR), {
+        workshop_id: w,
+        metadata: {
+          profile_completeness: completeness,
+          fields: r.pick([['hours'], ['services', 'brands'], ['photos'], ['description']]),
+        },
+      });
     }
     if (suspended) continue;
     const working = mechanics.filter((m) => m.joinedMs <= day && m.removedMs > day).length;
     const sessions = Math.round(working * p.busyness * (0.8 + r.next()));
     for (let s = 0; s < sessions; s++) {
-      add('session_completed', day + r.int(HOUR, 22 * HOUR), { workshop_id: w, metadata: { revenue_cents: r.int(45, 900) * 100 + r.pick([0, 50, 99]), service: r.pick(['oil change', 'brakes', 'tires', 'diagnostics', 'battery', 'suspension']) } });
+      add('session_completed', day + r.int(HOUR, 22 * HOUR), {
+        workshop_id: w,
+        metadata: {
+          revenue_cents: r.int(45, 900) * 100 + r.pick([0, 50, 99]),
+          service: r.pick(['oil change', 'brakes', 'tires', 'diagnostics', 'battery', 'suspension']),
+        },
+      });
     }
   }
 }

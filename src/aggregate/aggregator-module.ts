@@ -29,7 +29,13 @@ export interface AggregatorModule {
 export function createAggregatorModule(
   pool: Pool,
   config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode'>,
-  deps: { metrics: AggregatorMetrics; log: Logger; ingest: Ingest; adminTokens: readonly string[]; afterWeekly?: (monday: string, store: KpiStore) => Promise<void> },
+  deps: {
+    metrics: AggregatorMetrics;
+    log: Logger;
+    ingest: Ingest;
+    adminTokens: readonly string[];
+    afterWeekly?: (monday: string, store: KpiStore) => Promise<void>;
+  },
 ): AggregatorModule {
   const { metrics, log } = deps;
   const kpiStore = new KpiStore(pool);

@@ -7,7 +7,13 @@ import type { GaugeStore, WorkshopRow } from './gauge-store.js';
 import type { InviteStore } from './invite-store.js';
 import { THRESHOLDS } from './thresholds.js';
 
-export const CHECK_TYPES = ['stuck_applications', 'approval_backlog', 'inactive_workshops', 'expired_invitations', 'low_invite_acceptance'] as const;
+export const CHECK_TYPES = [
+  'stuck_applications',
+  'approval_backlog',
+  'inactive_workshops',
+  'expired_invitations',
+  'low_invite_acceptance',
+] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
 
 export interface CheckResult {
@@ -27,7 +33,8 @@ const who = (w: WorkshopRow) => ({ workshop_id: w.workshopId, name: w.name, city
 /** A stable uuid for "invite X expired", so the event is stored once however often the check runs. */
 export function expiryEventId(inviteId: string): string {
   const h = createHash('sha1').update(`mechanic_invite_expired:${inviteId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export class AlertChecks {
@@ -48,11 +55,21 @@ export class AlertChecks {
     const pending = all.filter((w) => w.status === 'pending');
     const active = all.filter((w) => w.status === 'active');
     if (types.includes('stuck_applications')) {
-      const stuck = pending.filter((w) => w.submittedAtMs !== null && nowMs - w.submittedAtMs > THRESHOLDS.stuckApplicationHours * HOUR);
-      out.stuck_applications = result(stuck.map((w) => ({ ...who(w), pending_hours: round1((nowMs - w.submittedAtMs!) / HOUR) })), THRESHOLDS.stuckApplicationHours, stuck.length > 0);
+      const stuck = pending.filter(
+        (w) => w.submittedAtMs !== null && nowMs - w.submittedAtMs > THRESHOLDS.stuckApplicationHours * HOUR,
+      );
+      out.stuck_applications = result(
+        stuck.map((w) => ({ ...who(w), pending_hours: round1((nowMs - w.submittedAtMs!) / HOUR) })),
+        THRESHOLDS.stuckApplicationHours,
+        stuck.length > 0,
+      );
     }
     if (types.includes('approval_backlog')) {
-      out.approval_backlog = result(pending.map(who), THRESHOLDS.approvalBacklog, pending.length > THRESHOLDS.approvalBacklog);
+      out.approval_backlog = result(
+        pending.map(who),
+        THRESHOLDS.approvalBacklog,
+        pending.length > THRESHOLDS.approvalBacklog,
+      );
     }
     if (types.includes('inactive_workshops')) {
       const inactive = active.filter((w) => {
@@ -60,15 +77,28 @@ export class AlertChecks {
         return last !== null && nowMs - last > THRESHOLDS.inactiveDays * DAY;
       });
       out.inactive_workshops = result(
-        inactive.map((w) => ({ ...who(w), days_since_dashboard_access: round1((nowMs - (w.lastDashboardAccessMs ?? w.approvedAtMs!)) / DAY), never_accessed: w.lastDashboardAccessMs === null })),
+        inactive.map((w) => ({
+          ...who(w),
+          days_since_dashboard_access: round1((nowMs - (w.lastDashboardAccessMs ?? w.approvedAtMs!)) / DAY),
+          never_accessed: w.lastDashboardAccessMs === null,
+        })),
         THRESHOLDS.inactiveDays,
         inactive.length > 0,
       );
     }
     if (types.includes('low_invite_acceptance')) {
-      const low = active.filter((w) => w.invitesSent30d >= THRESHOLDS.lowAcceptanceMinInvites && w.invitesAccepted30d / w.invitesSent30d < THRESHOLDS.lowAcceptanceRate);
+      const low = active.filter(
+        (w) =>
+          w.invitesSent30d >= THRESHOLDS.lowAcceptanceMinInvites &&
+          w.invitesAccepted30d / w.invitesSent30d < THRESHOLDS.lowAcceptanceRate,
+      );
       out.low_invite_acceptance = result(
-        low.map((w) => ({ ...who(w), invites_sent_30d: w.invitesSent30d, invites_accepted_30d: w.invitesAccepted30d, acceptance_rate: round1((100 * w.invitesAccepted30d) / w.invitesSent30d) })),
+        low.map((w) => ({
+          ...who(w),
+          invites_sent_30d: w.invitesSent30d,
+          invites_accepted_30d: w.invitesAccepted30d,
+          acceptance_rate: round1((100 * w.invitesAccepted30d) / w.invitesSent30d),
+        })),
         THRESHOLDS.lowAcceptanceRate * 100,
         low.length > 0,
       );
@@ -82,20 +112,36 @@ export class AlertChecks {
     let expired = 0;
     for (let i = 0; i < due.length; i += 1000) {
       const chunk = due.slice(i, i + 1000);
-      const r = await this.ingest(chunk.map((inv) => ({
-        id: expiryEventId(inv.inviteId),
-        type: 'mechanic_invite_expired',
-        workshop_id: inv.workshopId,
-        occurred_at: new Date(inv.sentAtMs + this.inviteTtlDays * DAY).toISOString(),
-        metadata: { invite_id: inv.inviteId, reason: 'ttl', ttl_days: this.inviteTtlDays },
-      })));
+      const r = await this.ingest(
+        chunk.map((inv) => ({
+          id: expiryEventId(inv.inviteId),
+          type: 'mechanic_invite_expired',
+          workshop_id: inv.workshopId,
+          occurred_at: new Date(inv.sentAtMs + this.inviteTtlDays * DAY).toISOString(),
+          metadata: { invite_id: inv.inviteId, reason: 'ttl', ttl_days: this.inviteTtlDays },
+        })),
+      );
       expired += r.accepted;
     }
-    return result(due.map((d) => ({ invite_id: d.inviteId, workshop_id: d.workshopId, sent_at: new Date(d.sentAtMs).toISOString() })), this.inviteTtlDays, expired > 0, expired);
+    return result(
+      due.map((d) => ({
+        invite_id: d.inviteId,
+        workshop_id: d.workshopId,
+        sent_at: new Date(d.sentAtMs).toISOString(),
+      })),
+      this.inviteTtlDays,
+      expired > 0,
+      expired,
+    );
   }
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-function result(items: Array<Record<string, unknown>>, threshold: number, triggered: boolean, count = items.length): CheckResult {
+function result(
+  items: Array<Record<string, unknown>>,
+  threshold: number,
+  triggered: boolean,
+  count = items.length,
+): CheckResult {
   return { triggered, count, threshold, items };
 }

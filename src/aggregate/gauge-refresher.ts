@@ -23,7 +23,13 @@ export interface GaugeSnapshot {
 export type GaugeSource = 'workshops' | 'rolling' | 'jobs';
 
 export class GaugeRefresher {
-  private current: GaugeSnapshot = { workshops: [], rolling: null, jobs: [], refreshedAtMs: null, refreshSeconds: null };
+  private current: GaugeSnapshot = {
+    workshops: [],
+    rolling: null,
+    jobs: [],
+    refreshedAtMs: null,
+    refreshSeconds: null,
+  };
   private running: Promise<void> | undefined;
 
   constructor(
@@ -52,11 +58,26 @@ export class GaugeRefresher {
       }
     };
     await Promise.all([
-      attempt('workshops', () => this.store.workshops(nowMs), (rows) => {
-        next.workshops = rows.map((w) => ({ ...w, health: w.status === 'active' ? healthScore(inputsOf(w), nowMs) : null }));
-      }),
-      attempt('rolling', () => this.store.rolling(nowMs), (r) => (next.rolling = r)),
-      attempt('jobs', () => this.store.jobs(), (j) => (next.jobs = j)),
+      attempt(
+        'workshops',
+        () => this.store.workshops(nowMs),
+        (rows) => {
+          next.workshops = rows.map((w) => ({
+            ...w,
+            health: w.status === 'active' ? healthScore(inputsOf(w), nowMs) : null,
+          }));
+        },
+      ),
+      attempt(
+        'rolling',
+        () => this.store.rolling(nowMs),
+        (r) => (next.rolling = r),
+      ),
+      attempt(
+        'jobs',
+        () => this.store.jobs(),
+        (j) => (next.jobs = j),
+      ),
     ]);
     next.refreshedAtMs = Date.now();
     next.refreshSeconds = (performance.now() - started) / 1000;

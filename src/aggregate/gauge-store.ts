@@ -48,8 +48,10 @@ export class GaugeStore {
     const res = await this.pool.query(
       `WITH m AS (SELECT workshop_id, count(*) FILTER (WHERE active)::int AS active, count(*)::int AS joined
                     FROM mechanics WHERE ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
-            i AS (SELECT workshop_id, count(*)::int AS sent, count(*) FILTER (WHERE accepted_at IS NOT NULL)::int AS accepted
-                    FROM invitations WHERE sent_at >= $1 AND sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
+            i AS (SELECT workshop_id, count(*)::int AS sent,
+                         count(*) FILTER (WHERE accepted_at IS NOT NULL)::int AS accepted
+                    FROM invitations
+                   WHERE sent_at >= $1 AND sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
             s AS (SELECT workshop_id, count(*) FILTER (WHERE occurred_at >= $1)::int AS sessions,
                          coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::bigint AS rev,
                          coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::bigint AS prev
@@ -57,7 +59,8 @@ export class GaugeStore {
                    WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
                      AND ($4::uuid IS NULL OR workshop_id = $4)
                    GROUP BY 1)
-       SELECT w.workshop_id, w.name, w.city, w.status, w.submitted_at, w.approved_at, w.last_dashboard_access_at, w.capacity,
+       SELECT w.workshop_id, w.name, w.city, w.status, w.submitted_at, w.approved_at, w.last_dashboard_access_at,
+              w.capacity,
               w.profile_completeness, coalesce(m.active, 0) AS m_active, coalesce(m.joined, 0) AS m_joined,
               coalesce(i.sent, 0) AS i_sent, coalesce(i.accepted, 0) AS i_accepted,
               coalesce(s.sessions, 0) AS sessions, coalesce(s.rev, 0) AS rev, coalesce(s.prev, 0) AS prev
@@ -91,7 +94,9 @@ export class GaugeStore {
     const counts = await this.pool.query<{ t: string; n: number }>(
       `SELECT event_type AS t, count(*)::int AS n FROM workshop_events
         WHERE occurred_at >= $1 AND occurred_at < $2
-          AND event_type = ANY('{workshop_signup_started,workshop_signup_success,email_approval_sent,email_rejection_sent,email_invite_sent,email_approval_failed,email_rejection_failed,email_invite_failed}')
+          AND event_type IN ('workshop_signup_started', 'workshop_signup_success',
+                             'email_approval_sent', 'email_rejection_sent', 'email_invite_sent',
+                             'email_approval_failed', 'email_rejection_failed', 'email_invite_failed')
         GROUP BY 1`,
       [new Date(nowMs - DAY), new Date(nowMs + 1)],
     );
@@ -115,7 +120,13 @@ export class GaugeStore {
   }
 
   async jobs(): Promise<JobRow[]> {
-    const res = await this.pool.query(`SELECT job, last_success_at, last_duration_seconds FROM aggregator_jobs ORDER BY job`);
-    return res.rows.map((r) => ({ job: r.job, lastSuccessMs: ms(r.last_success_at), lastDurationSeconds: r.last_duration_seconds }));
+    const res = await this.pool.query(
+      `SELECT job, last_success_at, last_duration_seconds FROM aggregator_jobs ORDER BY job`,
+    );
+    return res.rows.map((r) => ({
+      job: r.job,
+      lastSuccessMs: ms(r.last_success_at),
+      lastDurationSeconds: r.last_duration_seconds,
+    }));
   }
 }

@@ -22,7 +22,14 @@ export interface HealthInputs {
   revenuePrev30dCents: number;
 }
 
-export type FactorName = 'capacity_utilization' | 'mechanic_retention' | 'profile_completeness' | 'invite_acceptance' | 'login_recency' | 'sessions_30d' | 'revenue_trend';
+export type FactorName =
+  | 'capacity_utilization'
+  | 'mechanic_retention'
+  | 'profile_completeness'
+  | 'invite_acceptance'
+  | 'login_recency'
+  | 'sessions_30d'
+  | 'revenue_trend';
 
 export interface Factor {
   name: FactorName;
@@ -58,26 +65,61 @@ export const HEALTHY_FROM = 75;
 export const AT_RISK_FROM = 50;
 
 const DAY = 86_400_000;
+const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
 export function healthScore(h: HealthInputs, nowMs: number): HealthScore {
   const days = h.lastLoginMs === null ? null : (nowMs - h.lastLoginMs) / DAY;
-  const trend = h.revenue30dCents === 0 && h.revenuePrev30dCents === 0
-    ? null
-    : h.revenuePrev30dCents === 0 ? 1 : clamp(0.5 + (0.5 * (h.revenue30dCents - h.revenuePrev30dCents)) / h.revenuePrev30dCents);
+  const trend =
+    h.revenue30dCents === 0 && h.revenuePrev30dCents === 0
+      ? null
+      : h.revenuePrev30dCents === 0
+        ? 1
+        : clamp(0.5 + (0.5 * (h.revenue30dCents - h.revenuePrev30dCents)) / h.revenuePrev30dCents);
   const factors: Factor[] = [
-    { name: 'capacity_utilization', weight: WEIGHTS.capacity_utilization, score: h.capacity ? clamp(h.mechanicsActive / h.capacity) : null, value: `${h.mechanicsActive}/${h.capacity ?? '?'}` },
-    { name: 'mechanic_retention', weight: WEIGHTS.mechanic_retention, score: h.mechanicsJoined ? clamp(h.mechanicsActive / h.mechanicsJoined) : null, value: `${h.mechanicsActive}/${h.mechanicsJoined} still active` },
-    { name: 'profile_completeness', weight: WEIGHTS.profile_completeness, score: h.profileCompleteness === null ? null : clamp(h.profileCompleteness / 100), value: h.profileCompleteness === null ? 'unknown' : `${h.profileCompleteness}%` },
-    { name: 'invite_acceptance', weight: WEIGHTS.invite_acceptance, score: h.invitesSent30d ? clamp(h.invitesAccepted30d / h.invitesSent30d) : null, value: `${h.invitesAccepted30d}/${h.invitesSent30d} in 30 days` },
+    {
+      name: 'capacity_utilization',
+      weight: WEIGHTS.capacity_utilization,
+      score: h.capacity ? clamp(h.mechanicsActive / h.capacity) : null,
+      value: `${h.mechanicsActive}/${h.capacity ?? '?'}`,
+    },
+    {
+      name: 'mechanic_retention',
+      weight: WEIGHTS.mechanic_retention,
+      score: h.mechanicsJoined ? clamp(h.mechanicsActive / h.mechanicsJoined) : null,
+      value: `${h.mechanicsActive}/${h.mechanicsJoined} still active`,
+    },
+    {
+      name: 'profile_completeness',
+      weight: WEIGHTS.profile_completeness,
+      score: h.profileCompleteness === null ? null : clamp(h.profileCompleteness / 100),
+      value: h.profileCompleteness === null ? 'unknown' : `${h.profileCompleteness}%`,
+    },
+    {
+      name: 'invite_acceptance',
+      weight: WEIGHTS.invite_acceptance,
+      score: h.invitesSent30d ? clamp(h.invitesAccepted30d / h.invitesSent30d) : null,
+      value: `${h.invitesAccepted30d}/${h.invitesSent30d} in 30 days`,
+    },
     {
       name: 'login_recency',
       weight: WEIGHTS.login_recency,
-      score: days === null ? 0 : clamp(1 - Math.max(0, days - LOGIN_FRESH_DAYS) / (LOGIN_STALE_DAYS - LOGIN_FRESH_DAYS)),
+      score:
+        days === null ? 0 : clamp(1 - Math.max(0, days - LOGIN_FRESH_DAYS) / (LOGIN_STALE_DAYS - LOGIN_FRESH_DAYS)),
       value: days === null ? 'never' : `${days.toFixed(1)} days ago`,
     },
-    { name: 'sessions_30d', weight: WEIGHTS.sessions_30d, score: clamp(h.sessions30d / SESSIONS_TARGET_30D), value: `${h.sessions30d} sessions` },
-    { name: 'revenue_trend', weight: WEIGHTS.revenue_trend, score: trend, value: `$${(h.revenue30dCents / 100).toFixed(2)} vs $${(h.revenuePrev30dCents / 100).toFixed(2)} the 30 days before` },
+    {
+      name: 'sessions_30d',
+      weight: WEIGHTS.sessions_30d,
+      score: clamp(h.sessions30d / SESSIONS_TARGET_30D),
+      value: `${h.sessions30d} sessions`,
+    },
+    {
+      name: 'revenue_trend',
+      weight: WEIGHTS.revenue_trend,
+      score: trend,
+      value: `${dollars(h.revenue30dCents)} vs ${dollars(h.revenuePrev30dCents)} the 30 days before`,
+    },
   ];
   const applicable = factors.filter((f) => f.score !== null);
   const total = applicable.reduce((s, f) => s + f.weight, 0);

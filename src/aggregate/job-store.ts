@@ -17,17 +17,25 @@ export class JobStore {
    * Runs `fn` under the job's lock. With `scheduledForMs`, the firing is claimed first and skipped when
    * claimed before. Never throws: failures are recorded and returned.
    */
-  async run(job: string, scheduledForMs: number | null, fn: () => Promise<void>): Promise<{ outcome: JobOutcome; error?: unknown }> {
+  async run(
+    job: string,
+    scheduledForMs: number | null,
+    fn: () => Promise<void>,
+  ): Promise<{ outcome: JobOutcome; error?: unknown }> {
     const client = await this.pool.connect();
     let locked = false;
     try {
-      const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('workshop-aggregator'), hashtext($1)) AS ok`, [job]);
+      const lock = await client.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtext('workshop-aggregator'), hashtext($1)) AS ok`,
+        [job],
+      );
       locked = lock.rows[0]!.ok;
       if (!locked) return { outcome: 'skipped' };
       const at = scheduledForMs === null ? null : new Date(Math.floor(scheduledForMs / 60_000) * 60_000);
       if (at) {
         const claim = await client.query(
-          `INSERT INTO aggregator_runs (job, scheduled_for, claimed_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+          `INSERT INTO aggregator_runs (job, scheduled_for, claimed_by) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING RETURNING 1`,
           [job, at, RUNNER],
         );
         if (claim.rowCount === 0) return { outcome: 'skipped' };
@@ -42,15 +50,26 @@ export class JobStore {
       await this.record(client, job, at, { ok: true, seconds: (performance.now() - started) / 1000 });
       return { outcome: 'success' };
     } finally {
-      if (locked) await client.query(`SELECT pg_advisory_unlock(hashtext('workshop-aggregator'), hashtext($1))`, [job]).catch(() => {});
+      if (locked)
+        await client
+          .query(`SELECT pg_advisory_unlock(hashtext('workshop-aggregator'), hashtext($1))`, [job])
+          .catch(() => {});
       client.release();
     }
   }
 
-  private async record(client: pg.PoolClient, job: string, at: Date | null, r: { ok: true; seconds: number } | { ok: false; error: unknown }) {
+  private async record(
+    client: pg.PoolClient,
+    job: string,
+    at: Date | null,
+    r: { ok: true; seconds: number } | { ok: false; error: unknown },
+  ) {
     const message = r.ok ? null : String((r.error as Error)?.message ?? r.error).slice(0, 2000);
     if (at) {
-      await client.query(`UPDATE aggregator_runs SET finished_at = now(), ok = $3, error = $4 WHERE job = $1 AND scheduled_for = $2`, [job, at, r.ok, message]);
+      await client.query(
+        `UPDATE aggregator_runs SET finished_at = now(), ok = $3, error = $4 WHERE job = $1 AND scheduled_for = $2`,
+        [job, at, r.ok, message],
+      );
     }
     if (r.ok) {
       await client.query(
@@ -69,7 +88,10 @@ export class JobStore {
 
   /** Forgets claims older than `days` (they only guard firings that cannot recur). */
   async prune(days = 30): Promise<number> {
-    const res = await this.pool.query(`DELETE FROM aggregator_runs WHERE scheduled_for < now() - make_interval(days => $1)`, [days]);
+    const res = await this.pool.query(
+      `DELETE FROM aggregator_runs WHERE scheduled_for < now() - make_interval(days => $1)`,
+      [days],
+    );
     return res.rowCount ?? 0;
   }
 }

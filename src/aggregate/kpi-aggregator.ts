@@ -3,7 +3,14 @@
  * counts (one grouped scan), approval times (decisions in range), and states (one ordered sweep of
  * lifecycle events). A failing source is logged and counted; the others still land.
  */
-import { approvalKpis, countKpis, SOURCE_COLUMNS, stateKpis, type KpiColumn, type KpiValues } from './kpi-definitions.js';
+import {
+  approvalKpis,
+  countKpis,
+  SOURCE_COLUMNS,
+  stateKpis,
+  type KpiColumn,
+  type KpiValues,
+} from './kpi-definitions.js';
 import type { DayTypeCount, KpiStore, MetricType, StoredKpiRow, Window } from './kpi-store.js';
 import { daysOf } from './periods.js';
 import { sweepStates } from './state-sweep.js';
@@ -39,19 +46,33 @@ export class KpiAggregator {
     };
     await run('counts', async () => {
       const byDay = new Map<string, DayTypeCount[]>();
-      for (const r of await this.store.dayTypeCounts(start, end, this.tz)) byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
+      for (const r of await this.store.dayTypeCounts(start, end, this.tz))
+        byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
       windows.forEach((w, i) => Object.assign(values[i]!, countKpis(this.countsFor(w, type, byDay))));
     });
     await run('approvals', async () => {
       const decisions = await this.store.decisions(start, end);
-      windows.forEach((w, i) => Object.assign(values[i]!, approvalKpis(decisions.filter((d) => d.atMs >= w.startMs && d.atMs < w.endMs).map((d) => d.durationMs))));
+      windows.forEach((w, i) =>
+        Object.assign(
+          values[i]!,
+          approvalKpis(decisions.filter((d) => d.atMs >= w.startMs && d.atMs < w.endMs).map((d) => d.durationMs)),
+        ),
+      );
     });
     await run('states', async () => {
-      const snaps = sweepStates(await this.store.lifecycleEvents(end), windows.map((w) => w.endMs));
+      const snaps = sweepStates(
+        await this.store.lifecycleEvents(end),
+        windows.map((w) => w.endMs),
+      );
       snaps.forEach((s, i) => Object.assign(values[i]!, stateKpis(s)));
     });
     const columns: KpiColumn[] = ok.flatMap((s) => SOURCE_COLUMNS[s]);
-    await this.store.upsert(type, this.tz, windows.map((window, i) => ({ window, values: values[i]! })), columns);
+    await this.store.upsert(
+      type,
+      this.tz,
+      windows.map((window, i) => ({ window, values: values[i]! })),
+      columns,
+    );
     const rows = await this.store.read(type, windows[0]!.date, windows[windows.length - 1]!.date);
     const wanted = new Set(dates);
     return rows.filter((r) => wanted.has(r.metric_date));

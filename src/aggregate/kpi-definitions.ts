@@ -32,13 +32,40 @@ export type CountColumn = keyof typeof COUNT_COLUMNS;
 
 /** Every KPI column in API/CSV order. */
 export const KPI_COLUMNS = [
-  'signups_started', 'signups_completed', 'signups_failed', 'signup_conversion_rate',
-  'applications_pending', 'applications_approved', 'applications_rejected', 'avg_approval_time_hours', 'median_approval_time_hours',
-  'invites_sent', 'invites_accepted', 'invites_expired', 'invite_acceptance_rate',
-  'emails_sent', 'emails_failed', 'email_success_rate',
-  'emails_approval_sent', 'emails_approval_failed', 'emails_rejection_sent', 'emails_rejection_failed', 'emails_invite_sent', 'emails_invite_failed',
-  'active_workshops', 'pending_workshops', 'suspended_workshops', 'workshops_with_mechanics', 'total_mechanics_active', 'avg_mechanics_per_workshop',
-  'dashboard_logins', 'profile_updates', 'sessions_completed', 'revenue_cents', 'api_errors', 'api_success_rate',
+  'signups_started',
+  'signups_completed',
+  'signups_failed',
+  'signup_conversion_rate',
+  'applications_pending',
+  'applications_approved',
+  'applications_rejected',
+  'avg_approval_time_hours',
+  'median_approval_time_hours',
+  'invites_sent',
+  'invites_accepted',
+  'invites_expired',
+  'invite_acceptance_rate',
+  'emails_sent',
+  'emails_failed',
+  'email_success_rate',
+  'emails_approval_sent',
+  'emails_approval_failed',
+  'emails_rejection_sent',
+  'emails_rejection_failed',
+  'emails_invite_sent',
+  'emails_invite_failed',
+  'active_workshops',
+  'pending_workshops',
+  'suspended_workshops',
+  'workshops_with_mechanics',
+  'total_mechanics_active',
+  'avg_mechanics_per_workshop',
+  'dashboard_logins',
+  'profile_updates',
+  'sessions_completed',
+  'revenue_cents',
+  'api_errors',
+  'api_success_rate',
 ] as const;
 
 export type KpiColumn = (typeof KPI_COLUMNS)[number];
@@ -100,7 +127,23 @@ export function stateKpis(s: StateSnapshot): KpiValues {
 
 /** Which columns each source fills: when a source fails, only its columns are left as they were. */
 export const SOURCE_COLUMNS: Record<'counts' | 'approvals' | 'states', readonly KpiColumn[]> = {
-  counts: [...(Object.keys(COUNT_COLUMNS) as KpiColumn[]), 'signup_conversion_rate', 'invite_acceptance_rate', 'email_success_rate', 'revenue_cents', 'api_errors', 'api_success_rate'],
+  counts: [
+    ...(Object.keys(COUNT_COLUMNS) as KpiColumn[]),
+    'signup_conversion_rate',
+    'invite_acceptance_rate',
+    'email_success_rate',
+    'revenue_cents',
+    'api_errors',
+    'api_success_rate',
+  ],
   approvals: ['avg_approval_time_hours', 'median_approval_time_hours'],
-  states: ['applications_pending', 'pending_workshops', 'active_workshops', 'suspended_workshops', 'workshops_with_mechanics', 'total_mechanics_active', 'avg_mechanics_per_workshop'],
+  states: [
+    'applications_pending',
+    'pending_workshops',
+    'active_workshops',
+    'suspended_workshops',
+    'workshops_with_mechanics',
+    'total_mechanics_active',
+    'avg_mechanics_per_workshop',
+  ],
 };

@@ -35,12 +35,22 @@ const rangeBody = z.strictObject({
 });
 /** {"date"} computes one period; anything else is read as a range request, so errors name its fields. */
 const computeBody = (body: unknown) =>
-  body !== null && typeof body === 'object' && 'date' in body ? parseRequest(singleBody, body) : parseRequest(rangeBody, body);
-const readQuery = z.strictObject({ type: type.default('daily'), from: date, to: date, format: z.enum(['json', 'csv']).default('json') });
+  body !== null && typeof body === 'object' && 'date' in body
+    ? parseRequest(singleBody, body)
+    : parseRequest(rangeBody, body);
+const readQuery = z.strictObject({
+  type: type.default('daily'),
+  from: date,
+  to: date,
+  format: z.enum(['json', 'csv']).default('json'),
+});
 
 /** The dates to compute for a range: every day, or the Monday of every ISO week the range touches. */
 export function datesFor(t: MetricType, start: string, end: string): string[] {
-  if (end < start) throw new AppError('invalid_request', 400, 'endDate: must not be before startDate', [{ path: 'endDate', message: 'must not be before startDate' }]);
+  if (end < start)
+    throw new AppError('invalid_request', 400, 'endDate: must not be before startDate', [
+      { path: 'endDate', message: 'must not be before startDate' },
+    ]);
   const days = dateRange(start, end).length;
   if (days > MAX_BACKFILL_DAYS) {
     const message = `a range covers at most ${MAX_BACKFILL_DAYS} days (got ${days})`;
@@ -54,8 +64,14 @@ export function datesFor(t: MetricType, start: string, end: string): string[] {
 
 export function toCsv(rows: readonly StoredKpiRow[]): string {
   const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS] as const;
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
+  return (
+    [
+      cols.join(','),
+      ...rows.map((r) => cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(',')),
+    ].join('\n') + '\n'
+  );
 }
 
 export function kpiRoutes(deps: KpiRoutesDeps): Router {
@@ -77,7 +93,12 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
     const dates = 'date' in body ? single(body.type, body.date) : datesFor(body.type, body.startDate, body.endDate);
     const started = performance.now();
     const rows = await deps.aggregator.compute(body.type, dates);
-    res.json({ type: body.type, computed: rows.length, seconds: Number(((performance.now() - started) / 1000).toFixed(3)), rows });
+    res.json({
+      type: body.type,
+      computed: rows.length,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+      rows,
+    });
   });
 
   router.get('/api/metrics', auth, async (req: Request, res) => {

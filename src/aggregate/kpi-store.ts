@@ -29,7 +29,16 @@ export interface StoredKpiRow extends KpiValues {
   computed_at: string;
 }
 
-const NUMERIC = new Set<KpiColumn>(['signup_conversion_rate', 'avg_approval_time_hours', 'median_approval_time_hours', 'invite_acceptance_rate', 'email_success_rate', 'avg_mechanics_per_workshop', 'api_success_rate', 'revenue_cents']);
+const NUMERIC = new Set<KpiColumn>([
+  'signup_conversion_rate',
+  'avg_approval_time_hours',
+  'median_approval_time_hours',
+  'invite_acceptance_rate',
+  'email_success_rate',
+  'avg_mechanics_per_workshop',
+  'api_success_rate',
+  'revenue_cents',
+]);
 
 export class KpiStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -60,7 +69,13 @@ export class KpiStore {
           GROUP BY 1, 2) g`,
       [new Date(startMs), new Date(endMs), tz],
     );
-    return res.rows.map((r) => ({ day: r.day, type: r.type, n: r.n, failures: r.failures, revenueCents: Number(r.revenue) }));
+    return res.rows.map((r) => ({
+      day: r.day,
+      type: r.type,
+      n: r.n,
+      failures: r.failures,
+      revenueCents: Number(r.revenue),
+    }));
   }
 
   /** Approve/reject decisions in [startMs, endMs) with the ms since that workshop's first signup success. */
@@ -79,7 +94,8 @@ export class KpiStore {
   async lifecycleEvents(endMs: number): Promise<LifecycleEvent[]> {
     // epoch milliseconds instead of timestamps: parsing a Date per row was most of this read's client time
     const res = await this.pool.query<{ t: string; w: string; m: string | null; at: number }>(
-      `SELECT event_type AS t, workshop_id AS w, mechanic_id AS m, (extract(epoch FROM occurred_at) * 1000)::float8 AS at
+      `SELECT event_type AS t, workshop_id AS w, mechanic_id AS m,
+              (extract(epoch FROM occurred_at) * 1000)::float8 AS at
          FROM workshop_events
         WHERE event_type = ANY($1) AND occurred_at < $2 AND workshop_id IS NOT NULL
         ORDER BY occurred_at, id`,
@@ -89,15 +105,29 @@ export class KpiStore {
   }
 
   /** Upserts one row per window; only `columns` are written on conflict (a failed source keeps old values). */
-  async upsert(type: MetricType, tz: string, rows: ReadonlyArray<{ window: Window; values: KpiValues }>, columns: readonly KpiColumn[]): Promise<void> {
+  async upsert(
+    type: MetricType,
+    tz: string,
+    rows: ReadonlyArray<{ window: Window; values: KpiValues }>,
+    columns: readonly KpiColumn[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...columns];
     const params: unknown[] = [];
     const tuples = rows.map(({ window, values }) => {
-      const vals = [window.date, type, new Date(window.startMs), new Date(window.endMs), tz, ...columns.map((c) => values[c] ?? null)];
+      const vals = [
+        window.date,
+        type,
+        new Date(window.startMs),
+        new Date(window.endMs),
+        tz,
+        ...columns.map((c) => values[c] ?? null),
+      ];
       return `(${vals.map((v) => `$${params.push(v)}`).join(', ')})`;
     });
-    const updates = [...cols.slice(2), 'computed_at'].map((c) => (c === 'computed_at' ? 'computed_at = now()' : `${c} = excluded.${c}`));
+    const updates = [...cols.slice(2), 'computed_at'].map((c) =>
+      c === 'computed_at' ? 'computed_at = now()' : `${c} = excluded.${c}`,
+    );
     await this.pool.query(
       `INSERT INTO workshop_metrics (${cols.join(', ')}) VALUES ${tuples.join(', ')}
        ON CONFLICT (metric_date, metric_type) DO UPDATE SET ${updates.join(', ')}`,
@@ -107,20 +137,30 @@ export class KpiStore {
 
   async read(type: MetricType, from: string, to: string): Promise<StoredKpiRow[]> {
     const res = await this.pool.query(
-      `SELECT ${SELECT_COLUMNS} FROM workshop_metrics WHERE metric_type = $1 AND metric_date BETWEEN $2 AND $3 ORDER BY metric_date`,
+      `SELECT ${SELECT_COLUMNS} FROM workshop_metrics
+        WHERE metric_type = $1 AND metric_date BETWEEN $2 AND $3 ORDER BY metric_date`,
       [type, from, to],
     );
     return res.rows.map(toRow);
   }
 
   async latest(type: MetricType): Promise<StoredKpiRow | undefined> {
-    const res = await this.pool.query(`SELECT ${SELECT_COLUMNS} FROM workshop_metrics WHERE metric_type = $1 ORDER BY metric_date DESC LIMIT 1`, [type]);
+    const res = await this.pool.query(
+      `SELECT ${SELECT_COLUMNS} FROM workshop_metrics WHERE metric_type = $1 ORDER BY metric_date DESC LIMIT 1`,
+      [type],
+    );
     return res.rows[0] ? toRow(res.rows[0]) : undefined;
   }
 }
 
 const SELECT_COLUMNS = [
-  `to_char(metric_date, 'YYYY-MM-DD') AS metric_date`, 'metric_type', 'window_start', 'window_end', 'time_zone', 'computed_at', ...KPI_COLUMNS,
+  `to_char(metric_date, 'YYYY-MM-DD') AS metric_date`,
+  'metric_type',
+  'window_start',
+  'window_end',
+  'time_zone',
+  'computed_at',
+  ...KPI_COLUMNS,
 ].join(', ');
 
 function toRow(r: Record<string, unknown>): StoredKpiRow {

@@ -15,7 +15,9 @@ export function addDays(date: string, days: number): string {
 
 /** The local date at `nowMs` in `tz`. */
 export function localDate(nowMs: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(nowMs));
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(nowMs),
+  );
 }
 
 /** Monday of the ISO week holding `date`. */

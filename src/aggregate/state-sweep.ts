@@ -22,8 +22,13 @@ export interface StateSnapshot {
 }
 
 export const LIFECYCLE_TYPES = [
-  'workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended', 'workshop_reactivated',
-  'mechanic_invite_accepted', 'mechanic_removed',
+  'workshop_signup_success',
+  'workshop_approved',
+  'workshop_rejected',
+  'workshop_suspended',
+  'workshop_reactivated',
+  'mechanic_invite_accepted',
+  'mechanic_removed',
 ] as const;
 
 interface WorkshopState {
@@ -55,13 +60,27 @@ export function sweepStates(events: readonly LifecycleEvent[], ends: readonly nu
     for (; i < events.length && events[i]!.atMs < end; i++) {
       const e = events[i]!;
       switch (e.type) {
-        case 'workshop_signup_success': w(e.workshopId).submitted = true; break;
-        case 'workshop_approved': Object.assign(w(e.workshopId), { approved: true, suspended: false }); break;
-        case 'workshop_reactivated': w(e.workshopId).suspended = false; break;
-        case 'workshop_suspended': w(e.workshopId).suspended = true; break;
-        case 'workshop_rejected': w(e.workshopId).rejected = true; break;
-        case 'mechanic_invite_accepted': if (e.mechanicId) setMechanic(e, true); break;
-        case 'mechanic_removed': if (e.mechanicId) setMechanic(e, false); break;
+        case 'workshop_signup_success':
+          w(e.workshopId).submitted = true;
+          break;
+        case 'workshop_approved':
+          Object.assign(w(e.workshopId), { approved: true, suspended: false });
+          break;
+        case 'workshop_reactivated':
+          w(e.workshopId).suspended = false;
+          break;
+        case 'workshop_suspended':
+          w(e.workshopId).suspended = true;
+          break;
+        case 'workshop_rejected':
+          w(e.workshopId).rejected = true;
+          break;
+        case 'mechanic_invite_accepted':
+          if (e.mechanicId) setMechanic(e, true);
+          break;
+        case 'mechanic_removed':
+          if (e.mechanicId) setMechanic(e, false);
+          break;
       }
     }
     const snap: StateSnapshot = { pending: 0, active: 0, suspended: 0, withMechanics: 0, mechanicsActive: 0 };

@@ -16,7 +16,9 @@ export interface WorkshopRoutesDeps {
   now?: () => number;
 }
 
-const checkParams = z.strictObject({ checkType: z.enum(CHECK_TYPES, { message: `must be one of ${CHECK_TYPES.join(', ')}` }).optional() });
+const checkParams = z.strictObject({
+  checkType: z.enum(CHECK_TYPES, { message: `must be one of ${CHECK_TYPES.join(', ')}` }).optional(),
+});
 
 export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   const router = Router();
@@ -26,7 +28,10 @@ export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   const runChecks = async (input: unknown) => {
     const { checkType } = parseRequest(checkParams, input ?? {});
     const at = now();
-    return { checked_at: new Date(at).toISOString(), checks: await deps.checks.run(at, checkType as CheckType | undefined) };
+    return {
+      checked_at: new Date(at).toISOString(),
+      checks: await deps.checks.run(at, checkType as CheckType | undefined),
+    };
   };
   router.get('/api/cron/workshop-alerts', auth, async (req: Request, res) => {
     res.json(await runChecks(req.query));
@@ -41,7 +46,15 @@ export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
     const [w] = await deps.gauges.workshops(at, id.toLowerCase());
     if (!w) throw new AppError('not_found', 404, `no workshop ${id}`);
     const h = healthScore(inputsOf(w), at);
-    res.json({ workshop_id: w.workshopId, name: w.name, city: w.city, workshop_status: w.status, score: h.score, status: h.status, factors: h.factors });
+    res.json({
+      workshop_id: w.workshopId,
+      name: w.name,
+      city: w.city,
+      workshop_status: w.status,
+      score: h.score,
+      status: h.status,
+      factors: h.factors,
+    });
   });
   return router;
 }

@@ -21,26 +21,38 @@ const text = z.string().max(10_000);
 const webhookBody = z.object({
   version: z.string().optional(),
   status: z.enum(['firing', 'resolved']),
-  alerts: z.array(z.object({
-    status: z.enum(['firing', 'resolved']),
-    labels: z.record(z.string().max(200), text).refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, { message: 'labels.alertname is required' }),
-    annotations: z.record(z.string().max(200), text).default({}),
-    startsAt: z.iso.datetime({ offset: true }),
-    endsAt: z.string().max(64).optional(),
-    generatorURL: z.string().max(4000).optional(),
-    fingerprint: z.string().min(1).max(128),
-  })).min(1).max(1000),
+  alerts: z
+    .array(
+      z.object({
+        status: z.enum(['firing', 'resolved']),
+        labels: z
+          .record(z.string().max(200), text)
+          .refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, {
+            message: 'labels.alertname is required',
+          }),
+        annotations: z.record(z.string().max(200), text).default({}),
+        startsAt: z.iso.datetime({ offset: true }),
+        endsAt: z.string().max(64).optional(),
+        generatorURL: z.string().max(4000).optional(),
+        fingerprint: z.string().min(1).max(128),
+      }),
+    )
+    .min(1)
+    .max(1000),
   externalURL: z.string().max(4000).optional(),
   receiver: z.string().max(200).optional(),
 });
 
 /** Alertmanager's endsAt is 0001-01-01 while an alert fires. */
-const realTime = (s: string | undefined) => (s && /^\d{4}-/.test(s) && !s.startsWith('0001-') && !Number.isNaN(Date.parse(s)) ? s : null);
+const realTime = (s: string | undefined) =>
+  s && /^\d{4}-/.test(s) && !s.startsWith('0001-') && !Number.isNaN(Date.parse(s)) ? s : null;
 
 export function toInstances(body: z.infer<typeof webhookBody>): AlertInstance[] {
   const byKey = new Map<string, AlertInstance>();
   for (const a of body.alerts) {
-    const severity = SEVERITIES.has(a.labels.severity ?? '') ? (a.labels.severity as AlertInstance['severity']) : 'warning';
+    const severity = SEVERITIES.has(a.labels.severity ?? '')
+      ? (a.labels.severity as AlertInstance['severity'])
+      : 'warning';
     const alertname = a.labels.alertname!;
     byKey.set(`${a.fingerprint}|${a.startsAt}`, {
       fingerprint: a.fingerprint,
@@ -49,12 +61,18 @@ export function toInstances(body: z.infer<typeof webhookBody>): AlertInstance[] 
       severity,
       title: a.annotations.summary ?? alertname,
       message: a.annotations.description ?? a.annotations.summary ?? alertname,
-      workshopId: a.labels.workshop_id && UUID_PATTERN.test(a.labels.workshop_id) ? a.labels.workshop_id.toLowerCase() : null,
+      workshopId:
+        a.labels.workshop_id && UUID_PATTERN.test(a.labels.workshop_id) ? a.labels.workshop_id.toLowerCase() : null,
       startsAt: a.startsAt,
       endsAt: realTime(a.endsAt),
       labels: a.labels,
       annotations: a.annotations,
-      metadata: { generator_url: a.generatorURL ?? null, external_url: body.externalURL ?? null, receiver: body.receiver ?? null, ...(severity !== a.labels.severity ? { original_severity: a.labels.severity ?? null } : {}) },
+      metadata: {
+        generator_url: a.generatorURL ?? null,
+        external_url: body.externalURL ?? null,
+        receiver: body.receiver ?? null,
+        ...(severity !== a.labels.severity ? { original_severity: a.labels.severity ?? null } : {}),
+      },
     });
   }
   return [...byKey.values()];
@@ -63,21 +81,34 @@ export function toInstances(body: z.infer<typeof webhookBody>): AlertInstance[] 
 export function alertRoutes(deps: AlertRoutesDeps): Router {
   const router = Router();
   const admin = requireToken(deps.adminTokens, 'admin');
-  router.post('/api/alerts/webhook', requireToken(deps.webhookTokens, 'alert webhook'), express.json({ limit: '1mb' }), async (req: Request, res) => {
-    const instances = toInstances(parseRequest(webhookBody, req.body, 5));
-    await deps.store.record(instances);
-    res.json({ recorded: instances.length });
-  });
+  router.post(
+    '/api/alerts/webhook',
+    requireToken(deps.webhookTokens, 'alert webhook'),
+    express.json({ limit: '1mb' }),
+    async (req: Request, res) => {
+      const instances = toInstances(parseRequest(webhookBody, req.body, 5));
+      await deps.store.record(instances);
+      res.json({ recorded: instances.length });
+    },
+  );
   router.get('/api/alerts', admin, async (req: Request, res) => {
-    const q = parseRequest(z.strictObject({
-      status: z.enum(['open', 'resolved', 'all'], { message: 'must be open, resolved or all' }).default('open'),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
-    }), req.query);
+    const q = parseRequest(
+      z.strictObject({
+        status: z.enum(['open', 'resolved', 'all'], { message: 'must be open, resolved or all' }).default('open'),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      req.query,
+    );
     res.json({ status: q.status, alerts: await deps.store.list(q.status, q.limit) });
   });
   router.post('/api/alerts/:id/acknowledge', admin, express.json({ limit: '4kb' }), async (req: Request, res) => {
     const id = uuidParam(req.params.id, 'alert');
-    const body = parseRequest(z.strictObject({ by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200) }), req.body ?? {});
+    const body = parseRequest(
+      z.strictObject({
+        by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200),
+      }),
+      req.body ?? {},
+    );
     const row = await deps.store.acknowledge(id, body.by);
     if (!row) throw new AppError('not_found', 404, `no alert ${id}`);
     res.json(row);

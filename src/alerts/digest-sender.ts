@@ -14,14 +14,23 @@ export interface DigestChannels {
 
 export type DigestOutcome = Record<'slack' | 'email', 'sent' | 'skipped' | 'failed'>;
 
-export async function sendDigest(d: Digest, ch: DigestChannels, onError: (channel: string, err: unknown) => void): Promise<DigestOutcome> {
+export async function sendDigest(
+  d: Digest,
+  ch: DigestChannels,
+  onError: (channel: string, err: unknown) => void,
+): Promise<DigestOutcome> {
   const out: DigestOutcome = { slack: 'skipped', email: 'skipped' };
   await Promise.all([
     (async () => {
       if (!ch.slackWebhookUrlFile) return;
       try {
         const url = (await readFile(ch.slackWebhookUrlFile, 'utf8')).trim();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `*${d.subject}*\n${d.text}` }), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: `*${d.subject}*\n${d.text}` }),
+          signal: AbortSignal.timeout(10_000),
+        });
         if (!res.ok) throw new Error(`Slack answered ${res.status}`);
         out.slack = 'sent';
       } catch (err) {

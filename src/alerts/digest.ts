@@ -49,7 +49,9 @@ function delta(cur: number | null | undefined, prev: number | null | undefined, 
   const d = cur - prev;
   const sign = d > 0 ? '+' : d < 0 ? '−' : '±';
   const abs = Math.abs(d);
-  return ` (${sign}${unit === '$' ? `$${(abs / 100).toFixed(2)}` : unit === '' ? abs : abs.toFixed(2)}${unit === '%' ? ' pts' : unit === 'h' ? ' h' : ''})`;
+  const amount = unit === '$' ? `$${(abs / 100).toFixed(2)}` : unit === '' ? abs : abs.toFixed(2);
+  const suffix = unit === '%' ? ' pts' : unit === 'h' ? ' h' : '';
+  return ` (${sign}${amount}${suffix})`;
 }
 
 /** `met` is null when there is no value to judge. */
@@ -58,20 +60,29 @@ export function meetsTarget(v: number | null | undefined, t: NonNullable<Line['t
   return t.op === '>' ? v > t.value : v < t.value;
 }
 
-export function composeDigest(week: string, current: StoredKpiRow | undefined, previous: StoredKpiRow | undefined, dashboardUrl: string): Digest {
+export function composeDigest(
+  week: string,
+  current: StoredKpiRow | undefined,
+  previous: StoredKpiRow | undefined,
+  dashboardUrl: string,
+): Digest {
   const rows = DIGEST_LINES.map((l) => {
     const cur = current?.[l.column] as number | null | undefined;
     const prev = previous?.[l.column] as number | null | undefined;
     let status = '';
     if (l.target) {
       const met = meetsTarget(cur, l.target);
-      status = ` — target ${l.target.op} ${fmt(l.target.value, l.unit)}: ${met === null ? 'no data' : met ? 'met' : 'MISSED'}`;
+      const verdict = met === null ? 'no data' : met ? 'met' : 'MISSED';
+      status = ` — target ${l.target.op} ${fmt(l.target.value, l.unit)}: ${verdict}`;
     }
     return `• ${l.label}: ${fmt(cur, l.unit)}${delta(cur, prev, l.unit)} vs ${fmt(prev, l.unit)}${status}`;
   });
-  const missed = DIGEST_LINES.filter((l) => l.target && meetsTarget(current?.[l.column] as number | null, l.target) === false).length;
+  const missed = DIGEST_LINES.filter(
+    (l) => l.target && meetsTarget(current?.[l.column] as number | null, l.target) === false,
+  ).length;
   const header = current
-    ? `Workshop programme, week of ${week} (vs the week before)${missed ? ` — ${missed} target(s) missed` : ' — all targets with data met'}`
+    ? `Workshop programme, week of ${week} (vs the week before)` +
+      (missed ? ` — ${missed} target(s) missed` : ' — all targets with data met')
     : `Workshop programme, week of ${week}: no KPI row was computed for this week`;
   return {
     subject: `[Workshop analytics] Weekly digest, week of ${week}${missed ? ` — ${missed} target(s) missed` : ''}`,

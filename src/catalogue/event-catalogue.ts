@@ -29,11 +29,36 @@ const WS: IdField[] = ['workshop_id'];
 
 export const EVENT_CATALOGUE = {
   // signup funnel (anonymous until the workshop exists)
-  workshop_signup_started: { category: 'signup', description: 'User lands on the signup page', requires: ANON, metadata: anyMetadata },
-  workshop_signup_step_1: { category: 'signup', description: 'Basic info completed', requires: ANON, metadata: anyMetadata },
-  workshop_signup_step_2: { category: 'signup', description: 'Business details completed', requires: ANON, metadata: anyMetadata },
-  workshop_signup_step_3: { category: 'signup', description: 'Service details completed', requires: ANON, metadata: anyMetadata },
-  workshop_signup_submitted: { category: 'signup', description: 'Form submitted', requires: ANON, metadata: anyMetadata },
+  workshop_signup_started: {
+    category: 'signup',
+    description: 'User lands on the signup page',
+    requires: ANON,
+    metadata: anyMetadata,
+  },
+  workshop_signup_step_1: {
+    category: 'signup',
+    description: 'Basic info completed',
+    requires: ANON,
+    metadata: anyMetadata,
+  },
+  workshop_signup_step_2: {
+    category: 'signup',
+    description: 'Business details completed',
+    requires: ANON,
+    metadata: anyMetadata,
+  },
+  workshop_signup_step_3: {
+    category: 'signup',
+    description: 'Service details completed',
+    requires: ANON,
+    metadata: anyMetadata,
+  },
+  workshop_signup_submitted: {
+    category: 'signup',
+    description: 'Form submitted',
+    requires: ANON,
+    metadata: anyMetadata,
+  },
   workshop_signup_success: {
     category: 'signup',
     description: 'Workshop created; its application is now pending approval',
@@ -50,23 +75,87 @@ export const EVENT_CATALOGUE = {
   },
   workshop_signup_failed: { category: 'signup', description: 'Signup error', requires: ANON, metadata: anyMetadata },
   // approval
-  workshop_application_viewed: { category: 'approval', description: 'Admin views the application', requires: WS, metadata: anyMetadata },
-  workshop_approved: { category: 'approval', description: 'Admin approves; the workshop becomes active', requires: ['workshop_id', 'admin_id'], metadata: anyMetadata },
-  workshop_rejected: { category: 'approval', description: 'Admin rejects the application', requires: ['workshop_id', 'admin_id'], metadata: anyMetadata },
+  workshop_application_viewed: {
+    category: 'approval',
+    description: 'Admin views the application',
+    requires: WS,
+    metadata: anyMetadata,
+  },
+  workshop_approved: {
+    category: 'approval',
+    description: 'Admin approves; the workshop becomes active',
+    requires: ['workshop_id', 'admin_id'],
+    metadata: anyMetadata,
+  },
+  workshop_rejected: {
+    category: 'approval',
+    description: 'Admin rejects the application',
+    requires: ['workshop_id', 'admin_id'],
+    metadata: anyMetadata,
+  },
   // email
   email_approval_sent: { category: 'email', description: 'Approval email sent', requires: WS, metadata: anyMetadata },
-  email_approval_failed: { category: 'email', description: 'Approval email send failed', requires: ['workshop_id', 'error_message'], metadata: anyMetadata },
+  email_approval_failed: {
+    category: 'email',
+    description: 'Approval email send failed',
+    requires: ['workshop_id', 'error_message'],
+    metadata: anyMetadata,
+  },
   email_rejection_sent: { category: 'email', description: 'Rejection email sent', requires: WS, metadata: anyMetadata },
-  email_rejection_failed: { category: 'email', description: 'Rejection email send failed', requires: ['workshop_id', 'error_message'], metadata: anyMetadata },
-  email_invite_sent: { category: 'email', description: 'Mechanic invite email sent', requires: WS, metadata: anyMetadata },
-  email_invite_failed: { category: 'email', description: 'Mechanic invite email send failed', requires: ['workshop_id', 'error_message'], metadata: anyMetadata },
+  email_rejection_failed: {
+    category: 'email',
+    description: 'Rejection email send failed',
+    requires: ['workshop_id', 'error_message'],
+    metadata: anyMetadata,
+  },
+  email_invite_sent: {
+    category: 'email',
+    description: 'Mechanic invite email sent',
+    requires: WS,
+    metadata: anyMetadata,
+  },
+  email_invite_failed: {
+    category: 'email',
+    description: 'Mechanic invite email send failed',
+    requires: ['workshop_id', 'error_message'],
+    metadata: anyMetadata,
+  },
   // invitation
-  mechanic_invited: { category: 'invitation', description: 'Workshop sends an invite', requires: WS, metadata: inviteMetadata, metadataDoc: '`invite_id` required' },
-  mechanic_invite_viewed: { category: 'invitation', description: 'Invite code accessed', requires: WS, metadata: inviteMetadata, metadataDoc: '`invite_id` required' },
-  mechanic_invite_accepted: { category: 'invitation', description: 'Mechanic signs up through the invite', requires: ['workshop_id', 'mechanic_id'], metadata: inviteMetadata, metadataDoc: '`invite_id` required' },
-  mechanic_invite_expired: { category: 'invitation', description: 'Invite expired unused', requires: WS, metadata: inviteMetadata, metadataDoc: '`invite_id` required' },
+  mechanic_invited: {
+    category: 'invitation',
+    description: 'Workshop sends an invite',
+    requires: WS,
+    metadata: inviteMetadata,
+    metadataDoc: '`invite_id` required',
+  },
+  mechanic_invite_viewed: {
+    category: 'invitation',
+    description: 'Invite code accessed',
+    requires: WS,
+    metadata: inviteMetadata,
+    metadataDoc: '`invite_id` required',
+  },
+  mechanic_invite_accepted: {
+    category: 'invitation',
+    description: 'Mechanic signs up through the invite',
+    requires: ['workshop_id', 'mechanic_id'],
+    metadata: inviteMetadata,
+    metadataDoc: '`invite_id` required',
+  },
+  mechanic_invite_expired: {
+    category: 'invitation',
+    description: 'Invite expired unused',
+    requires: WS,
+    metadata: inviteMetadata,
+    metadataDoc: '`invite_id` required',
+  },
   // activity
-  workshop_dashboard_accessed: { category: 'activity', description: 'Owner logs in to the dashboard', requires: WS, metadata: anyMetadata },
+  workshop_dashboard_accessed: {
+    category: 'activity',
+    description: 'Owner logs in to the dashboard',
+    requires: WS,
+    metadata: anyMetadata,
+  },
   workshop_profile_updated: {
     category: 'activity',
     description: 'Workshop edits its profile',
@@ -74,8 +163,18 @@ export const EVENT_CATALOGUE = {
     metadata: z.looseObject({ profile_completeness: z.number().min(0).max(100).optional() }),
     metadataDoc: '`profile_completeness` (0-100) optional',
   },
-  workshop_first_mechanic: { category: 'activity', description: 'First mechanic joins', requires: WS, metadata: anyMetadata },
-  workshop_capacity_reached: { category: 'activity', description: 'Workshop hit its mechanic capacity', requires: WS, metadata: anyMetadata },
+  workshop_first_mechanic: {
+    category: 'activity',
+    description: 'First mechanic joins',
+    requires: WS,
+    metadata: anyMetadata,
+  },
+  workshop_capacity_reached: {
+    category: 'activity',
+    description: 'Workshop hit its mechanic capacity',
+    requires: WS,
+    metadata: anyMetadata,
+  },
   session_completed: {
     category: 'activity',
     description: 'A repair session was completed through the workshop',
@@ -83,9 +182,24 @@ export const EVENT_CATALOGUE = {
     metadata: z.looseObject({ revenue_cents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
     metadataDoc: '`revenue_cents` (integer >= 0) required',
   },
-  workshop_suspended: { category: 'activity', description: 'An active workshop is suspended', requires: WS, metadata: anyMetadata },
-  workshop_reactivated: { category: 'activity', description: 'A suspended workshop is active again', requires: WS, metadata: anyMetadata },
-  mechanic_removed: { category: 'activity', description: 'A mechanic leaves or is removed from the workshop', requires: ['workshop_id', 'mechanic_id'], metadata: anyMetadata },
+  workshop_suspended: {
+    category: 'activity',
+    description: 'An active workshop is suspended',
+    requires: WS,
+    metadata: anyMetadata,
+  },
+  workshop_reactivated: {
+    category: 'activity',
+    description: 'A suspended workshop is active again',
+    requires: WS,
+    metadata: anyMetadata,
+  },
+  mechanic_removed: {
+    category: 'activity',
+    description: 'A mechanic leaves or is removed from the workshop',
+    requires: ['workshop_id', 'mechanic_id'],
+    metadata: anyMetadata,
+  },
 } as const satisfies Record<string, EventTypeSpec>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

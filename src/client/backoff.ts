@@ -5,7 +5,12 @@
  * then a random value between half of it and all of it ("equal jitter"), so clients spread out but never
  * retry immediately.
  */
-export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt, 0), 60));
   const half = ceiling / 2;
   return Math.round(half + random() * half);

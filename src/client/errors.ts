@@ -19,7 +19,10 @@ export class WorkshopTrackerError extends Error {
     message: string,
     extra: { status?: number; details?: unknown; cause?: unknown } = {},
   ) {
-    super(`${eventCount} event(s) dropped (${reason}): ${message}`, extra.cause === undefined ? undefined : { cause: extra.cause });
+    super(
+      `${eventCount} event(s) dropped (${reason}): ${message}`,
+      extra.cause === undefined ? undefined : { cause: extra.cause },
+    );
     this.reason = reason;
     this.eventCount = eventCount;
     this.status = extra.status;

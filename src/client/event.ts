@@ -15,22 +15,29 @@ export interface EncodedEvent {
   readonly bytes: number;
 }
 
-export type EncodeResult = { ok: true; event: EncodedEvent } | { ok: false; reason: 'invalid' | 'too_large'; message: string };
+export type EncodeResult =
+  { ok: true; event: EncodedEvent } | { ok: false; reason: 'invalid' | 'too_large'; message: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 type Check = (value: unknown) => string | undefined;
 
-const isString = (min: number, max: number): Check => (v) =>
-  typeof v === 'string' && v.length >= min && v.length <= max ? undefined : `must be a string of ${min} to ${max} characters`;
+const isString =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'string' && v.length >= min && v.length <= max
+      ? undefined
+      : `must be a string of ${min} to ${max} characters`;
 const isUuid: Check = (v) => (typeof v === 'string' && UUID.test(v) ? undefined : 'must be a UUID');
 
 const CHECKS: Record<string, Check> = {
   id: isUuid,
   type: isString(1, 200),
   occurred_at: (v) =>
-    typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : 'must be an RFC 3339 timestamp with a time zone',
+    typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v))
+      ? undefined
+      : 'must be an RFC 3339 timestamp with a time zone',
   workshop_id: isUuid,
   user_id: isUuid,
   mechanic_id: isUuid,
@@ -38,7 +45,8 @@ const CHECKS: Record<string, Check> = {
   session_id: isString(1, 128),
   success: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
   error_message: isString(1, 2000),
-  duration_ms: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2_147_483_647 ? undefined : 'must be an integer >= 0'),
+  duration_ms: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2_147_483_647 ? undefined : 'must be an integer >= 0',
   ip_address: (v) => (typeof v === 'string' && isIP(v) !== 0 ? undefined : 'must be an IPv4 or IPv6 address'),
   user_agent: isString(0, 512),
   metadata: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'must be an object'),
@@ -62,7 +70,9 @@ export function encodeEvent(input: unknown, maxBodyBytes: number, nowMs: number 
 
 function encode(input: unknown, maxBodyBytes: number, nowMs: number): EncodeResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return invalid(`an event must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+    return invalid(
+      `an event must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`,
+    );
   }
   const event: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(input)) {
@@ -85,7 +95,11 @@ function encode(input: unknown, maxBodyBytes: number, nowMs: number): EncodeResu
   }
   const bytes = Buffer.byteLength(json);
   if (bytes + BATCH_ENVELOPE_BYTES > maxBodyBytes) {
-    return { ok: false, reason: 'too_large', message: `event is ${bytes} bytes; a request body holds at most ${maxBodyBytes}` };
+    return {
+      ok: false,
+      reason: 'too_large',
+      message: `event is ${bytes} bytes; a request body holds at most ${maxBodyBytes}`,
+    };
   }
   return { ok: true, event: { id: event.id as string, json, bytes } };
 }

@@ -4,7 +4,12 @@
  */
 export { createWorkshopTracker } from './tracker.js';
 export { WorkshopTrackerError } from './errors.js';
-export { DEFAULT_OPTIONS, DEFAULT_SHUTDOWN_TIMEOUT_MS, SERVER_MAX_BATCH_EVENTS, SERVER_MAX_BODY_BYTES } from './options.js';
+export {
+  DEFAULT_OPTIONS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  SERVER_MAX_BATCH_EVENTS,
+  SERVER_MAX_BODY_BYTES,
+} from './options.js';
 export type {
   DropReason,
   ShutdownOptions,

@@ -87,7 +87,9 @@ export function resolveOptions(options: WorkshopTrackerOptions): ResolvedOptions
   }
   const maxRetries: unknown = options.maxRetries ?? DEFAULT_OPTIONS.maxRetries;
   if (typeof maxRetries !== 'number' || !(Number.isInteger(maxRetries) || maxRetries === Infinity) || maxRetries < 0) {
-    throw new RangeError(`${PREFIX} maxRetries must be a non-negative integer or Infinity, got ${describe(maxRetries)}`);
+    throw new RangeError(
+      `${PREFIX} maxRetries must be a non-negative integer or Infinity, got ${describe(maxRetries)}`,
+    );
   }
   const initialBackoffMs = positiveInteger(options, 'initialBackoffMs');
   const maxBackoffMs = positiveInteger(options, 'maxBackoffMs');

@@ -48,18 +48,30 @@ async function sendWithRetries(events: EncodedEvent[], ctx: DeliveryContext): Pr
       ctx.delivered(events.length - duplicates, duplicates);
       return [];
     }
-    if (ctx.isAborted()) return drop(ctx, 'shutdown', events.length, `shutdown deadline passed (last attempt: ${outcome.message})`);
+    if (ctx.isAborted())
+      return drop(ctx, 'shutdown', events.length, `shutdown deadline passed (last attempt: ${outcome.message})`);
     if (outcome.kind === 'drop') return onPermanentFailure(events, outcome, ctx);
     if (retry >= maxRetries) {
-      return drop(ctx, 'retries_exhausted', events.length, `gave up after ${retry} retries (last: ${outcome.message})`, outcome);
+      return drop(
+        ctx,
+        'retries_exhausted',
+        events.length,
+        `gave up after ${retry} retries (last: ${outcome.message})`,
+        outcome,
+      );
     }
     ctx.retried();
     await ctx.sleep(retryDelayMs(retry, outcome.retryAfterMs, initialBackoffMs, maxBackoffMs));
-    if (ctx.isAborted()) return drop(ctx, 'shutdown', events.length, `shutdown deadline passed while retrying (${outcome.message})`);
+    if (ctx.isAborted())
+      return drop(ctx, 'shutdown', events.length, `shutdown deadline passed while retrying (${outcome.message})`);
   }
 }
 
-function onPermanentFailure(events: EncodedEvent[], outcome: Extract<SendOutcome, { kind: 'drop' }>, ctx: DeliveryContext): EncodedEvent[][] {
+function onPermanentFailure(
+  events: EncodedEvent[],
+  outcome: Extract<SendOutcome, { kind: 'drop' }>,
+  ctx: DeliveryContext,
+): EncodedEvent[][] {
   if (outcome.reason === 'too_large' && events.length > 1) return splitInHalves(events);
   if (outcome.reason === 'rejected' && outcome.problems) {
     // The server stored nothing; if it named the bad events, only those are dropped and the rest resent.
@@ -70,7 +82,10 @@ function onPermanentFailure(events: EncodedEvent[], outcome: Extract<SendOutcome
       return [events.filter((_, i) => !bad.has(i))];
     }
   }
-  return drop(ctx, outcome.reason, events.length, outcome.message, { status: outcome.status, details: outcome.problems });
+  return drop(ctx, outcome.reason, events.length, outcome.message, {
+    status: outcome.status,
+    details: outcome.problems,
+  });
 }
 
 function drop(

@@ -59,7 +59,9 @@ export class StatsCounter {
   /** The in-flight batch failed unexpectedly (a bug): drop what is left of it. */
   abandonInFlight(cause: unknown): void {
     if (this.inFlight > 0) {
-      this.droppedInFlight(new WorkshopTrackerError('internal_error', this.inFlight, `sender failed: ${String(cause)}`, { cause }));
+      this.droppedInFlight(
+        new WorkshopTrackerError('internal_error', this.inFlight, `sender failed: ${String(cause)}`, { cause }),
+      );
     }
   }
 

@@ -51,7 +51,14 @@ class Tracker {
       options,
       isAborted: () => this.aborted,
       post: (body) =>
-        postBatch({ fetch: options.fetch, endpoint: options.endpoint, token: options.token, body, timeoutMs: options.requestTimeoutMs, signal: this.abort.signal }),
+        postBatch({
+          fetch: options.fetch,
+          endpoint: options.endpoint,
+          token: options.token,
+          body,
+          timeoutMs: options.requestTimeoutMs,
+          signal: this.abort.signal,
+        }),
       sleep: (ms) => (this.aborted ? Promise.resolve() : this.pause.sleep(ms, this.waiters.length > 0 || this.closed)),
       delivered: (sent, duplicates) => this.counters.delivered(sent, duplicates),
       dropped: (error) => this.counters.droppedInFlight(error),
@@ -112,7 +119,11 @@ class Tracker {
       this.pause.wake();
       await this.loop;
       const rest = this.queue.drain().length;
-      if (rest > 0) this.counters.droppedInFlight(new WorkshopTrackerError('shutdown', rest, 'shutdown deadline passed before sending'), true);
+      if (rest > 0)
+        this.counters.droppedInFlight(
+          new WorkshopTrackerError('shutdown', rest, 'shutdown deadline passed before sending'),
+          true,
+        );
     }
     this.clearTimer();
     return this.counters.snapshot(this.queue.length);

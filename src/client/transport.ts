@@ -66,16 +66,31 @@ export function classify(status: number, retryAfter: string | null, text: string
   }
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
-    return { kind: 'retry', status, message: `HTTP ${status}${serverMessage(body)}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    return {
+      kind: 'retry',
+      status,
+      message: `HTTP ${status}${serverMessage(body)}`,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
   const reason: DropReason =
-    status === 400 ? 'rejected'
-    : status === 401 || status === 403 ? 'unauthorized'
-    : status === 413 ? 'too_large'
-    : status === 415 ? 'unsupported_media_type'
-    : 'http_error';
+    status === 400
+      ? 'rejected'
+      : status === 401 || status === 403
+        ? 'unauthorized'
+        : status === 413
+          ? 'too_large'
+          : status === 415
+            ? 'unsupported_media_type'
+            : 'http_error';
   const problems = status === 400 ? problemsOf(body) : undefined;
-  return { kind: 'drop', reason, status, message: `HTTP ${status}${serverMessage(body)}`, ...(problems ? { problems } : {}) };
+  return {
+    kind: 'drop',
+    reason,
+    status,
+    message: `HTTP ${status}${serverMessage(body)}`,
+    ...(problems ? { problems } : {}),
+  };
 }
 
 function parseJson(text: string): unknown {
@@ -107,7 +122,11 @@ function problemsOf(body: unknown): Problem[] | undefined {
   if (!Array.isArray(details)) return undefined;
   return details
     .filter((d) => Number.isInteger(field(d, 'index')))
-    .map((d) => ({ index: field(d, 'index') as number, path: String(field(d, 'path') ?? ''), message: String(field(d, 'message') ?? '') }));
+    .map((d) => ({
+      index: field(d, 'index') as number,
+      path: String(field(d, 'path') ?? ''),
+      message: String(field(d, 'message') ?? ''),
+    }));
 }
 
 function errorText(err: unknown): string {

@@ -11,7 +11,10 @@ export interface Database {
 
 export const EMBEDDED_DATABASE_NAME = 'workshop_analytics';
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: (msg: string) => void): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  log: (msg: string) => void,
+): Promise<Database> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
   const server = await startEmbeddedPostgres(config.dataDir, { log });
   try {

@@ -111,7 +111,10 @@ export async function startEmbeddedPostgres(
   try {
     await server.start();
   } catch (err) {
-    throw new Error(`could not start embedded PostgreSQL on 127.0.0.1:${port} (data in ${databaseDir}): ${String(err ?? 'process exited')}`);
+    throw new Error(
+      `could not start embedded PostgreSQL on 127.0.0.1:${port} (data in ${databaseDir}): ` +
+        String(err ?? 'process exited'),
+    );
   }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   // Safety net: never leave a PostgreSQL behind when this process exits without calling stop().
@@ -136,7 +139,11 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       const ident = client.escapeIdentifier(name);
-      await client.query(template ? `CREATE DATABASE ${ident} TEMPLATE ${client.escapeIdentifier(template)}` : `CREATE DATABASE ${ident}`);
+      await client.query(
+        template
+          ? `CREATE DATABASE ${ident} TEMPLATE ${client.escapeIdentifier(template)}`
+          : `CREATE DATABASE ${ident}`,
+      );
     }
   } finally {
     await client.end();

@@ -10,7 +10,8 @@ import type pg from 'pg';
 function findMigrationsDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'migrations'))) return path.join(dir, 'migrations');
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'migrations')))
+      return path.join(dir, 'migrations');
     const up = path.dirname(dir);
     if (up === dir) throw new Error('migrations folder not found above ' + fileURLToPath(import.meta.url));
     dir = up;

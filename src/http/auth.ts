@@ -8,7 +8,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export type TokenScope = 'ingest' | 'admin' | 'alert webhook';
 
 /** Checks an Authorization header against `tokens`: undefined when accepted, else the 401 to answer. */
-export function tokenCheck(tokens: readonly string[], scope: TokenScope): (authorization: string | undefined) => AppError | undefined {
+export function tokenCheck(
+  tokens: readonly string[],
+  scope: TokenScope,
+): (authorization: string | undefined) => AppError | undefined {
   const digests = tokens.map(digest);
   return (header) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -17,7 +20,11 @@ export function tokenCheck(tokens: readonly string[], scope: TokenScope): (autho
     let ok = false;
     for (const d of digests) if (given && timingSafeEqual(given, d)) ok = true;
     if (ok) return undefined;
-    return new AppError('unauthorized', 401, match ? `invalid ${scope} token` : `missing bearer token (Authorization: Bearer <${scope} token>)`);
+    return new AppError(
+      'unauthorized',
+      401,
+      match ? `invalid ${scope} token` : `missing bearer token (Authorization: Bearer <${scope} token>)`,
+    );
   };
 }
 

@@ -31,9 +31,14 @@ export function toAppError(err: unknown): AppError {
 /** Answers `{"error": {"code", "message", "details"}}` with the error's status (and Retry-After). */
 export function sendError(res: ServerResponse, e: AppError): void {
   if (res.headersSent) return;
-  const body = JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } });
+  const body = JSON.stringify({
+    error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) },
+  });
   if (e.retryAfter !== undefined) res.setHeader('Retry-After', String(e.retryAfter));
-  res.writeHead(e.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(e.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

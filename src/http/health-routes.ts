@@ -15,7 +15,9 @@ export function healthRoutes(deps: HealthDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const problems = await deps.readiness().catch((err: Error) => [`readiness check failed: ${err.message}`]);
-    res.status(problems.length ? 503 : 200).json(problems.length ? { status: 'not_ready', problems } : { status: 'ready' });
+    res
+      .status(problems.length ? 503 : 200)
+      .json(problems.length ? { status: 'not_ready', problems } : { status: 'ready' });
   });
   router.get('/metrics', async (_req, res) => {
     const text = await deps.metricsText();

@@ -9,12 +9,23 @@ export function parseRequest<T>(schema: z.ZodType<T>, input: unknown, inMessage 
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new AppError('invalid_request', 400, details.slice(0, inMessage).map((d) => `${d.path || 'body'}: ${d.message}`).join('; '), details);
+  throw new AppError(
+    'invalid_request',
+    400,
+    details
+      .slice(0, inMessage)
+      .map((d) => `${d.path || 'body'}: ${d.message}`)
+      .join('; '),
+    details,
+  );
 }
 
 /** The `:id` path parameter, which must be a UUID of a `what` (e.g. "workshop"). */
 export function uuidParam(value: unknown, what: string): string {
   const id = String(value);
-  if (!UUID_PATTERN.test(id)) throw new AppError('invalid_request', 400, `id: must be a ${what} UUID`, [{ path: 'id', message: 'must be a UUID' }]);
+  if (!UUID_PATTERN.test(id))
+    throw new AppError('invalid_request', 400, `id: must be a ${what} UUID`, [
+      { path: 'id', message: 'must be a UUID' },
+    ]);
   return id;
 }

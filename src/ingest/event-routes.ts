@@ -57,13 +57,19 @@ export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, re
     if ('problems' in result) {
       const list = (body as { events?: unknown } | null)?.events;
       deps.metrics.rejected('validation', Array.isArray(list) ? list.length : 1);
-      throw new AppError('validation_failed', 400, `${result.problems.length} problem(s) in the request; nothing was stored`, result.problems);
+      throw new AppError(
+        'validation_failed',
+        400,
+        `${result.problems.length} problem(s) in the request; nothing was stored`,
+        result.problems,
+      );
     }
     deps.metrics.batchSize(result.events.length);
     try {
       return await deps.writer.submit(result.events);
     } catch (err) {
-      if (err instanceof AppError && err.status === 503) deps.metrics.rejected(err.code === 'overloaded' ? 'overloaded' : 'unavailable', result.events.length);
+      if (err instanceof AppError && err.status === 503)
+        deps.metrics.rejected(err.code === 'overloaded' ? 'overloaded' : 'unavailable', result.events.length);
       throw err;
     }
   }
@@ -74,11 +80,16 @@ export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, re
     reportHttpRoute(EVENTS_PATH);
     const requestId = randomUUID();
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => deps.http.request('POST', EVENTS_PATH, res.statusCode, (performance.now() - started) / 1000));
+    res.on('finish', () =>
+      deps.http.request('POST', EVENTS_PATH, res.statusCode, (performance.now() - started) / 1000),
+    );
     ingest(req).then(
       (out) => {
         const payload = `{"accepted":${out.accepted},"duplicates":${out.duplicates}}`;
-        res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+        res.writeHead(202, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': Buffer.byteLength(payload),
+        });
         res.end(payload);
       },
       (err: unknown) => {

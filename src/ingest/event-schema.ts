@@ -56,7 +56,10 @@ const baseEvent = z.strictObject({
   success: z.boolean().optional(),
   error_message: z.string().min(1).max(2000).optional(),
   duration_ms: z.number().int().min(0).max(2_147_483_647).optional(),
-  ip_address: z.string().refine((v) => isIP(v) !== 0, { message: 'must be an IPv4 or IPv6 address' }).optional(),
+  ip_address: z
+    .string()
+    .refine((v) => isIP(v) !== 0, { message: 'must be an IPv4 or IPv6 address' })
+    .optional(),
   user_agent: z.string().max(512).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
@@ -94,7 +97,8 @@ function checkRequirements(index: number, e: BaseEvent): Problem[] {
 function checkTime(index: number, occurredAt: string | undefined, nowMs: number): Problem[] {
   if (occurredAt === undefined) return [];
   const ms = Date.parse(occurredAt);
-  if (ms > nowMs + MAX_FUTURE_MS) return [{ index, path: 'occurred_at', message: 'must not be more than 5 minutes in the future' }];
+  if (ms > nowMs + MAX_FUTURE_MS)
+    return [{ index, path: 'occurred_at', message: 'must not be more than 5 minutes in the future' }];
   if (ms < MIN_OCCURRED_AT) return [{ index, path: 'occurred_at', message: 'must not be before 2000-01-01T00:00:00Z' }];
   return [];
 }
@@ -133,7 +137,8 @@ export function validateEvent(
       userAgent: e.user_agent ?? null,
       metadata: meta ?? null,
       inviteId: typeof meta?.invite_id === 'string' ? meta.invite_id : null,
-      revenueCents: e.type === 'session_completed' && typeof meta?.revenue_cents === 'number' ? meta.revenue_cents : null,
+      revenueCents:
+        e.type === 'session_completed' && typeof meta?.revenue_cents === 'number' ? meta.revenue_cents : null,
     },
   };
 }
@@ -150,11 +155,13 @@ export function validateBody(
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body) {
     const list = (body as { events: unknown }).events;
     if (!Array.isArray(list)) return { problems: [{ index: -1, path: 'events', message: 'must be an array' }] };
-    if (list.length === 0) return { problems: [{ index: -1, path: 'events', message: 'must hold at least one event' }] };
+    if (list.length === 0)
+      return { problems: [{ index: -1, path: 'events', message: 'must hold at least one event' }] };
     if (list.length > MAX_BATCH_EVENTS) {
       return { problems: [{ index: -1, path: 'events', message: `must hold at most ${MAX_BATCH_EVENTS} events` }] };
     }
-    if (Object.keys(body).length > 1) return { problems: [{ index: -1, path: '', message: 'a batch object has only the key "events"' }] };
+    if (Object.keys(body).length > 1)
+      return { problems: [{ index: -1, path: '', message: 'a batch object has only the key "events"' }] };
     raws = list;
   } else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     raws = [body];

@@ -52,10 +52,13 @@ export class EventWriter {
 
   /** Resolves once the events are committed (or were already stored); rejects with AppError otherwise. */
   submit(events: NormalizedEvent[]): Promise<SubmitResult> {
-    if (this.closed) return Promise.reject(new AppError('shutting_down', 503, 'the service is shutting down; retry', undefined, 1));
+    if (this.closed)
+      return Promise.reject(new AppError('shutting_down', 503, 'the service is shutting down; retry', undefined, 1));
     if (this.pendingEvents + events.length > this.opts.maxPendingEvents) {
       this.metrics.rejected('overloaded', events.length);
-      return Promise.reject(new AppError('overloaded', 503, 'too many events waiting to be written; retry', undefined, 1));
+      return Promise.reject(
+        new AppError('overloaded', 503, 'too many events waiting to be written; retry', undefined, 1),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
@@ -76,7 +79,10 @@ export class EventWriter {
     while (this.active < this.opts.concurrency && this.queue.length > 0) {
       const group: Pending[] = [];
       let size = 0;
-      while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0]!.events.length <= this.opts.maxEventsPerFlush)) {
+      while (
+        this.queue.length > 0 &&
+        (group.length === 0 || size + this.queue[0]!.events.length <= this.opts.maxEventsPerFlush)
+      ) {
         const p = this.queue.shift()!;
         group.push(p);
         size += p.events.length;

@@ -7,22 +7,44 @@ import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer, type ProjectionSpec } from './projection-spec.js';
-import { contributionParamCount, contributionUpsertSql, contributionValues, upsertSql, upsertStatement, upsertValues } from './projection-sql.js';
+import {
+  contributionParamCount,
+  contributionUpsertSql,
+  contributionValues,
+  upsertSql,
+  upsertStatement,
+  upsertValues,
+} from './projection-sql.js';
 
 const EVENT_COLUMNS = [
-  ['id', 'uuid'], ['occurred_at', 'timestamptz'], ['event_type', 'text'], ['event_category', 'text'],
-  ['workshop_id', 'uuid'], ['user_id', 'uuid'], ['mechanic_id', 'uuid'], ['admin_id', 'uuid'],
-  ['metadata', 'jsonb'], ['session_id', 'text'], ['ip_address', 'inet'], ['user_agent', 'text'],
-  ['success', 'bool'], ['error_message', 'text'], ['duration_ms', 'int4'], ['invite_id', 'text'], ['revenue_cents', 'int8'],
+  ['id', 'uuid'],
+  ['occurred_at', 'timestamptz'],
+  ['event_type', 'text'],
+  ['event_category', 'text'],
+  ['workshop_id', 'uuid'],
+  ['user_id', 'uuid'],
+  ['mechanic_id', 'uuid'],
+  ['admin_id', 'uuid'],
+  ['metadata', 'jsonb'],
+  ['session_id', 'text'],
+  ['ip_address', 'inet'],
+  ['user_agent', 'text'],
+  ['success', 'bool'],
+  ['error_message', 'text'],
+  ['duration_ms', 'int4'],
+  ['invite_id', 'text'],
+  ['revenue_cents', 'int8'],
 ] as const;
 
 const NAMES = EVENT_COLUMNS.map(([n]) => n).join(', ');
 
 /** The stored form of each event column, from the unnest alias `i` (IP addresses per IP_MODE). */
 function eventSelect(ipMode: IpMode): string {
-  const ip = ipMode === 'truncate'
-    ? `CASE WHEN i.ip_address IS NULL THEN NULL ELSE network(set_masklen(i.ip_address, CASE family(i.ip_address) WHEN 4 THEN 24 ELSE 48 END))::inet END`
-    : 'i.ip_address';
+  const ip =
+    ipMode === 'truncate'
+      ? `CASE WHEN i.ip_address IS NULL THEN NULL
+              ELSE network(set_masklen(i.ip_address, CASE family(i.ip_address) WHEN 4 THEN 24 ELSE 48 END))::inet END`
+      : 'i.ip_address';
   return EVENT_COLUMNS.map(([n]) => (n === 'ip_address' ? ip : `i.${n}`)).join(', ');
 }
 
@@ -32,7 +54,10 @@ const EVENT_ARRAYS = EVENT_COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join('
  * One data-modifying CTE per projection (`,\nproj<i> AS (...)`), its parameters numbered after the event
  * columns: `sql` builds a projection's statement from its first parameter, which uses `params` of them.
  */
-function projectionCtes(sql: (spec: ProjectionSpec, firstParam: number) => string, params: (spec: ProjectionSpec) => number): string {
+function projectionCtes(
+  sql: (spec: ProjectionSpec, firstParam: number) => string,
+  params: (spec: ProjectionSpec) => number,
+): string {
   let next = EVENT_COLUMNS.length + 1;
   return PROJECTIONS.map((spec, i) => {
     const cte = `,\nproj${i} AS (\n${sql(spec, next)}\n)`;
@@ -48,7 +73,10 @@ function projectionCtes(sql: (spec: ProjectionSpec, firstParam: number) => strin
  * Returns the ids that were new.
  */
 function exactSql(ipMode: IpMode): string {
-  const projections = projectionCtes((spec, first) => contributionUpsertSql(spec, first, 'ins'), contributionParamCount);
+  const projections = projectionCtes(
+    (spec, first) => contributionUpsertSql(spec, first, 'ins'),
+    contributionParamCount,
+  );
   return `WITH input AS (SELECT * FROM unnest(${EVENT_ARRAYS}) AS u(${NAMES})),
 new_ids AS (
   INSERT INTO workshop_event_ids (id, occurred_at) SELECT id, occurred_at FROM input ON CONFLICT DO NOTHING RETURNING id
@@ -72,7 +100,8 @@ function freshSql(ipMode: IpMode): string {
   const projections = projectionCtes(upsertSql, (spec) => spec.columns.length);
   const param = (name: string) => `$${EVENT_COLUMNS.findIndex(([n]) => n === name) + 1}`;
   return `WITH keys AS (
-  INSERT INTO workshop_event_ids (id, occurred_at) SELECT * FROM unnest(${param('id')}::uuid[], ${param('occurred_at')}::timestamptz[])
+  INSERT INTO workshop_event_ids (id, occurred_at)
+  SELECT * FROM unnest(${param('id')}::uuid[], ${param('occurred_at')}::timestamptz[])
 ),
 ins AS (
   INSERT INTO workshop_events (${NAMES})
@@ -91,9 +120,25 @@ function isStoredIdConflict(err: unknown): boolean {
 function eventValues(events: readonly NormalizedEvent[]): unknown[][] {
   const cols: unknown[][] = EVENT_COLUMNS.map(() => new Array(events.length));
   events.forEach((e, r) => {
-    const v = [e.id, e.occurredAt, e.type, e.category, e.workshopId, e.userId, e.mechanicId, e.adminId,
-      e.metadata === null ? null : JSON.stringify(e.metadata), e.sessionId, e.ipAddress, e.userAgent, e.success,
-      e.errorMessage, e.durationMs, e.inviteId, e.revenueCents];
+    const v = [
+      e.id,
+      e.occurredAt,
+      e.type,
+      e.category,
+      e.workshopId,
+      e.userId,
+      e.mechanicId,
+      e.adminId,
+      e.metadata === null ? null : JSON.stringify(e.metadata),
+      e.sessionId,
+      e.ipAddress,
+      e.userAgent,
+      e.success,
+      e.errorMessage,
+      e.durationMs,
+      e.inviteId,
+      e.revenueCents,
+    ];
     v.forEach((x, c) => (cols[c]![r] = x));
   });
   return cols;
@@ -118,7 +163,10 @@ export class EventStore {
   /** Flushes written by the all-new statement, and by the exact one (some id already stored). */
   readonly writes = { fresh: 0, exact: 0 };
 
-  constructor(private readonly pool: pg.Pool, ipMode: IpMode) {
+  constructor(
+    private readonly pool: pg.Pool,
+    ipMode: IpMode,
+  ) {
     this.exact = { name: `workshop_events_exact_${ipMode}`, text: exactSql(ipMode) };
     this.fresh = { name: `workshop_events_fresh_${ipMode}`, text: freshSql(ipMode) };
   }
@@ -139,7 +187,9 @@ export class EventStore {
   /** Creates partitions for the current month and the next `ahead` months. */
   async createPartitionsAhead(nowMs: number, ahead = 3): Promise<void> {
     const d = new Date(nowMs);
-    const months = Array.from({ length: ahead + 1 }, (_, i) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString());
+    const months = Array.from({ length: ahead + 1 }, (_, i) =>
+      new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString(),
+    );
     await this.ensurePartitions(months);
   }
 
@@ -159,7 +209,8 @@ export class EventStore {
     // its array sizes. One statement is atomic, so no BEGIN/COMMIT round trips.
     try {
       const values: unknown[] = [...columns];
-      for (const spec of PROJECTIONS) values.push(...upsertValues(spec, new ProjectionReducer(spec).add(events).rows()));
+      for (const spec of PROJECTIONS)
+        values.push(...upsertValues(spec, new ProjectionReducer(spec).add(events).rows()));
       await this.pool.query({ ...this.fresh, values });
       this.writes.fresh++;
       return ids;

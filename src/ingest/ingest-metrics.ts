@@ -1,7 +1,8 @@
 /** What the ingest path reports; implemented by telemetry/, a no-op in unit tests. */
 import type { NormalizedEvent } from './event-schema.js';
 
-export type RejectReason = 'validation' | 'auth' | 'too_large' | 'unsupported_media_type' | 'invalid_json' | 'overloaded' | 'unavailable';
+export type RejectReason =
+  'validation' | 'auth' | 'too_large' | 'unsupported_media_type' | 'invalid_json' | 'overloaded' | 'unavailable';
 export type WriteErrorKind = 'unavailable' | 'retryable' | 'other';
 
 export interface IngestMetrics {

@@ -25,12 +25,17 @@ export function checkJsonContentType(req: IncomingMessage): AppError | undefined
   if (ct === undefined) return unsupportedMediaType();
   const semi = ct.indexOf(';');
   const type = (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
-  if (type !== 'application/json' && !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(type)) return unsupportedMediaType();
+  if (type !== 'application/json' && !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(type))
+    return unsupportedMediaType();
   if (semi >= 0) {
     for (const param of ct.slice(semi + 1).split(';')) {
       const eq = param.indexOf('=');
       if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
-      const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+      const charset = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
       if (charset !== 'utf-8') return unsupportedEncoding();
     }
   }
@@ -39,11 +44,16 @@ export function checkJsonContentType(req: IncomingMessage): AppError | undefined
 
 function decoder(encoding: string): Transform | null | undefined {
   switch (encoding) {
-    case 'identity': return null;
-    case 'gzip': return zlib.createGunzip();
-    case 'deflate': return zlib.createInflate();
-    case 'br': return zlib.createBrotliDecompress();
-    default: return undefined;
+    case 'identity':
+      return null;
+    case 'gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
   }
 }
 

@@ -15,7 +15,12 @@ export interface Column {
 export type Group =
   | { readonly kind: 'min'; readonly column: string }
   | { readonly kind: 'max'; readonly column: string }
-  | { readonly kind: 'lww-max' | 'lww-min'; readonly at: string; readonly id: string; readonly values: readonly string[] };
+  | {
+      readonly kind: 'lww-max' | 'lww-min';
+      readonly at: string;
+      readonly id: string;
+      readonly values: readonly string[];
+    };
 
 export type Cell = string | number | null;
 export type Row = Record<string, Cell>;
@@ -37,25 +42,45 @@ export const WORKSHOPS: ProjectionSpec = {
   key: ['workshop_id'],
   columns: [
     { name: 'workshop_id', type: 'uuid' },
-    { name: 'name', type: 'text' }, { name: 'city', type: 'text' }, { name: 'province', type: 'text' },
-    { name: 'lat', type: 'float8' }, { name: 'lon', type: 'float8' }, { name: 'capacity', type: 'int4' },
-    { name: 'profile_at', type: 'timestamptz' }, { name: 'profile_event_id', type: 'uuid' },
-    { name: 'submitted_at', type: 'timestamptz' }, { name: 'decided_at', type: 'timestamptz' }, { name: 'approved_at', type: 'timestamptz' },
+    { name: 'name', type: 'text' },
+    { name: 'city', type: 'text' },
+    { name: 'province', type: 'text' },
+    { name: 'lat', type: 'float8' },
+    { name: 'lon', type: 'float8' },
+    { name: 'capacity', type: 'int4' },
+    { name: 'profile_at', type: 'timestamptz' },
+    { name: 'profile_event_id', type: 'uuid' },
+    { name: 'submitted_at', type: 'timestamptz' },
+    { name: 'decided_at', type: 'timestamptz' },
+    { name: 'approved_at', type: 'timestamptz' },
     { name: 'rejected_at', type: 'timestamptz' },
-    { name: 'status_event', type: 'text' }, { name: 'status_at', type: 'timestamptz' }, { name: 'status_event_id', type: 'uuid' },
+    { name: 'status_event', type: 'text' },
+    { name: 'status_at', type: 'timestamptz' },
+    { name: 'status_event_id', type: 'uuid' },
     { name: 'last_dashboard_access_at', type: 'timestamptz' },
-    { name: 'profile_completeness', type: 'float8' }, { name: 'profile_completeness_at', type: 'timestamptz' },
+    { name: 'profile_completeness', type: 'float8' },
+    { name: 'profile_completeness_at', type: 'timestamptz' },
     { name: 'profile_completeness_event_id', type: 'uuid' },
   ],
   groups: [
-    { kind: 'lww-max', at: 'profile_at', id: 'profile_event_id', values: ['name', 'city', 'province', 'lat', 'lon', 'capacity'] },
+    {
+      kind: 'lww-max',
+      at: 'profile_at',
+      id: 'profile_event_id',
+      values: ['name', 'city', 'province', 'lat', 'lon', 'capacity'],
+    },
     { kind: 'min', column: 'submitted_at' },
     { kind: 'min', column: 'decided_at' },
     { kind: 'min', column: 'approved_at' },
     { kind: 'min', column: 'rejected_at' },
     { kind: 'lww-max', at: 'status_at', id: 'status_event_id', values: ['status_event'] },
     { kind: 'max', column: 'last_dashboard_access_at' },
-    { kind: 'lww-max', at: 'profile_completeness_at', id: 'profile_completeness_event_id', values: ['profile_completeness'] },
+    {
+      kind: 'lww-max',
+      at: 'profile_completeness_at',
+      id: 'profile_completeness_event_id',
+      values: ['profile_completeness'],
+    },
   ],
   contributions(e) {
     if (!e.workshopId) return [];
@@ -64,10 +89,20 @@ export const WORKSHOPS: ProjectionSpec = {
     const m = e.metadata ?? {};
     switch (e.type) {
       case 'workshop_signup_success':
-        return [{
-          workshop_id: e.workshopId, submitted_at: at, profile_at: at, profile_event_id: e.id,
-          name: str(m.name), city: str(m.city), province: str(m.province), lat: num(m.lat), lon: num(m.lon), capacity: num(m.capacity),
-        }];
+        return [
+          {
+            workshop_id: e.workshopId,
+            submitted_at: at,
+            profile_at: at,
+            profile_event_id: e.id,
+            name: str(m.name),
+            city: str(m.city),
+            province: str(m.province),
+            lat: num(m.lat),
+            lon: num(m.lon),
+            capacity: num(m.capacity),
+          },
+        ];
       case 'workshop_approved':
         return [{ workshop_id: e.workshopId, decided_at: at, approved_at: at, ...status }];
       case 'workshop_rejected':
@@ -79,7 +114,16 @@ export const WORKSHOPS: ProjectionSpec = {
         return [{ workshop_id: e.workshopId, last_dashboard_access_at: at }];
       case 'workshop_profile_updated': {
         const pc = num(m.profile_completeness);
-        return pc === null ? [] : [{ workshop_id: e.workshopId, profile_completeness: pc, profile_completeness_at: at, profile_completeness_event_id: e.id }];
+        return pc === null
+          ? []
+          : [
+              {
+                workshop_id: e.workshopId,
+                profile_completeness: pc,
+                profile_completeness_at: at,
+                profile_completeness_event_id: e.id,
+              },
+            ];
       }
       default:
         return [];
@@ -92,9 +136,15 @@ export const INVITATIONS: ProjectionSpec = {
   key: ['invite_id'],
   columns: [
     { name: 'invite_id', type: 'text' },
-    { name: 'workshop_id', type: 'uuid' }, { name: 'first_at', type: 'timestamptz' }, { name: 'first_event_id', type: 'uuid' },
-    { name: 'sent_at', type: 'timestamptz' }, { name: 'viewed_at', type: 'timestamptz' }, { name: 'expired_at', type: 'timestamptz' },
-    { name: 'mechanic_id', type: 'uuid' }, { name: 'accepted_at', type: 'timestamptz' }, { name: 'accepted_event_id', type: 'uuid' },
+    { name: 'workshop_id', type: 'uuid' },
+    { name: 'first_at', type: 'timestamptz' },
+    { name: 'first_event_id', type: 'uuid' },
+    { name: 'sent_at', type: 'timestamptz' },
+    { name: 'viewed_at', type: 'timestamptz' },
+    { name: 'expired_at', type: 'timestamptz' },
+    { name: 'mechanic_id', type: 'uuid' },
+    { name: 'accepted_at', type: 'timestamptz' },
+    { name: 'accepted_event_id', type: 'uuid' },
   ],
   groups: [
     { kind: 'lww-min', at: 'first_at', id: 'first_event_id', values: ['workshop_id'] },
@@ -109,7 +159,8 @@ export const INVITATIONS: ProjectionSpec = {
     if (e.type === 'mechanic_invited') row.sent_at = e.occurredAt;
     if (e.type === 'mechanic_invite_viewed') row.viewed_at = e.occurredAt;
     if (e.type === 'mechanic_invite_expired') row.expired_at = e.occurredAt;
-    if (e.type === 'mechanic_invite_accepted') Object.assign(row, { mechanic_id: e.mechanicId, accepted_at: e.occurredAt, accepted_event_id: e.id });
+    if (e.type === 'mechanic_invite_accepted')
+      Object.assign(row, { mechanic_id: e.mechanicId, accepted_at: e.occurredAt, accepted_event_id: e.id });
     return [row];
   },
 };
@@ -118,9 +169,13 @@ export const MECHANICS: ProjectionSpec = {
   table: 'mechanics',
   key: ['workshop_id', 'mechanic_id'],
   columns: [
-    { name: 'workshop_id', type: 'uuid' }, { name: 'mechanic_id', type: 'uuid' },
-    { name: 'joined_at', type: 'timestamptz' }, { name: 'removed_at', type: 'timestamptz' },
-    { name: 'last_event', type: 'text' }, { name: 'last_event_at', type: 'timestamptz' }, { name: 'last_event_id', type: 'uuid' },
+    { name: 'workshop_id', type: 'uuid' },
+    { name: 'mechanic_id', type: 'uuid' },
+    { name: 'joined_at', type: 'timestamptz' },
+    { name: 'removed_at', type: 'timestamptz' },
+    { name: 'last_event', type: 'text' },
+    { name: 'last_event_at', type: 'timestamptz' },
+    { name: 'last_event_id', type: 'uuid' },
   ],
   groups: [
     { kind: 'min', column: 'joined_at' },
@@ -130,8 +185,10 @@ export const MECHANICS: ProjectionSpec = {
   contributions(e) {
     if (!e.workshopId || !e.mechanicId) return [];
     const last = { last_event: e.type, last_event_at: e.occurredAt, last_event_id: e.id };
-    if (e.type === 'mechanic_invite_accepted') return [{ workshop_id: e.workshopId, mechanic_id: e.mechanicId, joined_at: e.occurredAt, ...last }];
-    if (e.type === 'mechanic_removed') return [{ workshop_id: e.workshopId, mechanic_id: e.mechanicId, removed_at: e.occurredAt, ...last }];
+    if (e.type === 'mechanic_invite_accepted')
+      return [{ workshop_id: e.workshopId, mechanic_id: e.mechanicId, joined_at: e.occurredAt, ...last }];
+    if (e.type === 'mechanic_removed')
+      return [{ workshop_id: e.workshopId, mechanic_id: e.mechanicId, removed_at: e.occurredAt, ...last }];
     return [];
   },
 };
@@ -154,9 +211,10 @@ export function mergeRow(spec: ProjectionSpec, a: Row, b: Row): void {
       if (y !== null && (x === null || (g.kind === 'min' ? y < x : y > x))) a[g.column] = y;
       continue;
     }
-    const bWins = g.kind === 'lww-max'
-      ? after(b[g.at] ?? null, b[g.id] ?? null, a[g.at] ?? null, a[g.id] ?? null)
-      : b[g.at] != null && (a[g.at] == null || after(a[g.at]!, a[g.id] ?? null, b[g.at]!, b[g.id] ?? null));
+    const bWins =
+      g.kind === 'lww-max'
+        ? after(b[g.at] ?? null, b[g.id] ?? null, a[g.at] ?? null, a[g.id] ?? null)
+        : b[g.at] != null && (a[g.at] == null || after(a[g.at]!, a[g.id] ?? null, b[g.at]!, b[g.id] ?? null));
     if (bWins) for (const c of [g.at, g.id, ...g.values]) a[c] = b[c] ?? null;
   }
 }

@@ -15,7 +15,8 @@ function setClauses(g: Group): string[] {
   if (g.kind === 'min') return [`${g.column} = LEAST(t.${g.column}, excluded.${g.column})`];
   if (g.kind === 'max') return [`${g.column} = GREATEST(t.${g.column}, excluded.${g.column})`];
   const op = g.kind === 'lww-max' ? '>' : '<';
-  const wins = `excluded.${g.at} IS NOT NULL AND (t.${g.at} IS NULL OR (excluded.${g.at}, excluded.${g.id}) ${op} (t.${g.at}, t.${g.id}))`;
+  const newer = `(excluded.${g.at}, excluded.${g.id}) ${op} (t.${g.at}, t.${g.id})`;
+  const wins = `excluded.${g.at} IS NOT NULL AND (t.${g.at} IS NULL OR ${newer})`;
   return [g.at, g.id, ...g.values].map((c) => `${c} = CASE WHEN ${wins} THEN excluded.${c} ELSE t.${c} END`);
 }
 
@@ -60,12 +61,16 @@ function mergeAggregates(spec: ProjectionSpec): Map<string, string> {
     // (at, id); contributions without `at` do not take part.
     const dir = g.kind === 'lww-max' ? 'DESC' : 'ASC';
     for (const c of [g.at, g.id, ...g.values]) {
-      out.set(c, `(array_agg(c.${c} ORDER BY c.${g.at} ${dir}, c.${g.id} ${dir}) FILTER (WHERE c.${g.at} IS NOT NULL))[1]`);
+      out.set(
+        c,
+        `(array_agg(c.${c} ORDER BY c.${g.at} ${dir}, c.${g.id} ${dir}) FILTER (WHERE c.${g.at} IS NOT NULL))[1]`,
+      );
     }
   }
   const missing = spec.columns.filter((c) => !out.has(c.name)).map((c) => c.name);
   if (missing.length) throw new Error(`${spec.table}: columns in no key or group: ${missing.join(', ')}`);
-  if (spec.columns.some((c) => c.name === CONTRIBUTION_EVENT_ID)) throw new Error(`${spec.table}: column name ${CONTRIBUTION_EVENT_ID} is reserved`);
+  if (spec.columns.some((c) => c.name === CONTRIBUTION_EVENT_ID))
+    throw new Error(`${spec.table}: column name ${CONTRIBUTION_EVENT_ID} is reserved`);
   return out;
 }
 

@@ -26,7 +26,9 @@ export const INGEST_METRICS = {
     name: 'workshop_events_total',
     type: 'counter',
     labels: ['type', 'category', 'outcome'],
-    help: 'Workshop business events stored (each id once), by event type, category and outcome (success | failure from the event\'s success field). Present at 0 for every catalogue type from start-up.',
+    help:
+      'Workshop business events stored (each id once), by event type, category and outcome ' +
+      "(success | failure from the event's success field). Present at 0 for every catalogue type from start-up.",
     labelValues: 'type and category from the event catalogue (docs/events.md); outcome success | failure',
   },
   eventDuration: {
@@ -109,42 +111,122 @@ export const AGGREGATOR_METRICS = {
     name: 'workshop_aggregator_job_runs_total',
     type: 'counter',
     labels: ['aggregator_job', 'outcome'],
-    help: 'Scheduled aggregator jobs run by this replica, by outcome (skipped: another replica had the lock or had already run that firing).',
-    labelValues: 'aggregator_job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; outcome: success | failure | skipped',
+    help:
+      'Scheduled aggregator jobs run by this replica, by outcome ' +
+      '(skipped: another replica had the lock or had already run that firing).',
+    labelValues:
+      'aggregator_job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; ' +
+      'outcome: success | failure | skipped',
   },
 } as const satisfies Record<string, MetricSpec>;
 
-const g = (name: string, help: string, labels: readonly string[] = [], labelValues?: string): MetricSpec =>
-  ({ name, type: 'gauge', labels, help, ...(labelValues ? { labelValues } : {}) });
+const g = (name: string, help: string, labels: readonly string[] = [], labelValues?: string): MetricSpec => ({
+  name,
+  type: 'gauge',
+  labels,
+  help,
+  ...(labelValues ? { labelValues } : {}),
+});
 const WS = ['workshop_id'];
 const WS_VALUES = 'workshop ids of workshops in the database (bounded by the number of workshops)';
 
 /** Live KPI gauges, refreshed every minute from PostgreSQL by the aggregator (src/aggregate/gauge-refresher.ts). */
 export const KPI_GAUGES = {
-  applicationsPending: g('workshop_applications_pending', 'Workshop applications pending: signup success, neither approved nor rejected.'),
-  submittedAt: g('workshop_application_submitted_timestamp_seconds', 'For each pending workshop, when its application was submitted (first workshop_signup_success), Unix seconds. Alert on time() - this.', WS, WS_VALUES),
-  lastAccess: g('workshop_last_dashboard_access_timestamp_seconds', 'For each active workshop, its last dashboard access (or its approval, if it never logged in), Unix seconds.', WS, WS_VALUES),
+  applicationsPending: g(
+    'workshop_applications_pending',
+    'Workshop applications pending: signup success, neither approved nor rejected.',
+  ),
+  submittedAt: g(
+    'workshop_application_submitted_timestamp_seconds',
+    'For each pending workshop, when its application was submitted (first workshop_signup_success), Unix seconds. ' +
+      'Alert on time() - this.',
+    WS,
+    WS_VALUES,
+  ),
+  lastAccess: g(
+    'workshop_last_dashboard_access_timestamp_seconds',
+    'For each active workshop, its last dashboard access (or its approval, if it never logged in), Unix seconds.',
+    WS,
+    WS_VALUES,
+  ),
   mechanicsActive: g('workshop_mechanics_active', 'For each active workshop, its active mechanics.', WS, WS_VALUES),
-  capacity: g('workshop_mechanic_capacity', 'For each active workshop with a known capacity, its maximum number of mechanics.', WS, WS_VALUES),
-  invitesSent: g('workshop_invites_sent_30d', 'For each active workshop, invitations sent in the last 30 days.', WS, WS_VALUES),
-  invitesAccepted: g('workshop_invites_accepted_30d', 'For each active workshop, invitations sent in the last 30 days that have been accepted.', WS, WS_VALUES),
-  sessions: g('workshop_sessions_completed_30d', 'For each active workshop, sessions completed in the last 30 days.', WS, WS_VALUES),
-  health: g('workshop_health_score', 'For each active workshop, its health score 0-100 (docs/health-score.md).', WS, WS_VALUES),
-  info: g('workshop_info', 'Always 1; joins workshop_id to the workshop name and city (and status) for alert texts and dashboards.', ['workshop_id', 'name', 'city', 'status'], 'one series per workshop that has a name'),
+  capacity: g(
+    'workshop_mechanic_capacity',
+    'For each active workshop with a known capacity, its maximum number of mechanics.',
+    WS,
+    WS_VALUES,
+  ),
+  invitesSent: g(
+    'workshop_invites_sent_30d',
+    'For each active workshop, invitations sent in the last 30 days.',
+    WS,
+    WS_VALUES,
+  ),
+  invitesAccepted: g(
+    'workshop_invites_accepted_30d',
+    'For each active workshop, invitations sent in the last 30 days that have been accepted.',
+    WS,
+    WS_VALUES,
+  ),
+  sessions: g(
+    'workshop_sessions_completed_30d',
+    'For each active workshop, sessions completed in the last 30 days.',
+    WS,
+    WS_VALUES,
+  ),
+  health: g(
+    'workshop_health_score',
+    'For each active workshop, its health score 0-100 (docs/health-score.md).',
+    WS,
+    WS_VALUES,
+  ),
+  info: g(
+    'workshop_info',
+    'Always 1; joins workshop_id to the workshop name and city (and status) for alert texts and dashboards.',
+    ['workshop_id', 'name', 'city', 'status'],
+    'one series per workshop that has a name',
+  ),
   signupsStarted24h: g('workshop_signups_started_24h', 'workshop_signup_started events in the last 24 hours.'),
   signupsCompleted24h: g('workshop_signups_completed_24h', 'workshop_signup_success events in the last 24 hours.'),
   emailsSent24h: g('workshop_emails_sent_24h', 'email_*_sent events in the last 24 hours.'),
   emailsFailed24h: g('workshop_emails_failed_24h', 'email_*_failed events in the last 24 hours.'),
-  approvals7d: g('workshop_approvals_7d', 'Approve and reject decisions in the last 7 days (the sample behind the average approval time).'),
-  approvalTimeAvg7d: g('workshop_approval_time_avg_7d_seconds', 'Average time from first signup success to decision over decisions of the last 7 days; absent when there were none.'),
+  approvals7d: g(
+    'workshop_approvals_7d',
+    'Approve and reject decisions in the last 7 days (the sample behind the average approval time).',
+  ),
+  approvalTimeAvg7d: g(
+    'workshop_approval_time_avg_7d_seconds',
+    'Average time from first signup success to decision over decisions of the last 7 days; ' +
+      'absent when there were none.',
+  ),
   activeWorkshops: g('workshop_active_workshops', 'Workshops active now (approved, not suspended).'),
   suspendedWorkshops: g('workshop_suspended_workshops', 'Workshops suspended now.'),
-  betaTargetMin: g('workshop_beta_target_min', 'Beta programme target, lower bound of active workshops (BETA_TARGET_MIN).'),
-  betaTargetMax: g('workshop_beta_target_max', 'Beta programme target, upper bound of active workshops (BETA_TARGET_MAX).'),
-  betaStart: g('workshop_beta_start_timestamp_seconds', 'Beta programme start (BETA_START, midnight UTC), Unix seconds.'),
+  betaTargetMin: g(
+    'workshop_beta_target_min',
+    'Beta programme target, lower bound of active workshops (BETA_TARGET_MIN).',
+  ),
+  betaTargetMax: g(
+    'workshop_beta_target_max',
+    'Beta programme target, upper bound of active workshops (BETA_TARGET_MAX).',
+  ),
+  betaStart: g(
+    'workshop_beta_start_timestamp_seconds',
+    'Beta programme start (BETA_START, midnight UTC), Unix seconds.',
+  ),
   betaEnd: g('workshop_beta_end_timestamp_seconds', 'Beta programme end (BETA_END, midnight UTC), Unix seconds.'),
-  jobLastSuccess: g('workshop_aggregator_job_last_success_timestamp_seconds', 'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / hourly_checks come from PostgreSQL (the same on every replica); gauge_refresh is this replica\'s own last refresh.', ['aggregator_job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
-  jobDuration: g('workshop_aggregator_job_last_duration_seconds', 'Duration of the last successful run of each aggregator job (gauge_refresh: this replica\'s).', ['aggregator_job'], 'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh'),
+  jobLastSuccess: g(
+    'workshop_aggregator_job_last_success_timestamp_seconds',
+    'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / hourly_checks ' +
+      "come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last refresh.",
+    ['aggregator_job'],
+    'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
+  ),
+  jobDuration: g(
+    'workshop_aggregator_job_last_duration_seconds',
+    "Duration of the last successful run of each aggregator job (gauge_refresh: this replica's).",
+    ['aggregator_job'],
+    'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
+  ),
   gaugeRefreshFailures: {
     name: 'workshop_kpi_refresh_failures_total',
     type: 'counter',

@@ -61,7 +61,12 @@ export function defaultMetricDescriptions(): MetricDescription[] {
   registerNodeDefaults(registry);
   const list = registry.getMetricsAsArray().map((m) => {
     const meta = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
-    return { name: meta.name, type: String(meta.type), help: meta.help, labels: [...(meta.labelNames ?? [])].filter((l) => l !== 'le') };
+    return {
+      name: meta.name,
+      type: String(meta.type),
+      help: meta.help,
+      labels: [...(meta.labelNames ?? [])].filter((l) => l !== 'le'),
+    };
   });
   registry.clear();
   return list.sort((a, b) => a.name.localeCompare(b.name));
@@ -97,7 +102,11 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   // event on the ingest hot path. Every catalogue type is present at 0 from start-up.
   const eventCounts = new Map<string, { attrs: Attributes; n: number }>();
   for (const type of EVENT_TYPES) {
-    for (const outcome of ['success', 'failure']) eventCounts.set(`${type}|${outcome}`, { attrs: { type, category: EVENT_CATALOGUE[type].category, outcome }, n: 0 });
+    for (const outcome of ['success', 'failure'])
+      eventCounts.set(`${type}|${outcome}`, {
+        attrs: { type, category: EVENT_CATALOGUE[type].category, outcome },
+        n: 0,
+      });
   }
   meter.createObservableCounter(m.events.name, { description: m.events.help }).addCallback((r) => {
     for (const c of eventCounts.values()) r.observe(c.n, c.attrs);
@@ -146,7 +155,11 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
 
   const http: HttpMetrics = {
     request(method, route, statusCode, seconds) {
-      const attrs: Attributes = { method: HTTP_METHODS.has(method) ? method : 'other', route, status_code: String(statusCode) };
+      const attrs: Attributes = {
+        method: HTTP_METHODS.has(method) ? method : 'other',
+        route,
+        status_code: String(statusCode),
+      };
       httpDuration.record(seconds, attrs);
     },
   };

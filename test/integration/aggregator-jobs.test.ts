@@ -9,18 +9,43 @@ const NOW = Date.now();
 const at = (msAgo: number) => new Date(NOW - msAgo).toISOString();
 
 const ids = {
-  W1: '10000000-0000-4000-8000-000000000001', W2: '10000000-0000-4000-8000-000000000002',
-  W3: '10000000-0000-4000-8000-000000000003', W4: '10000000-0000-4000-8000-000000000004',
-  W5: '10000000-0000-4000-8000-000000000005', W6: '10000000-0000-4000-8000-000000000006',
-  A1: '20000000-0000-4000-8000-000000000001', A2: '20000000-0000-4000-8000-000000000002',
-  A3: '20000000-0000-4000-8000-000000000003', S1: '30000000-0000-4000-8000-000000000001',
+  W1: '10000000-0000-4000-8000-000000000001',
+  W2: '10000000-0000-4000-8000-000000000002',
+  W3: '10000000-0000-4000-8000-000000000003',
+  W4: '10000000-0000-4000-8000-000000000004',
+  W5: '10000000-0000-4000-8000-000000000005',
+  W6: '10000000-0000-4000-8000-000000000006',
+  A1: '20000000-0000-4000-8000-000000000001',
+  A2: '20000000-0000-4000-8000-000000000002',
+  A3: '20000000-0000-4000-8000-000000000003',
+  S1: '30000000-0000-4000-8000-000000000001',
 };
 const ADMIN = '90000000-0000-4000-8000-000000000001';
-const signup = (w: string, ago: number, meta: Record<string, unknown> = {}) =>
-  ({ type: 'workshop_signup_success', workshop_id: w, occurred_at: at(ago), metadata: { name: `Shop ${w.slice(-1)} "Auto"`, city: 'Toronto', ...meta } });
-const approve = (w: string, ago: number) => ({ type: 'workshop_approved', workshop_id: w, admin_id: ADMIN, occurred_at: at(ago) });
-const invite = (w: string, inv: string, ago: number) => ({ type: 'mechanic_invited', workshop_id: w, occurred_at: at(ago), metadata: { invite_id: inv } });
-const accept = (w: string, inv: string, m: string, ago: number) => ({ type: 'mechanic_invite_accepted', workshop_id: w, mechanic_id: m, occurred_at: at(ago), metadata: { invite_id: inv } });
+const signup = (w: string, ago: number, meta: Record<string, unknown> = {}) => ({
+  type: 'workshop_signup_success',
+  workshop_id: w,
+  occurred_at: at(ago),
+  metadata: { name: `Shop ${w.slice(-1)} "Auto"`, city: 'Toronto', ...meta },
+});
+const approve = (w: string, ago: number) => ({
+  type: 'workshop_approved',
+  workshop_id: w,
+  admin_id: ADMIN,
+  occurred_at: at(ago),
+});
+const invite = (w: string, inv: string, ago: number) => ({
+  type: 'mechanic_invited',
+  workshop_id: w,
+  occurred_at: at(ago),
+  metadata: { invite_id: inv },
+});
+const accept = (w: string, inv: string, m: string, ago: number) => ({
+  type: 'mechanic_invite_accepted',
+  workshop_id: w,
+  mechanic_id: m,
+  occurred_at: at(ago),
+  metadata: { invite_id: inv },
+});
 
 /**
  * W1 pending 49 h (stuck), W2 pending 47 h (not yet), W3-W6 pending 1 h: 6 pending (> 5: backlog).
@@ -29,18 +54,25 @@ const accept = (w: string, inv: string, m: string, ago: number) => ({ type: 'mec
  * A3 active, approved 20 days ago, never logged in (inactive). S1 approved then suspended.
  */
 const EVENTS = [
-  signup(ids.W1, 49 * HOUR), signup(ids.W2, 47 * HOUR),
+  signup(ids.W1, 49 * HOUR),
+  signup(ids.W2, 47 * HOUR),
   ...[ids.W3, ids.W4, ids.W5, ids.W6].map((w) => signup(w, HOUR)),
-  signup(ids.A1, 40 * DAY, { capacity: 10 }), approve(ids.A1, 39 * DAY),
+  signup(ids.A1, 40 * DAY, { capacity: 10 }),
+  approve(ids.A1, 39 * DAY),
   { type: 'workshop_dashboard_accessed', workshop_id: ids.A1, occurred_at: at(15 * DAY) },
   ...[0, 1, 2, 3, 4].map((i) => invite(ids.A1, `a1-${i}`, 10 * DAY)),
   accept(ids.A1, 'a1-0', '40000000-0000-4000-8000-000000000001', 9 * DAY),
   accept(ids.A1, 'a1-1', '40000000-0000-4000-8000-000000000002', 9 * DAY),
-  signup(ids.A2, 30 * DAY, { capacity: 4 }), approve(ids.A2, 29 * DAY),
+  signup(ids.A2, 30 * DAY, { capacity: 4 }),
+  approve(ids.A2, 29 * DAY),
   { type: 'workshop_dashboard_accessed', workshop_id: ids.A2, occurred_at: at(DAY) },
-  ...[0, 1, 2].map((i) => invite(ids.A2, `a2-${i}`, 2 * DAY)), invite(ids.A2, 'a2-old', 8 * DAY),
-  signup(ids.A3, 25 * DAY), approve(ids.A3, 20 * DAY),
-  signup(ids.S1, 25 * DAY), approve(ids.S1, 24 * DAY), { type: 'workshop_suspended', workshop_id: ids.S1, occurred_at: at(2 * DAY) },
+  ...[0, 1, 2].map((i) => invite(ids.A2, `a2-${i}`, 2 * DAY)),
+  invite(ids.A2, 'a2-old', 8 * DAY),
+  signup(ids.A3, 25 * DAY),
+  approve(ids.A3, 20 * DAY),
+  signup(ids.S1, 25 * DAY),
+  approve(ids.S1, 24 * DAY),
+  { type: 'workshop_suspended', workshop_id: ids.S1, occurred_at: at(2 * DAY) },
 ];
 
 async function admin(svc: Svc, path: string, body?: unknown) {
@@ -81,17 +113,36 @@ describe('aggregator jobs, gauges and checks', () => {
     const all = await admin(a, '/api/cron/workshop-alerts', {});
     const c = all.json.checks;
     expect(c.approval_backlog).toMatchObject({ triggered: true, count: 6, threshold: 5 });
-    expect(c.inactive_workshops.items.map((i: { workshop_id: string }) => i.workshop_id).sort()).toEqual([ids.A1, ids.A3]);
-    expect(c.inactive_workshops.items.find((i: { workshop_id: string }) => i.workshop_id === ids.A3).never_accessed).toBe(true);
-    expect(c.low_invite_acceptance.items).toEqual([{ workshop_id: ids.A1, name: 'Shop 1 "Auto"', city: 'Toronto', invites_sent_30d: 5, invites_accepted_30d: 2, acceptance_rate: 40 }]);
+    expect(c.inactive_workshops.items.map((i: { workshop_id: string }) => i.workshop_id).sort()).toEqual([
+      ids.A1,
+      ids.A3,
+    ]);
+    expect(
+      c.inactive_workshops.items.find((i: { workshop_id: string }) => i.workshop_id === ids.A3).never_accessed,
+    ).toBe(true);
+    expect(c.low_invite_acceptance.items).toEqual([
+      {
+        workshop_id: ids.A1,
+        name: 'Shop 1 "Auto"',
+        city: 'Toronto',
+        invites_sent_30d: 5,
+        invites_accepted_30d: 2,
+        acceptance_rate: 40,
+      },
+    ]);
   });
 
   it('invitation expiry emits mechanic_invite_expired once per invite, whoever runs it and however often', async () => {
     // a first run (from the check above) already expired what was due; run on both replicas at once, twice
-    await Promise.all([admin(a, '/api/cron/workshop-alerts', { checkType: 'expired_invitations' }), admin(b, '/api/cron/workshop-alerts', { checkType: 'expired_invitations' })]);
+    await Promise.all([
+      admin(a, '/api/cron/workshop-alerts', { checkType: 'expired_invitations' }),
+      admin(b, '/api/cron/workshop-alerts', { checkType: 'expired_invitations' }),
+    ]);
     const again = await admin(b, '/api/cron/workshop-alerts', { checkType: 'expired_invitations' });
     expect(again.json.checks.expired_invitations).toMatchObject({ triggered: false, count: 0 });
-    const rows = await a.pool.query(`SELECT metadata->>'invite_id' AS inv, occurred_at FROM workshop_events WHERE event_type = 'mechanic_invite_expired' ORDER BY 1`);
+    const rows = await a.pool.query(
+      `SELECT metadata->>'invite_id' AS inv, occurred_at FROM workshop_events WHERE event_type = 'mechanic_invite_expired' ORDER BY 1`,
+    );
     // A1's three unaccepted invites (sent 10 days ago) and A2's 8-day-old one; A2's 2-day-old ones are not due
     expect(rows.rows.map((r) => r.inv)).toEqual(['a1-2', 'a1-3', 'a1-4', 'a2-old']);
     expect(rows.rows.find((r) => r.inv === 'a2-old').occurred_at.getTime()).toBe(Date.parse(at(8 * DAY)) + 7 * DAY);
@@ -106,8 +157,13 @@ describe('aggregator jobs, gauges and checks', () => {
     // login 15 days ago = 0 (w20), sessions 0 (w10), revenue none (n/a): 100 * (4 + 15 + 6) / 80 = 31.25
     expect(r.json).toMatchObject({ workshop_id: ids.A1, workshop_status: 'active', score: 31, status: 'critical' });
     expect(r.json.factors.map((f: { name: string; score: number | null }) => [f.name, f.score])).toEqual([
-      ['capacity_utilization', 0.2], ['mechanic_retention', 1], ['profile_completeness', null], ['invite_acceptance', 0.4],
-      ['login_recency', 0], ['sessions_30d', 0], ['revenue_trend', null],
+      ['capacity_utilization', 0.2],
+      ['mechanic_retention', 1],
+      ['profile_completeness', null],
+      ['invite_acceptance', 0.4],
+      ['login_recency', 0],
+      ['sessions_30d', 0],
+      ['revenue_trend', null],
     ]);
     expect((await admin(a, '/api/workshops/not-a-uuid/health')).status).toBe(400);
     expect((await admin(a, '/api/workshops/00000000-0000-4000-8000-00000000dead/health')).status).toBe(404);
@@ -119,16 +175,24 @@ describe('aggregator jobs, gauges and checks', () => {
     expect(gauge(text, 'workshop_applications_pending')).toBe(6);
     expect(gauge(text, 'workshop_active_workshops')).toBe(3);
     expect(gauge(text, 'workshop_suspended_workshops')).toBe(1);
-    expect(gauge(text, 'workshop_application_submitted_timestamp_seconds', `workshop_id="${ids.W1}"`)).toBe(Date.parse(at(49 * HOUR)) / 1000);
+    expect(gauge(text, 'workshop_application_submitted_timestamp_seconds', `workshop_id="${ids.W1}"`)).toBe(
+      Date.parse(at(49 * HOUR)) / 1000,
+    );
     expect(gauge(text, 'workshop_application_submitted_timestamp_seconds', `workshop_id="${ids.A1}"`)).toBeUndefined();
-    expect(gauge(text, 'workshop_last_dashboard_access_timestamp_seconds', `workshop_id="${ids.A1}"`)).toBe(Date.parse(at(15 * DAY)) / 1000);
-    expect(gauge(text, 'workshop_last_dashboard_access_timestamp_seconds', `workshop_id="${ids.A3}"`)).toBe(Date.parse(at(20 * DAY)) / 1000);
+    expect(gauge(text, 'workshop_last_dashboard_access_timestamp_seconds', `workshop_id="${ids.A1}"`)).toBe(
+      Date.parse(at(15 * DAY)) / 1000,
+    );
+    expect(gauge(text, 'workshop_last_dashboard_access_timestamp_seconds', `workshop_id="${ids.A3}"`)).toBe(
+      Date.parse(at(20 * DAY)) / 1000,
+    );
     expect(gauge(text, 'workshop_mechanics_active', `workshop_id="${ids.A1}"`)).toBe(2);
     expect(gauge(text, 'workshop_mechanic_capacity', `workshop_id="${ids.A1}"`)).toBe(10);
     expect(gauge(text, 'workshop_invites_sent_30d', `workshop_id="${ids.A1}"`)).toBe(5);
     expect(gauge(text, 'workshop_invites_accepted_30d', `workshop_id="${ids.A1}"`)).toBe(2);
     expect(gauge(text, 'workshop_health_score', `workshop_id="${ids.A1}"`)).toBe(31);
-    expect(text).toContain(`workshop_info{workshop_id="${ids.A1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`);
+    expect(text).toContain(
+      `workshop_info{workshop_id="${ids.A1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`,
+    );
     expect(gauge(text, 'workshop_signups_completed_24h')).toBe(4); // W3-W6
     expect(gauge(text, 'workshop_beta_target_min')).toBe(3);
     expect(gauge(text, 'workshop_beta_target_max')).toBe(5);
@@ -139,18 +203,25 @@ describe('aggregator jobs, gauges and checks', () => {
     const firing = Date.parse('2026-11-21T01:00:00Z');
     await Promise.all([a.aggregator.jobs.daily_metrics.run(firing), b.aggregator.jobs.daily_metrics.run(firing)]);
     await a.aggregator.jobs.daily_metrics.run(firing); // a late replica: already claimed
-    const runs = await a.pool.query(`SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'daily_metrics'`);
+    const runs = await a.pool.query(
+      `SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'daily_metrics'`,
+    );
     expect(runs.rows[0]).toEqual({ n: 1, ok: true });
-    const outcome = (t: string, o: string) => gauge(t, 'workshop_aggregator_job_runs_total', `aggregator_job="daily_metrics",outcome="${o}"`) ?? 0;
+    const outcome = (t: string, o: string) =>
+      gauge(t, 'workshop_aggregator_job_runs_total', `aggregator_job="daily_metrics",outcome="${o}"`) ?? 0;
     const [ta, tb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
     expect(outcome(ta!, 'success') + outcome(tb!, 'success')).toBe(1);
     expect(outcome(ta!, 'skipped') + outcome(tb!, 'skipped')).toBe(2);
     // rows for the three days before the firing's local date (UTC): 2026-11-18..20
-    const rows = await a.pool.query(`SELECT to_char(metric_date, 'YYYY-MM-DD') AS d FROM workshop_metrics WHERE metric_type = 'daily' ORDER BY 1`);
+    const rows = await a.pool.query(
+      `SELECT to_char(metric_date, 'YYYY-MM-DD') AS d FROM workshop_metrics WHERE metric_type = 'daily' ORDER BY 1`,
+    );
     expect(rows.rows.map((r) => r.d)).toEqual(['2026-11-18', '2026-11-19', '2026-11-20']);
     await b.aggregator.refresher.refresh();
     const text = await (await fetch(`${b.url}/metrics`)).text();
-    expect(gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'aggregator_job="daily_metrics"')).toBeGreaterThan(NOW / 1000 - 60);
+    expect(
+      gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'aggregator_job="daily_metrics"'),
+    ).toBeGreaterThan(NOW / 1000 - 60);
   });
 
   it('/metrics with live gauges still passes promtool check metrics', async () => {
@@ -168,7 +239,11 @@ describe('aggregator jobs, gauges and checks', () => {
     const text = await (await fetch(`${a.url}/metrics`)).text();
     expect(text).not.toContain(series);
     expect(gauge(text, 'workshop_applications_pending')).toBe(5);
-    expect(text).toContain(`workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`);
-    expect(text).not.toContain(`workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="pending"}`);
+    expect(text).toContain(
+      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`,
+    );
+    expect(text).not.toContain(
+      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="pending"}`,
+    );
   });
 });

@@ -22,19 +22,56 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const SEED = 20260315;
 
-interface DsRef { type?: string; uid?: string }
-interface Target { refId: string; datasource: DsRef; expr?: string; rawSql?: string; range?: boolean; format?: string }
-interface Panel { type: string; title: string; timeFrom?: string; targets?: Target[]; datasource?: DsRef; fieldConfig?: { defaults: { links?: Array<{ url: string }> } } }
-interface Variable { name: string; type: string; query: unknown; datasource?: DsRef; regex?: string; current?: { value: string } }
+interface DsRef {
+  type?: string;
+  uid?: string;
+}
+interface Target {
+  refId: string;
+  datasource: DsRef;
+  expr?: string;
+  rawSql?: string;
+  range?: boolean;
+  format?: string;
+}
+interface Panel {
+  type: string;
+  title: string;
+  timeFrom?: string;
+  targets?: Target[];
+  datasource?: DsRef;
+  fieldConfig?: { defaults: { links?: Array<{ url: string }> } };
+}
+interface Variable {
+  name: string;
+  type: string;
+  query: unknown;
+  datasource?: DsRef;
+  regex?: string;
+  current?: { value: string };
+}
 interface Dashboard {
-  uid: string; time: { from: string; to: string }; panels: Panel[]; templating: { list: Variable[] };
+  uid: string;
+  time: { from: string; to: string };
+  panels: Panel[];
+  templating: { list: Variable[] };
   annotations: { list: Array<{ name: string; datasource: DsRef; target: Target }> };
 }
 
 /** A query as Grafana would send it, with where it comes from and the time range it runs over. */
-interface Query { dashboard: string; where: string; ds: DsRef; target: Target; fromMs: number; toMs: number; links: string[] }
+interface Query {
+  dashboard: string;
+  where: string;
+  ds: DsRef;
+  target: Target;
+  fromMs: number;
+  toMs: number;
+  links: string[];
+}
 
-const dashboards: Dashboard[] = UIDS.map((uid) => JSON.parse(readFileSync(path.join(ROOT, `grafana/dashboards/${uid}.json`), 'utf8')) as Dashboard);
+const dashboards: Dashboard[] = UIDS.map(
+  (uid) => JSON.parse(readFileSync(path.join(ROOT, `grafana/dashboards/${uid}.json`), 'utf8')) as Dashboard,
+);
 
 // ---------------------------------------------------------------------------------------------- Grafana's rules
 
@@ -49,12 +86,15 @@ const intervalSeconds = (s: string) => relativeMs(s) / 1000;
 
 /** Replaces $name, ${name}, ${name:raw} and [[name]] (the values are single, so formats do not matter). */
 function substituteVariables(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}|\$([A-Za-z0-9_]+)|\[\[([A-Za-z0-9_]+)\]\]/g, (all, a?: string, b?: string, c?: string) => {
-    const name = (a ?? b ?? c)!;
-    if (name.startsWith('__')) return all; // Grafana built-ins: expanded below
-    if (!(name in vars)) throw new Error(`undefined template variable $${name} in: ${text}`);
-    return vars[name]!;
-  });
+  return text.replace(
+    /\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}|\$([A-Za-z0-9_]+)|\[\[([A-Za-z0-9_]+)\]\]/g,
+    (all, a?: string, b?: string, c?: string) => {
+      const name = (a ?? b ?? c)!;
+      if (name.startsWith('__')) return all; // Grafana built-ins: expanded below
+      if (!(name in vars)) throw new Error(`undefined template variable $${name} in: ${text}`);
+      return vars[name]!;
+    },
+  );
 }
 
 /** Grafana's PostgreSQL macros (pkg/tsdb/grafana-postgresql-datasource/macros.go), for a time range. */
@@ -86,7 +126,12 @@ function expandSqlMacros(sql: string, fromMs: number, toMs: number): string {
 /** Grafana's Prometheus built-ins for a range. */
 function expandPromBuiltins(expr: string, fromMs: number, toMs: number): string {
   const range = `${Math.round((toMs - fromMs) / 1000)}s`;
-  return expr.replaceAll('$__rate_interval', '1m').replaceAll('${__rate_interval}', '1m').replaceAll('$__interval', '15s').replaceAll('$__range', range).replaceAll('${__range}', range);
+  return expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('${__rate_interval}', '1m')
+    .replaceAll('$__interval', '15s')
+    .replaceAll('$__range', range)
+    .replaceAll('${__range}', range);
 }
 
 // ---------------------------------------------------------------------------------------------- the stack
@@ -109,15 +154,27 @@ async function promApi(pathAndQuery: string): Promise<{ resultType: string; resu
 }
 
 /** Runs PromQL as Grafana would (instant, or range for range targets) and returns the finite samples. */
-async function runPromql(expr: string, range: boolean, fromMs: number, toMs: number): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+async function runPromql(
+  expr: string,
+  range: boolean,
+  fromMs: number,
+  toMs: number,
+): Promise<Array<{ labels: Record<string, string>; value: number }>> {
   if (range) {
     const start = Math.max(fromMs, toMs - 10 * 60_000) / 1000; // the stack has minutes of data
-    const d = await promApi(`/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${toMs / 1000}&step=5`);
-    return (d.result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>).flatMap((s) => s.values.map(([, v]) => ({ labels: s.metric, value: Number(v) }))).filter((s) => Number.isFinite(s.value));
+    const d = await promApi(
+      `/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${toMs / 1000}&step=5`,
+    );
+    return (d.result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>)
+      .flatMap((s) => s.values.map(([, v]) => ({ labels: s.metric, value: Number(v) })))
+      .filter((s) => Number.isFinite(s.value));
   }
   const d = await promApi(`/api/v1/query?query=${encodeURIComponent(expr)}&time=${toMs / 1000}`);
-  if (d.resultType === 'scalar') return [{ labels: {}, value: Number((d.result as [number, string])[1]) }].filter((s) => Number.isFinite(s.value));
-  return (d.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((s) => ({ labels: s.metric, value: Number(s.value[1]) })).filter((s) => Number.isFinite(s.value));
+  if (d.resultType === 'scalar')
+    return [{ labels: {}, value: Number((d.result as [number, string])[1]) }].filter((s) => Number.isFinite(s.value));
+  return (d.result as Array<{ metric: Record<string, string>; value: [number, string] }>)
+    .map((s) => ({ labels: s.metric, value: Number(s.value[1]) }))
+    .filter((s) => Number.isFinite(s.value));
 }
 
 /** A login of our own that becomes grafana_reader (SET ROLE) with grafana_reader's settings: its privileges exactly. */
@@ -134,7 +191,9 @@ async function connectAsGrafanaReader(adminUrl: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   await client.query('SET ROLE grafana_reader');
-  const settings = await client.query<{ setting: string }>(`SELECT unnest(setconfig) AS setting FROM pg_db_role_setting WHERE setrole = 'grafana_reader'::regrole AND setdatabase = 0`);
+  const settings = await client.query<{ setting: string }>(
+    `SELECT unnest(setconfig) AS setting FROM pg_db_role_setting WHERE setrole = 'grafana_reader'::regrole AND setdatabase = 0`,
+  );
   for (const { setting } of settings.rows) {
     const [name, ...value] = setting.split('=');
     await client.query('SELECT set_config($1, $2, false)', [name, value.join('=')]);
@@ -146,7 +205,12 @@ async function connectAsGrafanaReader(adminUrl: string): Promise<pg.Client> {
 async function reportFiringAlerts(workshops: DemoSummary['workshops']) {
   const inactive = workshops.find((w) => w.fate === 'inactive')!;
   const stuck = workshops.find((w) => w.fate === 'stuck')!;
-  const alert = (alertname: string, severity: string, w: { workshop_id: string; name: string }, summaryText: string) => ({
+  const alert = (
+    alertname: string,
+    severity: string,
+    w: { workshop_id: string; name: string },
+    summaryText: string,
+  ) => ({
     status: 'firing',
     labels: { alertname, severity, workshop_id: w.workshop_id, name: w.name },
     annotations: { summary: summaryText, description: summaryText },
@@ -158,10 +222,22 @@ async function reportFiringAlerts(workshops: DemoSummary['workshops']) {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
     body: JSON.stringify({
-      version: '4', status: 'firing', receiver: 'workshop-analytics-history',
+      version: '4',
+      status: 'firing',
+      receiver: 'workshop-analytics-history',
       alerts: [
-        alert('WorkshopApplicationStuck', 'critical', stuck, `Workshop application pending for more than 48 h: ${stuck.name}`),
-        alert('WorkshopChurnRisk', 'critical', inactive, `Workshop at risk of churn: ${inactive.name} has not used the dashboard for 14 days`),
+        alert(
+          'WorkshopApplicationStuck',
+          'critical',
+          stuck,
+          `Workshop application pending for more than 48 h: ${stuck.name}`,
+        ),
+        alert(
+          'WorkshopChurnRisk',
+          'critical',
+          inactive,
+          `Workshop at risk of churn: ${inactive.name} has not used the dashboard for 14 days`,
+        ),
       ],
     }),
   });
@@ -169,15 +245,32 @@ async function reportFiringAlerts(workshops: DemoSummary['workshops']) {
 }
 
 beforeAll(async () => {
-  svc = await startTestService({ BETA_START: isoDate(betaStartMs), BETA_END: isoDate(betaEndMs), AGGREGATOR_MODE: 'off' });
-  summary = await loadDemo({ serviceUrl: svc.url, ingestToken: INGEST_TOKEN, adminToken: ADMIN_TOKEN, nowMs, seed: SEED });
+  svc = await startTestService({
+    BETA_START: isoDate(betaStartMs),
+    BETA_END: isoDate(betaEndMs),
+    AGGREGATOR_MODE: 'off',
+  });
+  summary = await loadDemo({
+    serviceUrl: svc.url,
+    ingestToken: INGEST_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    nowMs,
+    seed: SEED,
+  });
   await reportFiringAlerts(summary.workshops);
   await svc.aggregator.refresher.refresh();
   reader = await connectAsGrafanaReader(svc.databaseUrl);
   // the service URL stands in for Alertmanager: nothing here needs notifications
   prom = await startPrometheus({ service: svc.url, alertmanager: svc.url });
   // a few evaluation cycles: every recording rule has samples, increase() has two points
-  await waitFor('the recording rules to have data', async () => (await runPromql('workshop:email_failures:increase1h', false, nowMs, Date.now())).length > 0 && (await runPromql('workshop_id:health_score:max', false, nowMs, Date.now())).length > 0, 60_000, () => prom.output().slice(-2000));
+  await waitFor(
+    'the recording rules to have data',
+    async () =>
+      (await runPromql('workshop:email_failures:increase1h', false, nowMs, Date.now())).length > 0 &&
+      (await runPromql('workshop_id:health_score:max', false, nowMs, Date.now())).length > 0,
+    60_000,
+    () => prom.output().slice(-2000),
+  );
   await new Promise((r) => setTimeout(r, 3000));
 }, 240_000);
 
@@ -203,7 +296,11 @@ async function resolveVariables(d: Dashboard, toMs: number): Promise<Record<stri
     expect(v.type, `variable ${v.name}`).toBe('query');
     const query = substituteVariables(String(v.query), vars);
     if (v.datasource?.uid === 'postgres') {
-      const rows = (await reader.query<{ __value: string; __text: string }>(expandSqlMacros(query, toMs - relativeMs(d.time.from), toMs))).rows;
+      const rows = (
+        await reader.query<{ __value: string; __text: string }>(
+          expandSqlMacros(query, toMs - relativeMs(d.time.from), toMs),
+        )
+      ).rows;
       expect(rows.length, `variable ${v.name} has options`).toBeGreaterThan(0);
       for (const r of rows) expect(r.__value && r.__text, `variable ${v.name} gives __value and __text`).toBeTruthy();
       // the scorecard is read for an active workshop of the demo (the health score exists for active ones only)
@@ -229,9 +326,27 @@ function queriesOf(d: Dashboard, toMs: number): Query[] {
   for (const p of d.panels.filter((x) => x.type !== 'row')) {
     const fromMs = toMs - relativeMs(p.timeFrom ?? d.time.from);
     const links = (p.fieldConfig?.defaults.links ?? []).map((l) => l.url);
-    for (const t of p.targets ?? []) out.push({ dashboard: d.uid, where: `panel "${p.title}" ${t.refId}`, ds: t.datasource, target: t, fromMs, toMs, links });
+    for (const t of p.targets ?? [])
+      out.push({
+        dashboard: d.uid,
+        where: `panel "${p.title}" ${t.refId}`,
+        ds: t.datasource,
+        target: t,
+        fromMs,
+        toMs,
+        links,
+      });
   }
-  for (const a of d.annotations.list) out.push({ dashboard: d.uid, where: `annotation "${a.name}"`, ds: a.datasource, target: a.target, fromMs: toMs - relativeMs(d.time.from), toMs, links: [] });
+  for (const a of d.annotations.list)
+    out.push({
+      dashboard: d.uid,
+      where: `annotation "${a.name}"`,
+      ds: a.datasource,
+      target: a.target,
+      fromMs: toMs - relativeMs(d.time.from),
+      toMs,
+      links: [],
+    });
   return out;
 }
 
@@ -243,7 +358,10 @@ describe.each(UIDS)('dashboard %s on real data', (uid) => {
   it('every data source it references is provisioned', () => {
     const provisioned = provisionedDatasources();
     for (const q of queriesOf(d, nowMs)) {
-      const ref = q.ds.uid === '${datasource}' ? d.templating.list.find((v) => v.name === 'datasource')!.current!.value : q.ds.uid;
+      const ref =
+        q.ds.uid === '${datasource}'
+          ? d.templating.list.find((v) => v.name === 'datasource')!.current!.value
+          : q.ds.uid;
       expect(provisioned.get(ref!), `${q.where}: data source ${q.ds.uid}`).toBe(q.ds.type);
     }
   });
@@ -280,10 +398,16 @@ describe.each(UIDS)('dashboard %s on real data', (uid) => {
         if (!hasValue) failures.push(`${q.where}: no rows with a value\n${text}`);
         // data links resolve: ${__data.fields.x} needs the column, with values
         for (const m of q.links.join(' ').matchAll(/\$\{__data\.fields\.(\w+)\}/g)) {
-          if (!r.rows.some((row: Record<string, unknown>) => row[m[1]!])) failures.push(`${q.where}: its link needs a "${m[1]}" column with values`);
+          if (!r.rows.some((row: Record<string, unknown>) => row[m[1]!]))
+            failures.push(`${q.where}: its link needs a "${m[1]}" column with values`);
         }
-        if (q.target.format === 'time_series' && !r.fields.some((f) => f.name === 'time')) failures.push(`${q.where}: time series without a "time" column`);
-        if (q.where.startsWith('annotation') && !['time', 'text', 'tags'].every((c) => r.fields.some((f) => f.name === c))) failures.push(`${q.where}: needs time, text and tags`);
+        if (q.target.format === 'time_series' && !r.fields.some((f) => f.name === 'time'))
+          failures.push(`${q.where}: time series without a "time" column`);
+        if (
+          q.where.startsWith('annotation') &&
+          !['time', 'text', 'tags'].every((c) => r.fields.some((f) => f.name === c))
+        )
+          failures.push(`${q.where}: needs time, text and tags`);
       } catch (err) {
         failures.push(`${q.where}: ${(err as Error).message}\n${text}`);
       }
@@ -294,14 +418,20 @@ describe.each(UIDS)('dashboard %s on real data', (uid) => {
 
 describe('the read-only role', () => {
   it('is what the SQL queries ran as: grafana_reader, read-only', async () => {
-    const r = await reader.query<{ current_user: string; ro: string }>(`SELECT current_user, current_setting('default_transaction_read_only') AS ro`);
+    const r = await reader.query<{ current_user: string; ro: string }>(
+      `SELECT current_user, current_setting('default_transaction_read_only') AS ro`,
+    );
     expect(r.rows[0]).toEqual({ current_user: 'grafana_reader', ro: 'on' });
-    await expect(reader.query(`DELETE FROM workshop_alerts`)).rejects.toThrow(/read-only transaction|permission denied/);
+    await expect(reader.query(`DELETE FROM workshop_alerts`)).rejects.toThrow(
+      /read-only transaction|permission denied/,
+    );
   });
 });
 
 /** uid → type of the provisioned data sources (grafana/provisioning/datasources/datasources.yaml). */
 function provisionedDatasources(): Map<string, string> {
-  const file = YAML.parse(readFileSync(path.join(ROOT, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as { datasources: Array<{ uid: string; type: string }> };
+  const file = YAML.parse(
+    readFileSync(path.join(ROOT, 'grafana/provisioning/datasources/datasources.yaml'), 'utf8'),
+  ) as { datasources: Array<{ uid: string; type: string }> };
   return new Map(file.datasources.map((d) => [d.uid, d.type]));
 }

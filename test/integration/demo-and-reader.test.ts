@@ -13,7 +13,14 @@ import { ADMIN_TOKEN, INGEST_TOKEN, startTestService } from '../support/service.
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
 
-const DASHBOARD_TABLES = ['workshop_events', 'workshops', 'invitations', 'mechanics', 'workshop_metrics', 'workshop_alerts'];
+const DASHBOARD_TABLES = [
+  'workshop_events',
+  'workshops',
+  'invitations',
+  'mechanics',
+  'workshop_metrics',
+  'workshop_alerts',
+];
 const SEED = 4242;
 const nowMs = Date.now();
 const programme = demoProgramme(nowMs, SEED);
@@ -25,10 +32,18 @@ let couldLoginBefore: boolean;
 
 beforeAll(async () => {
   service = await startTestService({ AGGREGATOR_MODE: 'off' });
-  summary = await loadDemo({ serviceUrl: service.url, ingestToken: INGEST_TOKEN, adminToken: ADMIN_TOKEN, nowMs, seed: SEED });
+  summary = await loadDemo({
+    serviceUrl: service.url,
+    ingestToken: INGEST_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    nowMs,
+    seed: SEED,
+  });
   const password = randomBytes(18).toString('base64url');
   couldLoginBefore = await withClient(service.databaseUrl, async (c) => {
-    const r = await c.query<{ rolcanlogin: boolean }>(`SELECT rolcanlogin FROM pg_roles WHERE rolname = 'grafana_reader'`);
+    const r = await c.query<{ rolcanlogin: boolean }>(
+      `SELECT rolcanlogin FROM pg_roles WHERE rolname = 'grafana_reader'`,
+    );
     return r.rows[0]?.rolcanlogin ?? false;
   });
   const url = new URL(service.databaseUrl);
@@ -37,7 +52,9 @@ beforeAll(async () => {
   readerUrl = url.toString();
   if (!couldLoginBefore) {
     // NOLOGIN and no password as migrated: nobody can use it until a deployment gives it both
-    await expect(withClient(readerUrl, async () => undefined)).rejects.toThrow(/not permitted to log in|password authentication failed/);
+    await expect(withClient(readerUrl, async () => undefined)).rejects.toThrow(
+      /not permitted to log in|password authentication failed/,
+    );
   }
   // what the compose job grafana-reader-login does with secrets/grafana-reader-password
   await withClient(service.databaseUrl, (c) => c.query(`ALTER ROLE grafana_reader WITH LOGIN PASSWORD '${password}'`));
@@ -45,7 +62,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (service) {
-    if (!couldLoginBefore) await withClient(service.databaseUrl, (c) => c.query(`ALTER ROLE grafana_reader WITH NOLOGIN PASSWORD NULL`));
+    if (!couldLoginBefore)
+      await withClient(service.databaseUrl, (c) => c.query(`ALTER ROLE grafana_reader WITH NOLOGIN PASSWORD NULL`));
     await service.stop();
   }
 });
@@ -57,13 +75,29 @@ describe('the demo programme', () => {
     expect(nowMs - programme.endMs).toBeLessThan(5 * 60_000);
     expect(programme.endMs - programme.startMs).toBe(42 * 86_400_000);
     const types = new Set(programme.events.map((e) => e.type));
-    for (const t of ['workshop_signup_started', 'workshop_signup_failed', 'workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'email_approval_sent',
-      'email_invite_failed', 'mechanic_invited', 'mechanic_invite_accepted', 'mechanic_invite_expired', 'mechanic_removed', 'workshop_suspended',
-      'workshop_reactivated', 'workshop_dashboard_accessed', 'workshop_profile_updated', 'session_completed']) {
+    for (const t of [
+      'workshop_signup_started',
+      'workshop_signup_failed',
+      'workshop_signup_success',
+      'workshop_approved',
+      'workshop_rejected',
+      'email_approval_sent',
+      'email_invite_failed',
+      'mechanic_invited',
+      'mechanic_invite_accepted',
+      'mechanic_invite_expired',
+      'mechanic_removed',
+      'workshop_suspended',
+      'workshop_reactivated',
+      'workshop_dashboard_accessed',
+      'workshop_profile_updated',
+      'session_completed',
+    ]) {
       expect(types, t).toContain(t);
     }
     // the live windows have data: signups and emails in the last 24 h, an approval in the last 7 days
-    const since = (ms: number, pred: (t: string) => boolean) => programme.events.filter((e) => Date.parse(e.occurred_at) > nowMs - ms && pred(e.type)).length;
+    const since = (ms: number, pred: (t: string) => boolean) =>
+      programme.events.filter((e) => Date.parse(e.occurred_at) > nowMs - ms && pred(e.type)).length;
     expect(since(86_400_000, (t) => t.startsWith('workshop_signup_'))).toBeGreaterThan(0);
     expect(since(86_400_000, (t) => t.startsWith('email_'))).toBeGreaterThan(0);
     expect(since(7 * 86_400_000, (t) => t === 'workshop_approved')).toBeGreaterThan(0);
@@ -78,16 +112,39 @@ describe('the demo programme', () => {
         const v = validateBody({ events: p.events.slice(i, i + 1000) }, { ipMode: 'truncate', nowMs: at });
         expect('problems' in v ? v.problems.slice(0, 3) : [], `seed ${k}`).toEqual([]);
       }
-      expect(p.events.every((e) => Date.parse(e.occurred_at) >= p.startMs && Date.parse(e.occurred_at) <= p.endMs)).toBe(true);
+      expect(
+        p.events.every((e) => Date.parse(e.occurred_at) >= p.startMs && Date.parse(e.occurred_at) <= p.endMs),
+      ).toBe(true);
       const types = new Set(p.events.map((e) => e.type));
-      for (const t of ['mechanic_invite_accepted', 'mechanic_invite_expired', 'mechanic_removed', 'email_invite_failed', 'session_completed']) expect(types, `seed ${k}: ${t}`).toContain(t);
-      expect(p.events.some((e) => e.type.startsWith('email_') && Date.parse(e.occurred_at) > at - 86_400_000), `seed ${k}: email in 24 h`).toBe(true);
+      for (const t of [
+        'mechanic_invite_accepted',
+        'mechanic_invite_expired',
+        'mechanic_removed',
+        'email_invite_failed',
+        'session_completed',
+      ])
+        expect(types, `seed ${k}: ${t}`).toContain(t);
+      expect(
+        p.events.some((e) => e.type.startsWith('email_') && Date.parse(e.occurred_at) > at - 86_400_000),
+        `seed ${k}: email in 24 h`,
+      ).toBe(true);
     }
   });
 
   it('is accepted in full by the running service, and loading it again stores nothing new', async () => {
-    expect(summary.events).toMatchObject({ sent: programme.events.length, accepted: programme.events.length, duplicates: 0 });
-    const again = await loadDemo({ serviceUrl: service.url, ingestToken: INGEST_TOKEN, adminToken: ADMIN_TOKEN, nowMs, seed: SEED, batchSize: 1000 });
+    expect(summary.events).toMatchObject({
+      sent: programme.events.length,
+      accepted: programme.events.length,
+      duplicates: 0,
+    });
+    const again = await loadDemo({
+      serviceUrl: service.url,
+      ingestToken: INGEST_TOKEN,
+      adminToken: ADMIN_TOKEN,
+      nowMs,
+      seed: SEED,
+      batchSize: 1000,
+    });
     expect(again.events).toMatchObject({ accepted: 0, duplicates: programme.events.length });
   });
 
@@ -115,18 +172,39 @@ describe('grafana_reader', () => {
   };
 
   it('is a plain role: no superuser, no role or database creation, no replication', async () => {
-    const r = await withClient(service.databaseUrl, (c) => c.query(`SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = 'grafana_reader'`));
-    expect(r.rows[0]).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false });
+    const r = await withClient(service.databaseUrl, (c) =>
+      c.query(
+        `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = 'grafana_reader'`,
+      ),
+    );
+    expect(r.rows[0]).toEqual({
+      rolsuper: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      rolreplication: false,
+      rolbypassrls: false,
+    });
   });
 
   it('reads every dashboard table, and sees the demo in them', async () => {
     await asReader(async (c) => {
       for (const t of DASHBOARD_TABLES) await c.query(`SELECT * FROM ${t} LIMIT 1`);
-      const events = await c.query<{ n: string }>(`SELECT count(*) AS n FROM workshop_events WHERE occurred_at >= $1`, [new Date(programme.startMs)]);
+      const events = await c.query<{ n: string }>(`SELECT count(*) AS n FROM workshop_events WHERE occurred_at >= $1`, [
+        new Date(programme.startMs),
+      ]);
       expect(Number(events.rows[0]!.n)).toBe(programme.events.length);
-      const statuses = await c.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM workshops GROUP BY status ORDER BY status`);
-      expect(Object.fromEntries(statuses.rows.map((r) => [r.status, Number(r.n)]))).toEqual({ active: 6, pending: 2, rejected: 1, suspended: 1 });
-      const geo = await c.query(`SELECT count(*)::int AS n FROM workshops WHERE lat IS NOT NULL AND lon IS NOT NULL AND capacity > 0 AND province = 'ON'`);
+      const statuses = await c.query<{ status: string; n: string }>(
+        `SELECT status, count(*) AS n FROM workshops GROUP BY status ORDER BY status`,
+      );
+      expect(Object.fromEntries(statuses.rows.map((r) => [r.status, Number(r.n)]))).toEqual({
+        active: 6,
+        pending: 2,
+        rejected: 1,
+        suspended: 1,
+      });
+      const geo = await c.query(
+        `SELECT count(*)::int AS n FROM workshops WHERE lat IS NOT NULL AND lon IS NOT NULL AND capacity > 0 AND province = 'ON'`,
+      );
       expect(geo.rows[0].n).toBe(10);
       const inv = await c.query<{ status: string }>(`SELECT DISTINCT status FROM invitations`);
       expect(inv.rows.map((r) => r.status)).toEqual(expect.arrayContaining(['accepted', 'expired']));
@@ -147,7 +225,10 @@ describe('grafana_reader', () => {
       expect(daily.rows[0]).toMatchObject({ days: 43, signups: 10, sessions: count('session_completed') });
       expect(Number(daily.rows[0]!.revenue)).toBe(summary.revenueCents);
       expect(summary.revenueCents).toBeGreaterThan(0);
-      const weekly = await c.query(`SELECT count(*)::int AS n FROM workshop_metrics WHERE metric_type = 'weekly' AND metric_date BETWEEN $1::date - 6 AND $2`, [programme.startDate, programme.endDate]);
+      const weekly = await c.query(
+        `SELECT count(*)::int AS n FROM workshop_metrics WHERE metric_type = 'weekly' AND metric_date BETWEEN $1::date - 6 AND $2`,
+        [programme.startDate, programme.endDate],
+      );
       expect(weekly.rows[0].n).toBeGreaterThanOrEqual(6);
     });
   });
@@ -158,7 +239,12 @@ describe('grafana_reader', () => {
       expect(await sqlState(c, `DELETE FROM workshop_alerts`)).toBe('25006');
       // the real one: no privilege, whatever the session says
       await c.query(`SET default_transaction_read_only = off`);
-      expect(await sqlState(c, `INSERT INTO workshop_events (id, occurred_at, event_type, event_category) VALUES (gen_random_uuid(), now(), 'x', 'signup')`)).toBe('42501');
+      expect(
+        await sqlState(
+          c,
+          `INSERT INTO workshop_events (id, occurred_at, event_type, event_category) VALUES (gen_random_uuid(), now(), 'x', 'signup')`,
+        ),
+      ).toBe('42501');
       expect(await sqlState(c, `UPDATE workshops SET name = 'pwned'`)).toBe('42501');
       expect(await sqlState(c, `DELETE FROM workshop_metrics`)).toBe('42501');
       expect(await sqlState(c, `DELETE FROM workshop_alerts`)).toBe('42501');
@@ -184,6 +270,8 @@ describe('grafana_reader', () => {
         `SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = 'grafana_reader' ORDER BY table_name`,
       ),
     );
-    expect(granted.rows.map((r) => `${r.table_name}:${r.privilege_type}`)).toEqual([...DASHBOARD_TABLES].sort().map((t) => `${t}:SELECT`));
+    expect(granted.rows.map((r) => `${r.table_name}:${r.privilege_type}`)).toEqual(
+      [...DASHBOARD_TABLES].sort().map((t) => `${t}:SELECT`),
+    );
   });
 });

@@ -26,7 +26,13 @@ describe('POST /v1/events against real PostgreSQL', () => {
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ accepted: 1, duplicates: 0 });
     const row = (await svc.pool.query('SELECT * FROM workshop_events WHERE id = $1', [e.id])).rows[0];
-    expect(row).toMatchObject({ event_type: 'email_invite_failed', event_category: 'email', success: true, error_message: 'Resend API 500', duration_ms: 1500 });
+    expect(row).toMatchObject({
+      event_type: 'email_invite_failed',
+      event_category: 'email',
+      success: true,
+      error_message: 'Resend API 500',
+      duration_ms: 1500,
+    });
     expect(row.received_at).toBeInstanceOf(Date);
   });
 
@@ -34,7 +40,10 @@ describe('POST /v1/events against real PostgreSQL', () => {
     const e = ev('workshop_dashboard_accessed', { workshop_id: uuid(), occurred_at: '2026-11-01T10:00:00Z' });
     expect((await postEvents(svc.url, e)).json).toEqual({ accepted: 1, duplicates: 0 });
     // a retry with a different occurred_at is still the same event
-    expect((await postEvents(svc.url, { ...e, occurred_at: '2026-11-02T10:00:00Z' })).json).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await postEvents(svc.url, { ...e, occurred_at: '2026-11-02T10:00:00Z' })).json).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
     expect((await postEvents(svc.url, { events: [e, e] })).json).toEqual({ accepted: 0, duplicates: 2 });
     expect(await count('id = $1', [e.id])).toBe(1);
   });
@@ -61,7 +70,9 @@ describe('POST /v1/events against real PostgreSQL', () => {
       expect.objectContaining({ index: 2, path: 'metadata.invite_id' }),
     ]);
     expect(await count()).toBe(before);
-    expect((await svc.pool.query('SELECT count(*)::int AS n FROM workshops WHERE workshop_id = $1', [ws])).rows[0].n).toBe(0);
+    expect(
+      (await svc.pool.query('SELECT count(*)::int AS n FROM workshops WHERE workshop_id = $1', [ws])).rows[0].n,
+    ).toBe(0);
   });
 
   it.each([
@@ -69,16 +80,56 @@ describe('POST /v1/events against real PostgreSQL', () => {
     ['an unknown field', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), colour: 'red' }, ''],
     ['a non-uuid workshop id', { type: 'workshop_dashboard_accessed', workshop_id: 'abc' }, 'workshop_id'],
     ['a signup step without session_id', { type: 'workshop_signup_step_2' }, 'session_id'],
-    ['a signup success without city', { type: 'workshop_signup_success', workshop_id: uuid(), metadata: { name: 'X' } }, 'metadata.city'],
-    ['a session without revenue', { type: 'session_completed', workshop_id: uuid(), metadata: {} }, 'metadata.revenue_cents'],
-    ['negative revenue', { type: 'session_completed', workshop_id: uuid(), metadata: { revenue_cents: -1 } }, 'metadata.revenue_cents'],
+    [
+      'a signup success without city',
+      { type: 'workshop_signup_success', workshop_id: uuid(), metadata: { name: 'X' } },
+      'metadata.city',
+    ],
+    [
+      'a session without revenue',
+      { type: 'session_completed', workshop_id: uuid(), metadata: {} },
+      'metadata.revenue_cents',
+    ],
+    [
+      'negative revenue',
+      { type: 'session_completed', workshop_id: uuid(), metadata: { revenue_cents: -1 } },
+      'metadata.revenue_cents',
+    ],
     ['a failed email without error_message', { type: 'email_approval_failed', workshop_id: uuid() }, 'error_message'],
-    ['an acceptance without mechanic_id', { type: 'mechanic_invite_accepted', workshop_id: uuid(), metadata: { invite_id: 'i' } }, 'mechanic_id'],
-    ['occurred_at 6 minutes ahead', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), occurred_at: new Date(Date.now() + 6 * 60_000).toISOString() }, 'occurred_at'],
-    ['occurred_at without zone', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), occurred_at: '2026-11-01T10:00:00' }, 'occurred_at'],
-    ['a negative duration', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), duration_ms: -5 }, 'duration_ms'],
-    ['a bad IP address', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), ip_address: '300.1.1.1' }, 'ip_address'],
-    ['metadata over 16 KiB', { type: 'workshop_dashboard_accessed', workshop_id: uuid(), metadata: { blob: 'x'.repeat(17_000) } }, 'metadata'],
+    [
+      'an acceptance without mechanic_id',
+      { type: 'mechanic_invite_accepted', workshop_id: uuid(), metadata: { invite_id: 'i' } },
+      'mechanic_id',
+    ],
+    [
+      'occurred_at 6 minutes ahead',
+      {
+        type: 'workshop_dashboard_accessed',
+        workshop_id: uuid(),
+        occurred_at: new Date(Date.now() + 6 * 60_000).toISOString(),
+      },
+      'occurred_at',
+    ],
+    [
+      'occurred_at without zone',
+      { type: 'workshop_dashboard_accessed', workshop_id: uuid(), occurred_at: '2026-11-01T10:00:00' },
+      'occurred_at',
+    ],
+    [
+      'a negative duration',
+      { type: 'workshop_dashboard_accessed', workshop_id: uuid(), duration_ms: -5 },
+      'duration_ms',
+    ],
+    [
+      'a bad IP address',
+      { type: 'workshop_dashboard_accessed', workshop_id: uuid(), ip_address: '300.1.1.1' },
+      'ip_address',
+    ],
+    [
+      'metadata over 16 KiB',
+      { type: 'workshop_dashboard_accessed', workshop_id: uuid(), metadata: { blob: 'x'.repeat(17_000) } },
+      'metadata',
+    ],
   ])('when an event has %s, then 400 names the path %j', async (_name, event, path) => {
     const before = await count();
     const res = await postEvents(svc.url, event);
@@ -100,7 +151,11 @@ describe('POST /v1/events against real PostgreSQL', () => {
   it('when the token is missing or wrong, then 401 and nothing is stored', async () => {
     const before = await count();
     const e = ev('workshop_signup_started', { session_id: 's' });
-    const missing = await fetch(`${svc.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e) });
+    const missing = await fetch(`${svc.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(e),
+    });
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect((await postEvents(svc.url, e, 'wrong-token-wrong-token')).status).toBe(401);
@@ -108,7 +163,11 @@ describe('POST /v1/events against real PostgreSQL', () => {
   });
 
   it('when the body is over 1 MiB, then 413', async () => {
-    const big = { events: Array.from({ length: 80 }, () => ev('workshop_dashboard_accessed', { workshop_id: uuid(), metadata: { pad: 'y'.repeat(15_000) } })) };
+    const big = {
+      events: Array.from({ length: 80 }, () =>
+        ev('workshop_dashboard_accessed', { workshop_id: uuid(), metadata: { pad: 'y'.repeat(15_000) } }),
+      ),
+    };
     const res = await postEvents(svc.url, big);
     expect(res.status).toBe(413);
     expect(res.json.error).toMatchObject({ code: 'payload_too_large' });
@@ -129,7 +188,12 @@ describe('POST /v1/events against real PostgreSQL', () => {
     const a = ev('workshop_dashboard_accessed', { workshop_id: uuid(), ip_address: '203.0.113.77' });
     const b = ev('workshop_dashboard_accessed', { workshop_id: uuid(), ip_address: '2001:db8:abcd:12::1' });
     await postEvents(svc.url, { events: [a, b] });
-    const rows = (await svc.pool.query('SELECT id, host(ip_address) AS h, masklen(ip_address) AS m FROM workshop_events WHERE id = ANY($1)', [[a.id, b.id]])).rows;
+    const rows = (
+      await svc.pool.query(
+        'SELECT id, host(ip_address) AS h, masklen(ip_address) AS m FROM workshop_events WHERE id = ANY($1)',
+        [[a.id, b.id]],
+      )
+    ).rows;
     const byId = Object.fromEntries(rows.map((r) => [r.id, `${r.h}/${r.m}`]));
     expect(byId[a.id as string]).toBe('203.0.113.0/24');
     expect(byId[b.id as string]).toBe('2001:db8:abcd::/48');
@@ -138,7 +202,9 @@ describe('POST /v1/events against real PostgreSQL', () => {
   it('when events arrive for a past month, then its partition is created and the event lands in it', async () => {
     const e = ev('workshop_dashboard_accessed', { workshop_id: uuid(), occurred_at: '2019-03-15T12:00:00-04:00' });
     expect((await postEvents(svc.url, e)).status).toBe(202);
-    const r = await svc.pool.query('SELECT tableoid::regclass::text AS part FROM workshop_events WHERE id = $1', [e.id]);
+    const r = await svc.pool.query('SELECT tableoid::regclass::text AS part FROM workshop_events WHERE id = $1', [
+      e.id,
+    ]);
     expect(r.rows[0].part).toBe('workshop_events_2019_03');
   });
 
@@ -181,9 +247,16 @@ describe('POST /v1/events against real PostgreSQL', () => {
       const ws = uuid();
       const text0 = await (await fetch(`${svc.url}/metrics`)).text();
       for (const type of EVENT_TYPES) {
-        expect(text0).toMatch(new RegExp(`^workshop_events_total\\{type="${type}",category="\\w+",outcome="failure"\\} \\d+`, 'm'));
+        expect(text0).toMatch(
+          new RegExp(`^workshop_events_total\\{type="${type}",category="\\w+",outcome="failure"\\} \\d+`, 'm'),
+        );
       }
-      const read = (text: string) => Number(/^workshop_events_total\{type="session_completed",category="activity",outcome="failure"\} (\d+)/m.exec(text)?.[1]);
+      const read = (text: string) =>
+        Number(
+          /^workshop_events_total\{type="session_completed",category="activity",outcome="failure"\} (\d+)/m.exec(
+            text,
+          )?.[1],
+        );
       const before = read(text0);
       const e = ev('session_completed', { workshop_id: ws, success: false, metadata: { revenue_cents: 100 } });
       await postEvents(svc.url, e);
@@ -201,7 +274,15 @@ describe('POST /v1/events against real PostgreSQL', () => {
 
     it('never labels a series with client-supplied values', async () => {
       const marker = 'zz-client-marker-zz';
-      await postEvents(svc.url, ev('workshop_dashboard_accessed', { workshop_id: uuid(), session_id: marker, user_agent: marker, metadata: { marker } }));
+      await postEvents(
+        svc.url,
+        ev('workshop_dashboard_accessed', {
+          workshop_id: uuid(),
+          session_id: marker,
+          user_agent: marker,
+          metadata: { marker },
+        }),
+      );
       await fetch(`${svc.url}/v1/${marker}`);
       const text = await (await fetch(`${svc.url}/metrics`)).text();
       expect(text).not.toContain(marker);

@@ -26,7 +26,11 @@ async function admin(svc: Svc, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, text, json: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined) as Record<string, unknown> };
+  return {
+    status: res.status,
+    text,
+    json: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined) as Record<string, unknown>,
+  };
 }
 
 const kpisOf = (row: Row) => Object.fromEntries(KPI_COLUMNS.map((c) => [c, row[c]]));
@@ -43,7 +47,12 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     const d = await admin(svc, '/api/cron/workshop-metrics', { startDate: FIRST, endDate: LAST, backfill: true });
     expect(d.status, d.text).toBe(200);
     daily = d.json.rows as Row[];
-    const w = await admin(svc, '/api/cron/workshop-metrics', { startDate: FIRST, endDate: LAST, backfill: true, type: 'weekly' });
+    const w = await admin(svc, '/api/cron/workshop-metrics', {
+      startDate: FIRST,
+      endDate: LAST,
+      backfill: true,
+      type: 'weekly',
+    });
     expect(w.status, w.text).toBe(200);
     weekly = w.json.rows as Row[];
   });
@@ -54,7 +63,20 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
   it('the scenario exercises every KPI (non-zero counts, failures, suspensions, removals)', () => {
     expect(scenario.events.length).toBeGreaterThan(1000);
     const total = (c: string) => daily.reduce((s, r) => s + Number(r[c]), 0);
-    for (const c of ['signups_started', 'signups_completed', 'signups_failed', 'applications_approved', 'applications_rejected', 'invites_sent', 'invites_accepted', 'invites_expired', 'emails_failed', 'emails_rejection_failed', 'sessions_completed', 'api_errors']) {
+    for (const c of [
+      'signups_started',
+      'signups_completed',
+      'signups_failed',
+      'applications_approved',
+      'applications_rejected',
+      'invites_sent',
+      'invites_accepted',
+      'invites_expired',
+      'emails_failed',
+      'emails_rejection_failed',
+      'sessions_completed',
+      'api_errors',
+    ]) {
       expect(total(c), c).toBeGreaterThan(0);
     }
     expect(daily.some((r) => Number(r.suspended_workshops) > 0)).toBe(true);
@@ -62,10 +84,17 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
   });
 
   it('every daily row equals the independent calculation, column by column', () => {
-    expect(daily.map((r) => r.metric_date)).toEqual(Array.from({ length: 21 }, (_, i) => new Date(Date.parse(FIRST) + i * DAY).toISOString().slice(0, 10)));
+    expect(daily.map((r) => r.metric_date)).toEqual(
+      Array.from({ length: 21 }, (_, i) => new Date(Date.parse(FIRST) + i * DAY).toISOString().slice(0, 10)),
+    );
     daily.forEach((row, i) => {
       const start = scenario.startMs + i * DAY;
-      expect(row).toMatchObject({ metric_type: 'daily', window_start: new Date(start).toISOString(), window_end: new Date(start + DAY).toISOString(), time_zone: 'UTC' });
+      expect(row).toMatchObject({
+        metric_type: 'daily',
+        window_start: new Date(start).toISOString(),
+        window_end: new Date(start + DAY).toISOString(),
+        time_zone: 'UTC',
+      });
       expect(kpisOf(row), String(row.metric_date)).toEqual(expectedKpis(scenario.events, start, start + DAY));
     });
   });
@@ -83,7 +112,13 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     const day = boundary.occurred_at.slice(0, 10);
     const next = daily.find((r) => r.metric_date === day)!;
     const prev = daily.find((r) => r.metric_date === new Date(Date.parse(day) - DAY).toISOString().slice(0, 10))!;
-    const startsAt = (ms: number) => scenario.events.filter((e) => e.type === 'workshop_signup_started' && Date.parse(e.occurred_at) >= ms && Date.parse(e.occurred_at) < ms + DAY).length;
+    const startsAt = (ms: number) =>
+      scenario.events.filter(
+        (e) =>
+          e.type === 'workshop_signup_started' &&
+          Date.parse(e.occurred_at) >= ms &&
+          Date.parse(e.occurred_at) < ms + DAY,
+      ).length;
     expect(next.signups_started).toBe(startsAt(Date.parse(day)));
     expect(prev.signups_started).toBe(startsAt(Date.parse(day) - DAY));
   });
@@ -95,7 +130,9 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     const stored = daily.find((r) => r.metric_date === '2026-03-10')!;
     expect(kpisOf((one.json.rows as Row[])[0]!)).toEqual(kpisOf(stored));
     expect(kpisOf((again.json.rows as Row[])[0]!)).toEqual(kpisOf(stored));
-    const n = await svc.pool.query(`SELECT count(*)::int AS n FROM workshop_metrics WHERE metric_date = '2026-03-10' AND metric_type = 'daily'`);
+    const n = await svc.pool.query(
+      `SELECT count(*)::int AS n FROM workshop_metrics WHERE metric_date = '2026-03-10' AND metric_type = 'daily'`,
+    );
     expect(n.rows[0].n).toBe(1);
   });
 
@@ -104,7 +141,9 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     expect((j.json.rows as Row[]).map((r) => r.metric_date)).toEqual(['2026-03-05', '2026-03-06', '2026-03-07']);
     const csv = await admin(svc, `/api/metrics?type=weekly&from=${FIRST}&to=${LAST}&format=csv`);
     const lines = csv.text.trim().split('\n');
-    expect(lines[0]).toBe(['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS].join(','));
+    expect(lines[0]).toBe(
+      ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS].join(','),
+    );
     expect(lines).toHaveLength(4);
     const header = lines[0]!.split(',');
     const firstWeek = lines[1]!.split(',');
@@ -121,22 +160,28 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     ['/api/cron/workshop-metrics', { startDate: '2026-03-01', endDate: '2026-03-02' }, 'backfill'],
     ['/api/metrics?type=daily&from=2026-03-01', undefined, 'to'],
   ])('a bad request %s is answered 400 naming the problem and computes nothing', async (path, body, field) => {
-    const before = (await svc.pool.query('SELECT count(*)::int AS n, max(computed_at) AS m FROM workshop_metrics')).rows[0];
+    const before = (await svc.pool.query('SELECT count(*)::int AS n, max(computed_at) AS m FROM workshop_metrics'))
+      .rows[0];
     const res = await admin(svc, path, body);
     expect(res.status).toBe(400);
     expect((res.json.error as { message: string }).message).toContain(field);
-    const after = (await svc.pool.query('SELECT count(*)::int AS n, max(computed_at) AS m FROM workshop_metrics')).rows[0];
+    const after = (await svc.pool.query('SELECT count(*)::int AS n, max(computed_at) AS m FROM workshop_metrics'))
+      .rows[0];
     expect(after).toEqual(before);
   });
 
   it('the KPI API needs the admin token', async () => {
-    const res = await fetch(`${svc.url}/api/metrics/latest`, { headers: { authorization: `Bearer ${svc.config.ingestTokens[0]}` } });
+    const res = await fetch(`${svc.url}/api/metrics/latest`, {
+      headers: { authorization: `Bearer ${svc.config.ingestTokens[0]}` },
+    });
     expect(res.status).toBe(401);
   });
 
   it('when one KPI source fails, then it is counted, its columns keep their values, and the others are recomputed', async () => {
     const before = daily.find((r) => r.metric_date === '2026-03-12')!;
-    await svc.pool.query(`UPDATE workshop_metrics SET signups_started = -1, avg_approval_time_hours = 999 WHERE metric_date = '2026-03-12' AND metric_type = 'daily'`);
+    await svc.pool.query(
+      `UPDATE workshop_metrics SET signups_started = -1, avg_approval_time_hours = 999 WHERE metric_date = '2026-03-12' AND metric_type = 'daily'`,
+    );
     await svc.pool.query('ALTER TABLE workshops RENAME TO workshops_away'); // the approvals source joins it
     try {
       const res = await admin(svc, '/api/cron/workshop-metrics', { date: '2026-03-12' });
@@ -200,14 +245,26 @@ describe('KPI windows follow METRICS_TZ across daylight-saving changes (America/
         s('2026-03-09T04:00:00.000Z'), // 2026-03-09 00:00 EDT
       ];
       expect((await postEvents(svc.url, { events })).status).toBe(202);
-      const fall = await admin(svc, '/api/cron/workshop-metrics', { startDate: '2026-10-31', endDate: '2026-11-02', backfill: true });
-      expect((fall.json.rows as Row[]).map((r) => [r.metric_date, r.window_start, r.window_end, r.signups_started])).toEqual([
+      const fall = await admin(svc, '/api/cron/workshop-metrics', {
+        startDate: '2026-10-31',
+        endDate: '2026-11-02',
+        backfill: true,
+      });
+      expect(
+        (fall.json.rows as Row[]).map((r) => [r.metric_date, r.window_start, r.window_end, r.signups_started]),
+      ).toEqual([
         ['2026-10-31', '2026-10-31T04:00:00.000Z', '2026-11-01T04:00:00.000Z', 1],
         ['2026-11-01', '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z', 4],
         ['2026-11-02', '2026-11-02T05:00:00.000Z', '2026-11-03T05:00:00.000Z', 1],
       ]);
-      const spring = await admin(svc, '/api/cron/workshop-metrics', { startDate: '2026-03-07', endDate: '2026-03-09', backfill: true });
-      expect((spring.json.rows as Row[]).map((r) => [r.metric_date, r.window_start, r.window_end, r.signups_started])).toEqual([
+      const spring = await admin(svc, '/api/cron/workshop-metrics', {
+        startDate: '2026-03-07',
+        endDate: '2026-03-09',
+        backfill: true,
+      });
+      expect(
+        (spring.json.rows as Row[]).map((r) => [r.metric_date, r.window_start, r.window_end, r.signups_started]),
+      ).toEqual([
         ['2026-03-07', '2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z', 1],
         ['2026-03-08', '2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z', 1],
         ['2026-03-09', '2026-03-09T04:00:00.000Z', '2026-03-10T04:00:00.000Z', 1],
@@ -215,7 +272,12 @@ describe('KPI windows follow METRICS_TZ across daylight-saving changes (America/
       // the ISO week holding the fall-back Sunday: Monday 2026-10-26 00:00 EDT to Monday 2026-11-02 00:00 EST (169 h)
       const week = await admin(svc, '/api/cron/workshop-metrics?date=2026-11-01&type=weekly');
       const w = (week.json.rows as Row[])[0]!;
-      expect([w.metric_date, w.window_start, w.window_end, w.signups_started]).toEqual(['2026-10-26', '2026-10-26T04:00:00.000Z', '2026-11-02T05:00:00.000Z', 5]);
+      expect([w.metric_date, w.window_start, w.window_end, w.signups_started]).toEqual([
+        '2026-10-26',
+        '2026-10-26T04:00:00.000Z',
+        '2026-11-02T05:00:00.000Z',
+        5,
+      ]);
     } finally {
       await svc.stop();
     }

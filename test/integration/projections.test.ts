@@ -15,9 +15,19 @@ const T0 = Date.parse('2026-03-15T12:00:00Z');
 const rawEvent = fc
   .record({
     kind: fc.constantFrom(
-      'workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended', 'workshop_reactivated',
-      'workshop_dashboard_accessed', 'workshop_profile_updated', 'mechanic_invited', 'mechanic_invite_viewed',
-      'mechanic_invite_accepted', 'mechanic_invite_expired', 'mechanic_removed', 'email_approval_sent',
+      'workshop_signup_success',
+      'workshop_approved',
+      'workshop_rejected',
+      'workshop_suspended',
+      'workshop_reactivated',
+      'workshop_dashboard_accessed',
+      'workshop_profile_updated',
+      'mechanic_invited',
+      'mechanic_invite_viewed',
+      'mechanic_invite_accepted',
+      'mechanic_invite_expired',
+      'mechanic_removed',
+      'email_approval_sent',
     ),
     w: fc.constantFrom(...WORKSHOPS),
     m: fc.constantFrom(...MECHANICS),
@@ -28,15 +38,33 @@ const rawEvent = fc
     completeness: fc.integer({ min: 0, max: 100 }),
   })
   .map((r) => {
-    const base = { id: r.id, type: r.kind, workshop_id: r.w, occurred_at: new Date(T0 + r.minute * 60_000).toISOString() };
+    const base = {
+      id: r.id,
+      type: r.kind,
+      workshop_id: r.w,
+      occurred_at: new Date(T0 + r.minute * 60_000).toISOString(),
+    };
     switch (r.kind) {
-      case 'workshop_signup_success': return { ...base, metadata: { name: r.name, city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa', capacity: r.minute + 1 } };
-      case 'workshop_approved': case 'workshop_rejected': return { ...base, admin_id: ADMIN };
-      case 'workshop_profile_updated': return { ...base, metadata: { profile_completeness: r.completeness } };
-      case 'mechanic_invite_accepted': return { ...base, mechanic_id: r.m, metadata: { invite_id: r.invite } };
-      case 'mechanic_invited': case 'mechanic_invite_viewed': case 'mechanic_invite_expired': return { ...base, metadata: { invite_id: r.invite } };
-      case 'mechanic_removed': return { ...base, mechanic_id: r.m };
-      default: return base;
+      case 'workshop_signup_success':
+        return {
+          ...base,
+          metadata: { name: r.name, city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa', capacity: r.minute + 1 },
+        };
+      case 'workshop_approved':
+      case 'workshop_rejected':
+        return { ...base, admin_id: ADMIN };
+      case 'workshop_profile_updated':
+        return { ...base, metadata: { profile_completeness: r.completeness } };
+      case 'mechanic_invite_accepted':
+        return { ...base, mechanic_id: r.m, metadata: { invite_id: r.invite } };
+      case 'mechanic_invited':
+      case 'mechanic_invite_viewed':
+      case 'mechanic_invite_expired':
+        return { ...base, metadata: { invite_id: r.invite } };
+      case 'mechanic_removed':
+        return { ...base, mechanic_id: r.m };
+      default:
+        return base;
     }
   });
 
@@ -48,28 +76,84 @@ function normalize(raw: unknown): NormalizedEvent {
 
 /** Independent oracle: replay events sorted by (occurred_at, id), imperatively. */
 function oracle(events: NormalizedEvent[]) {
-  const sorted = [...events].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1));
-  interface W { submitted: boolean; approved: boolean; rejected: boolean; lifecycle: string | null; name: unknown; submitted_at: string | null; decided_at: string | null; last_dashboard_access_at: string | null; profile_completeness: unknown }
+  const sorted = [...events].sort((a, b) =>
+    a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1,
+  );
+  interface W {
+    submitted: boolean;
+    approved: boolean;
+    rejected: boolean;
+    lifecycle: string | null;
+    name: unknown;
+    submitted_at: string | null;
+    decided_at: string | null;
+    last_dashboard_access_at: string | null;
+    profile_completeness: unknown;
+  }
   const ws = new Map<string, W>();
   const inv = new Map<string, { workshop_id: string | null; seen: Set<string>; mechanic_id: string | null }>();
   const mech = new Map<string, Record<string, unknown>>();
   const get = <T>(m: Map<string, T>, k: string, init: () => T) => m.get(k) ?? (m.set(k, init()), m.get(k)!);
   for (const e of sorted) {
     const at = e.occurredAt;
-    const w = () => get(ws, e.workshopId!, (): W => ({ submitted: false, approved: false, rejected: false, lifecycle: null, name: null, submitted_at: null, decided_at: null, last_dashboard_access_at: null, profile_completeness: null }));
+    const w = () =>
+      get(ws, e.workshopId!, (): W => ({
+        submitted: false,
+        approved: false,
+        rejected: false,
+        lifecycle: null,
+        name: null,
+        submitted_at: null,
+        decided_at: null,
+        last_dashboard_access_at: null,
+        profile_completeness: null,
+      }));
     switch (e.type) {
-      case 'workshop_signup_success': { const x = w(); x.name = e.metadata!.name; x.submitted_at ??= at; break; }
-      case 'workshop_approved': { const x = w(); x.approved = true; x.lifecycle = 'active'; x.decided_at ??= at; break; }
-      case 'workshop_reactivated': w().lifecycle = 'active'; break;
-      case 'workshop_suspended': w().lifecycle = 'suspended'; break;
-      case 'workshop_rejected': { const x = w(); x.rejected = true; x.decided_at ??= at; break; }
-      case 'workshop_dashboard_accessed': w().last_dashboard_access_at = at; break;
-      case 'workshop_profile_updated': w().profile_completeness = e.metadata!.profile_completeness; break;
-      case 'mechanic_removed': { const x = get(mech, `${e.workshopId}|${e.mechanicId}`, () => ({ active: false })); x.active = false; break; }
-      default: break;
+      case 'workshop_signup_success': {
+        const x = w();
+        x.name = e.metadata!.name;
+        x.submitted_at ??= at;
+        break;
+      }
+      case 'workshop_approved': {
+        const x = w();
+        x.approved = true;
+        x.lifecycle = 'active';
+        x.decided_at ??= at;
+        break;
+      }
+      case 'workshop_reactivated':
+        w().lifecycle = 'active';
+        break;
+      case 'workshop_suspended':
+        w().lifecycle = 'suspended';
+        break;
+      case 'workshop_rejected': {
+        const x = w();
+        x.rejected = true;
+        x.decided_at ??= at;
+        break;
+      }
+      case 'workshop_dashboard_accessed':
+        w().last_dashboard_access_at = at;
+        break;
+      case 'workshop_profile_updated':
+        w().profile_completeness = e.metadata!.profile_completeness;
+        break;
+      case 'mechanic_removed': {
+        const x = get(mech, `${e.workshopId}|${e.mechanicId}`, () => ({ active: false }));
+        x.active = false;
+        break;
+      }
+      default:
+        break;
     }
     if (e.category === 'invitation') {
-      const x = get(inv, e.inviteId!, () => ({ workshop_id: e.workshopId, seen: new Set<string>(), mechanic_id: null }));
+      const x = get(inv, e.inviteId!, () => ({
+        workshop_id: e.workshopId,
+        seen: new Set<string>(),
+        mechanic_id: null,
+      }));
       x.seen.add(e.type);
       if (e.type === 'mechanic_invite_accepted') {
         x.mechanic_id ??= e.mechanicId;
@@ -78,20 +162,50 @@ function oracle(events: NormalizedEvent[]) {
     }
   }
   // issue 3's definition: once approved, the latest of approved/suspended/reactivated; else rejected; else pending
-  const statusOf = (x: { approved: boolean; rejected: boolean; lifecycle: string | null; submitted_at: string | null }) =>
-    x.approved ? (x.lifecycle === 'suspended' ? 'suspended' : 'active') : x.rejected ? 'rejected' : x.submitted_at ? 'pending' : null;
-  const workshops = [...ws.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({
-    workshop_id: k, status: statusOf(v), name: v.name, submitted_at: v.submitted_at, decided_at: v.decided_at,
-    last_dashboard_access_at: v.last_dashboard_access_at, profile_completeness: v.profile_completeness,
-  }));
+  const statusOf = (x: {
+    approved: boolean;
+    rejected: boolean;
+    lifecycle: string | null;
+    submitted_at: string | null;
+  }) =>
+    x.approved
+      ? x.lifecycle === 'suspended'
+        ? 'suspended'
+        : 'active'
+      : x.rejected
+        ? 'rejected'
+        : x.submitted_at
+          ? 'pending'
+          : null;
+  const workshops = [...ws.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => ({
+      workshop_id: k,
+      status: statusOf(v),
+      name: v.name,
+      submitted_at: v.submitted_at,
+      decided_at: v.decided_at,
+      last_dashboard_access_at: v.last_dashboard_access_at,
+      profile_completeness: v.profile_completeness,
+    }));
   return {
     workshops,
-    invitations: [...inv.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({
-      invite_id: k,
-      workshop_id: v.workshop_id,
-      status: v.seen.has('mechanic_invite_accepted') ? 'accepted' : v.seen.has('mechanic_invite_expired') ? 'expired' : v.seen.has('mechanic_invite_viewed') ? 'viewed' : v.seen.has('mechanic_invited') ? 'sent' : null,
-      mechanic_id: v.mechanic_id,
-    })),
+    invitations: [...inv.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => ({
+        invite_id: k,
+        workshop_id: v.workshop_id,
+        status: v.seen.has('mechanic_invite_accepted')
+          ? 'accepted'
+          : v.seen.has('mechanic_invite_expired')
+            ? 'expired'
+            : v.seen.has('mechanic_invite_viewed')
+              ? 'viewed'
+              : v.seen.has('mechanic_invited')
+                ? 'sent'
+                : null,
+        mechanic_id: v.mechanic_id,
+      })),
     mechanics: [...mech.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ({ key: k, ...v })),
   };
 }
@@ -109,8 +223,21 @@ describe('projections', () => {
   }
   /** The projection columns the oracle models. */
   const view = (s: Awaited<ReturnType<typeof snapshot>>) => ({
-    workshops: s.workshops.map((r) => ({ workshop_id: r.workshop_id, status: r.status, name: r.name, submitted_at: iso(r.submitted_at), decided_at: iso(r.decided_at), last_dashboard_access_at: iso(r.last_dashboard_access_at), profile_completeness: r.profile_completeness })),
-    invitations: s.invitations.map((r) => ({ invite_id: r.invite_id, workshop_id: r.workshop_id, status: r.status, mechanic_id: r.mechanic_id })),
+    workshops: s.workshops.map((r) => ({
+      workshop_id: r.workshop_id,
+      status: r.status,
+      name: r.name,
+      submitted_at: iso(r.submitted_at),
+      decided_at: iso(r.decided_at),
+      last_dashboard_access_at: iso(r.last_dashboard_access_at),
+      profile_completeness: r.profile_completeness,
+    })),
+    invitations: s.invitations.map((r) => ({
+      invite_id: r.invite_id,
+      workshop_id: r.workshop_id,
+      status: r.status,
+      mechanic_id: r.mechanic_id,
+    })),
     mechanics: s.mechanics.map((r) => ({ key: `${r.workshop_id}|${r.mechanic_id}`, active: r.active })),
   });
   const reset = () => pool.query('TRUNCATE workshop_events, workshop_event_ids, workshops, invitations, mechanics');
@@ -136,8 +263,18 @@ describe('projections', () => {
     await reset();
     const w = WORKSHOPS[0]!;
     const suspended = normalize({ type: 'workshop_suspended', workshop_id: w, occurred_at: '2026-03-20T00:00:00Z' });
-    const approved = normalize({ type: 'workshop_approved', workshop_id: w, admin_id: ADMIN, occurred_at: '2026-03-16T00:00:00Z' });
-    const signup = normalize({ type: 'workshop_signup_success', workshop_id: w, occurred_at: '2026-03-15T00:00:00Z', metadata: { name: 'A', city: 'Toronto', capacity: 4 } });
+    const approved = normalize({
+      type: 'workshop_approved',
+      workshop_id: w,
+      admin_id: ADMIN,
+      occurred_at: '2026-03-16T00:00:00Z',
+    });
+    const signup = normalize({
+      type: 'workshop_signup_success',
+      workshop_id: w,
+      occurred_at: '2026-03-15T00:00:00Z',
+      metadata: { name: 'A', city: 'Toronto', capacity: 4 },
+    });
     await store.insert([suspended]);
     await store.insert([approved]);
     await store.insert([signup]);
@@ -151,7 +288,12 @@ describe('projections', () => {
   it('when an id is re-sent with different content, then projections keep what the log stored', async () => {
     await reset();
     const w = WORKSHOPS[1]!;
-    const first = normalize({ type: 'workshop_signup_success', workshop_id: w, occurred_at: '2026-03-15T00:00:00Z', metadata: { name: 'Stored', city: 'Toronto' } });
+    const first = normalize({
+      type: 'workshop_signup_success',
+      workshop_id: w,
+      occurred_at: '2026-03-15T00:00:00Z',
+      metadata: { name: 'Stored', city: 'Toronto' },
+    });
     await store.insert([first]);
     await store.insert([{ ...first, metadata: { name: 'Impostor', city: 'Ottawa' } }]);
     expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
@@ -181,7 +323,8 @@ describe('projections', () => {
     const events = await pool.query('SELECT id FROM workshop_events ORDER BY occurred_at');
     expect(events.rows.map((r) => r.id)).toEqual([visit1.id, visit2.id, visit3.id]);
     expect((await pool.query('SELECT count(*)::int AS n FROM workshop_event_ids')).rows[0].n).toBe(3);
-    const row = (await pool.query('SELECT last_dashboard_access_at FROM workshops WHERE workshop_id = $1', [w])).rows[0];
+    const row = (await pool.query('SELECT last_dashboard_access_at FROM workshops WHERE workshop_id = $1', [w]))
+      .rows[0];
     expect(iso(row.last_dashboard_access_at)).toBe(at(3));
   });
 
@@ -200,7 +343,10 @@ describe('projections', () => {
           expect(view(live)).toEqual(oracle(events));
 
           // another permutation, other batches, with duplicates re-sent
-          const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
+          const shuffled = fc.sample(
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+            { seed, numRuns: 1 },
+          )[0]!;
           await reset();
           await ingest(shuffled, cutsB, true); // flushes mixing a stored id with new ones
           await store.insert(shuffled.slice(0, 3)); // retried duplicates arrive in a later flush

@@ -18,7 +18,9 @@ describe('when PostgreSQL becomes unreachable', () => {
   let dbUrl: string;
   let svc: Awaited<ReturnType<typeof startTestService>>;
   const stored = (ids: string[]) =>
-    withClient(dbUrl, async (c) => Number((await c.query('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1)', [ids])).rows[0].n));
+    withClient(dbUrl, async (c) =>
+      Number((await c.query('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1)', [ids])).rows[0].n),
+    );
 
   beforeAll(async () => {
     dbUrl = await createTestDatabase();
@@ -49,7 +51,15 @@ describe('when PostgreSQL becomes unreachable', () => {
   });
 
   it('then the client SDK delivers everything through the 503s, each event exactly once', async () => {
-    const tracker = createWorkshopTracker({ url: svc.url, token: INGEST_TOKEN, maxBatchSize: 50, flushIntervalMs: 20, initialBackoffMs: 20, maxBackoffMs: 200, maxRetries: Infinity });
+    const tracker = createWorkshopTracker({
+      url: svc.url,
+      token: INGEST_TOKEN,
+      maxBatchSize: 50,
+      flushIntervalMs: 20,
+      initialBackoffMs: 20,
+      maxBackoffMs: 200,
+      maxRetries: Infinity,
+    });
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) {
       const id = randomUUID();
@@ -72,7 +82,16 @@ describe('when PostgreSQL becomes unreachable', () => {
     expect(stats.dropped).toBe(0);
     expect(stats.sent + stats.duplicates).toBe(300);
     expect(await stored(ids)).toBe(300);
-    const perId = await withClient(dbUrl, async (c) => (await c.query('SELECT max(n)::int AS m FROM (SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1) GROUP BY id) x', [ids])).rows[0].m);
+    const perId = await withClient(
+      dbUrl,
+      async (c) =>
+        (
+          await c.query(
+            'SELECT max(n)::int AS m FROM (SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1) GROUP BY id) x',
+            [ids],
+          )
+        ).rows[0].m,
+    );
     expect(perId).toBe(1);
   });
 });
@@ -82,7 +101,15 @@ describe('when the service gets SIGTERM under load', () => {
     const dbUrl = await createTestDatabase();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', DATABASE_URL: dbUrl, INGEST_TOKENS: INGEST_TOKEN, ADMIN_TOKENS: ADMIN_TOKEN, LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-sigterm-')) },
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATABASE_URL: dbUrl,
+        INGEST_TOKENS: INGEST_TOKEN,
+        ADMIN_TOKENS: ADMIN_TOKEN,
+        LOG_LEVEL: 'warn',
+        DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-sigterm-')),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -103,7 +130,9 @@ describe('when the service gets SIGTERM under load', () => {
     let stop = false;
     const worker = async () => {
       while (!stop) {
-        const batch = Array.from({ length: 20 }, () => ev('workshop_dashboard_accessed', { workshop_id: randomUUID() }));
+        const batch = Array.from({ length: 20 }, () =>
+          ev('workshop_dashboard_accessed', { workshop_id: randomUUID() }),
+        );
         try {
           const r = await postEvents(url, { events: batch });
           if (r.status === 202) acked.push(...batch.map((b) => b.id as string));
@@ -125,7 +154,9 @@ describe('when the service gets SIGTERM under load', () => {
     await Promise.all(workers);
     expect(ackedBeforeSignal).toBeGreaterThan(0);
     expect(code).toBe(0);
-    const storedCount = await withClient(dbUrl, async (c) => Number((await c.query('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1)', [acked])).rows[0].n));
+    const storedCount = await withClient(dbUrl, async (c) =>
+      Number((await c.query('SELECT count(*) AS n FROM workshop_events WHERE id = ANY($1)', [acked])).rows[0].n),
+    );
     expect(storedCount).toBe(acked.length);
   }, 60_000);
 });

@@ -12,7 +12,11 @@ import { ADMIN_TOKEN, INGEST_TOKEN, postEvents } from '../support/service.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-interface Span { name: string; kind: number; scope: string }
+interface Span {
+  name: string;
+  kind: number;
+  scope: string;
+}
 
 /** A real OTLP/HTTP (JSON) trace receiver. */
 async function otlpReceiver() {
@@ -22,21 +26,39 @@ async function otlpReceiver() {
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       if (req.url === '/v1/traces') {
-        const msg = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: Array<{ name: string; kind: number }> }> }> };
-        for (const rs of msg.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ name: s.name, kind: s.kind, scope: ss.scope.name });
+        const msg = JSON.parse(body) as {
+          resourceSpans: Array<{
+            scopeSpans: Array<{ scope: { name: string }; spans: Array<{ name: string; kind: number }> }>;
+          }>;
+        };
+        for (const rs of msg.resourceSpans)
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) spans.push({ name: s.name, kind: s.kind, scope: ss.scope.name });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { spans, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    spans,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/telemetry/preload.ts', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', INGEST_TOKENS: INGEST_TOKEN, ADMIN_TOKENS: ADMIN_TOKEN, LOG_LEVEL: 'warn', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-trace-')), ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      INGEST_TOKENS: INGEST_TOKEN,
+      ADMIN_TOKENS: ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-trace-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -63,7 +85,12 @@ describe('tracing', () => {
 
   it('when OTEL_EXPORTER_OTLP_ENDPOINT is set, then http, express and pg spans are exported over OTLP and /metrics stays clean', async () => {
     const receiver = await otlpReceiver();
-    const { child, url } = await startChild({ DATABASE_URL: await createTestDatabase(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' });
+    const { child, url } = await startChild({
+      DATABASE_URL: await createTestDatabase(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
     children.push(child);
     expect((await postEvents(url, ev('workshop_dashboard_accessed', { workshop_id: uuid() }))).status).toBe(202);
     // an Express route that queries PostgreSQL (POST /v1/events itself is served before Express)

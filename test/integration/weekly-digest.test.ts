@@ -34,19 +34,28 @@ describe('weekly digest delivery (real SMTP server, Slack-compatible webhook)', 
   it('the Monday weekly job stores last week and sends the digest to Slack and email', async () => {
     // week of 2026-11-09: 4 starts, 2 completions (50%); the week before: 2 starts, 2 completions
     const started = (at: string) => ({ type: 'workshop_signup_started', session_id: `s-${at}`, occurred_at: at });
-    const done = (w: string, at: string) => ({ type: 'workshop_signup_success', workshop_id: w, occurred_at: at, metadata: { name: 'W', city: 'Ottawa' } });
+    const done = (w: string, at: string) => ({
+      type: 'workshop_signup_success',
+      workshop_id: w,
+      occurred_at: at,
+      metadata: { name: 'W', city: 'Ottawa' },
+    });
     const events = [
       ...['2026-11-09T10:00:00Z', '2026-11-10T10:00:00Z', '2026-11-11T10:00:00Z', '2026-11-15T23:00:00Z'].map(started),
-      done('b0000000-0000-4000-8000-000000000001', '2026-11-10T11:00:00Z'), done('b0000000-0000-4000-8000-000000000002', '2026-11-12T11:00:00Z'),
+      done('b0000000-0000-4000-8000-000000000001', '2026-11-10T11:00:00Z'),
+      done('b0000000-0000-4000-8000-000000000002', '2026-11-12T11:00:00Z'),
       ...['2026-11-03T10:00:00Z', '2026-11-04T10:00:00Z'].map(started),
-      done('b0000000-0000-4000-8000-000000000003', '2026-11-03T11:00:00Z'), done('b0000000-0000-4000-8000-000000000004', '2026-11-05T11:00:00Z'),
+      done('b0000000-0000-4000-8000-000000000003', '2026-11-03T11:00:00Z'),
+      done('b0000000-0000-4000-8000-000000000004', '2026-11-05T11:00:00Z'),
     ];
     expect((await postEvents(svc.url, { events })).status).toBe(202);
     // the week before must exist for the comparison (the job computes only last week)
     await svc.aggregator.aggregator.compute('weekly', ['2026-11-02']);
     await svc.aggregator.jobs.weekly_metrics.run(Date.parse('2026-11-16T02:00:00Z'));
 
-    const row = await svc.pool.query(`SELECT signups_started, signup_conversion_rate FROM workshop_metrics WHERE metric_type = 'weekly' AND metric_date = '2026-11-09'`);
+    const row = await svc.pool.query(
+      `SELECT signups_started, signup_conversion_rate FROM workshop_metrics WHERE metric_type = 'weekly' AND metric_date = '2026-11-09'`,
+    );
     expect(row.rows[0]).toEqual({ signups_started: 4, signup_conversion_rate: '50.00' });
 
     expect(slack.received).toHaveLength(1);

@@ -8,4 +8,8 @@ export function ev(type: string, fields: Record<string, unknown> = {}): Record<s
 }
 
 export const signupSuccess = (workshopId: string, at: string, meta: Record<string, unknown> = {}) =>
-  ev('workshop_signup_success', { workshop_id: workshopId, occurred_at: at, metadata: { name: 'Toronto Auto Specialists', city: 'Toronto', ...meta } });
+  ev('workshop_signup_success', {
+    workshop_id: workshopId,
+    occurred_at: at,
+    metadata: { name: 'Toronto Auto Specialists', city: 'Toronto', ...meta },
+  });

@@ -35,10 +35,13 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
   // approval time: each decision in the window, from that workshop's first signup success
   const firstSignup = new Map<string, number>();
   for (const e of events) {
-    if (e.type === 'workshop_signup_success') firstSignup.set(e.workshop_id!, Math.min(firstSignup.get(e.workshop_id!) ?? Infinity, t(e)));
+    if (e.type === 'workshop_signup_success')
+      firstSignup.set(e.workshop_id!, Math.min(firstSignup.get(e.workshop_id!) ?? Infinity, t(e)));
   }
   const durations = inWindow
-    .filter((e) => (e.type === 'workshop_approved' || e.type === 'workshop_rejected') && firstSignup.has(e.workshop_id!))
+    .filter(
+      (e) => (e.type === 'workshop_approved' || e.type === 'workshop_rejected') && firstSignup.has(e.workshop_id!),
+    )
     .map((e) => BigInt(t(e) - firstSignup.get(e.workshop_id!)!))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const MS_PER_HOUR = 3_600_000n;
@@ -48,7 +51,10 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
     const sum = durations.reduce((s, x) => s + x, 0n);
     avg = round2(sum, BigInt(durations.length) * MS_PER_HOUR);
     const k = durations.length;
-    median = k % 2 ? round2(durations[(k - 1) / 2]!, MS_PER_HOUR) : round2(durations[k / 2 - 1]! + durations[k / 2]!, 2n * MS_PER_HOUR);
+    median =
+      k % 2
+        ? round2(durations[(k - 1) / 2]!, MS_PER_HOUR)
+        : round2(durations[k / 2 - 1]! + durations[k / 2]!, 2n * MS_PER_HOUR);
   }
 
   // state at the window's end: events strictly before it
@@ -63,7 +69,9 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
     const mine = before.filter((e) => e.workshop_id === w);
     const has = (type: string) => mine.some((e) => e.type === type);
     if (has('workshop_approved')) {
-      const lifecycle = mine.filter((e) => ['workshop_approved', 'workshop_suspended', 'workshop_reactivated'].includes(e.type)).sort(byTimeThenId);
+      const lifecycle = mine
+        .filter((e) => ['workshop_approved', 'workshop_suspended', 'workshop_reactivated'].includes(e.type))
+        .sort(byTimeThenId);
       if (lifecycle[lifecycle.length - 1]!.type === 'workshop_suspended') {
         suspended++;
         continue;
@@ -72,7 +80,10 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
       const mechanics = new Set(mine.filter((e) => e.mechanic_id).map((e) => e.mechanic_id!));
       let count = 0;
       for (const m of mechanics) {
-        const last = mine.filter((e) => e.mechanic_id === m && ['mechanic_invite_accepted', 'mechanic_removed'].includes(e.type)).sort(byTimeThenId).pop();
+        const last = mine
+          .filter((e) => e.mechanic_id === m && ['mechanic_invite_accepted', 'mechanic_removed'].includes(e.type))
+          .sort(byTimeThenId)
+          .pop();
         if (last?.type === 'mechanic_invite_accepted') count++;
       }
       mechanicsActive += count;
@@ -114,7 +125,9 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
     dashboard_logins: n('workshop_dashboard_accessed'),
     profile_updates: n('workshop_profile_updated'),
     sessions_completed: n('session_completed'),
-    revenue_cents: inWindow.filter((e) => e.type === 'session_completed').reduce((s, e) => s + Number(e.metadata!.revenue_cents), 0),
+    revenue_cents: inWindow
+      .filter((e) => e.type === 'session_completed')
+      .reduce((s, e) => s + Number(e.metadata!.revenue_cents), 0),
     api_errors: apiErrors,
     api_success_rate: pct(inWindow.length - apiErrors, inWindow.length),
   };

@@ -40,7 +40,8 @@ export function generateScenario(seed: number, startIso = '2026-03-02T00:00:00Z'
       let t = dayStart + r.int(0, 20 * HOUR);
       add('workshop_signup_started', t, { session_id });
       let step = 0;
-      while (step < 3 && r.chance(0.75)) add(`workshop_signup_step_${++step}`, (t += r.int(60_000, 900_000)), { session_id });
+      while (step < 3 && r.chance(0.75))
+        add(`workshop_signup_step_${++step}`, (t += r.int(60_000, 900_000)), { session_id });
       if (step < 3) continue;
       add('workshop_signup_submitted', (t += r.int(60_000, 300_000)), { session_id });
       if (r.chance(0.2)) {
@@ -60,13 +61,17 @@ type Add = (type: string, atMs: number, fields?: Partial<RawEvent>) => void;
 function workshopLifecycle(r: ReturnType<typeof prng>, add: Add, admin: string, t0: number, end: number) {
   const w = r.uuid();
   const capacity = r.int(2, 8);
-  add('workshop_signup_success', t0, { workshop_id: w, metadata: { name: `Workshop ${w.slice(0, 4)}`, city: CITIES[r.int(0, CITIES.length - 1)], capacity } });
+  add('workshop_signup_success', t0, {
+    workshop_id: w,
+    metadata: { name: `Workshop ${w.slice(0, 4)}`, city: CITIES[r.int(0, CITIES.length - 1)], capacity },
+  });
   if (r.chance(0.15)) return; // stays pending
   const decidedAt = t0 + r.int(1, 80) * HOUR + r.int(0, 3_599_999);
   add('workshop_application_viewed', decidedAt - HOUR / 2, { workshop_id: w, admin_id: admin });
   if (r.chance(0.2)) {
     add('workshop_rejected', decidedAt, { workshop_id: w, admin_id: admin });
-    if (r.chance(0.5)) add('email_rejection_failed', decidedAt + 5000, { workshop_id: w, error_message: 'Resend API error' });
+    if (r.chance(0.5))
+      add('email_rejection_failed', decidedAt + 5000, { workshop_id: w, error_message: 'Resend API error' });
     else add('email_rejection_sent', decidedAt + 5000, { workshop_id: w });
     return;
   }
@@ -82,21 +87,36 @@ function workshopLifecycle(r: ReturnType<typeof prng>, add: Add, admin: string, 
     add('mechanic_invited', sent, { workshop_id: w, metadata: { invite_id } });
     if (r.chance(0.15)) add('email_invite_failed', sent + 1000, { workshop_id: w, error_message: 'mailbox full' });
     else add('email_invite_sent', sent + 1000, { workshop_id: w });
-    if (r.chance(0.6)) add('mechanic_invite_viewed', sent + r.int(1, 20) * HOUR, { workshop_id: w, metadata: { invite_id } });
+    if (r.chance(0.6))
+      add('mechanic_invite_viewed', sent + r.int(1, 20) * HOUR, { workshop_id: w, metadata: { invite_id } });
     if (r.chance(0.65)) {
       const m = r.uuid();
       mechanics.push(m);
-      add('mechanic_invite_accepted', sent + r.int(20, 100) * HOUR, { workshop_id: w, mechanic_id: m, metadata: { invite_id } });
+      add('mechanic_invite_accepted', sent + r.int(20, 100) * HOUR, {
+        workshop_id: w,
+        mechanic_id: m,
+        metadata: { invite_id },
+      });
       if (mechanics.length === 1) add('workshop_first_mechanic', sent + 101 * HOUR, { workshop_id: w });
     } else {
       add('mechanic_invite_expired', sent + 7 * DAY, { workshop_id: w, metadata: { invite_id } });
     }
   }
-  for (const m of mechanics) if (r.chance(0.2)) add('mechanic_removed', decidedAt + r.int(110, 300) * HOUR, { workshop_id: w, mechanic_id: m });
+  for (const m of mechanics)
+    if (r.chance(0.2)) add('mechanic_removed', decidedAt + r.int(110, 300) * HOUR, { workshop_id: w, mechanic_id: m });
   for (let day = decidedAt; day < end; day += DAY) {
-    if (r.chance(0.7)) add('workshop_dashboard_accessed', day + r.int(0, 20) * HOUR, { workshop_id: w, success: !r.chance(0.05) });
-    if (r.chance(0.15)) add('workshop_profile_updated', day + r.int(0, 20) * HOUR, { workshop_id: w, metadata: { profile_completeness: r.int(40, 100) } });
-    for (let s = r.int(0, 3); s > 0; s--) add('session_completed', day + r.int(0, 23) * HOUR, { workshop_id: w, metadata: { revenue_cents: r.int(2_000, 40_000) } });
+    if (r.chance(0.7))
+      add('workshop_dashboard_accessed', day + r.int(0, 20) * HOUR, { workshop_id: w, success: !r.chance(0.05) });
+    if (r.chance(0.15))
+      add('workshop_profile_updated', day + r.int(0, 20) * HOUR, {
+        workshop_id: w,
+        metadata: { profile_completeness: r.int(40, 100) },
+      });
+    for (let s = r.int(0, 3); s > 0; s--)
+      add('session_completed', day + r.int(0, 23) * HOUR, {
+        workshop_id: w,
+        metadata: { revenue_cents: r.int(2_000, 40_000) },
+      });
   }
   if (r.chance(0.3)) {
     const sus = decidedAt + r.int(48, 200) * HOUR;

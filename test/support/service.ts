@@ -11,7 +11,10 @@ export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 
-export async function startTestService(env: Record<string, string> = {}, databaseUrl?: string): Promise<Service & { config: Config }> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+): Promise<Service & { config: Config }> {
   const url = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     PORT: '0',
@@ -27,7 +30,12 @@ export async function startTestService(env: Record<string, string> = {}, databas
   return Object.assign(service, { config });
 }
 
-export async function postEvents(base: string, body: unknown, token = INGEST_TOKEN, headers: Record<string, string> = {}) {
+export async function postEvents(
+  base: string,
+  body: unknown,
+  token = INGEST_TOKEN,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${base}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },

@@ -12,16 +12,43 @@ import { DASHBOARDS, renderDashboard } from '../../grafana/dashboards-src/index.
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const UIDS = ['workshop-overview', 'workshop-health-scorecard', 'workshop-beta-tracker'];
 
-interface DsRef { type?: string; uid?: string }
-interface Target { refId?: string; datasource?: DsRef; expr?: string; rawSql?: string }
-interface Steps { steps: Array<{ value: number | null; color: string }> }
-interface Panel {
-  id: number; type: string; title: string; datasource?: DsRef; targets?: Target[]; gridPos: { x: number; y: number; w: number; h: number };
-  fieldConfig?: { defaults: { unit?: string; thresholds?: Steps; links?: Array<{ url: string }> }; overrides: Array<{ properties: Array<{ id: string; value: unknown }> }> };
+interface DsRef {
+  type?: string;
+  uid?: string;
 }
-interface Variable { name: string; type: string; query?: unknown; datasource?: DsRef; regex?: string }
+interface Target {
+  refId?: string;
+  datasource?: DsRef;
+  expr?: string;
+  rawSql?: string;
+}
+interface Steps {
+  steps: Array<{ value: number | null; color: string }>;
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: DsRef;
+  targets?: Target[];
+  gridPos: { x: number; y: number; w: number; h: number };
+  fieldConfig?: {
+    defaults: { unit?: string; thresholds?: Steps; links?: Array<{ url: string }> };
+    overrides: Array<{ properties: Array<{ id: string; value: unknown }> }>;
+  };
+}
+interface Variable {
+  name: string;
+  type: string;
+  query?: unknown;
+  datasource?: DsRef;
+  regex?: string;
+}
 interface Dashboard {
-  uid: string; title: string; panels: Panel[]; templating: { list: Variable[] };
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Variable[] };
   annotations: { list: Array<{ name: string; datasource: DsRef; target?: Target }> };
 }
 
@@ -29,7 +56,11 @@ const dashboards: Dashboard[] = UIDS.map((uid) => JSON.parse(renderDashboard(uid
 const byUid = (uid: string) => dashboards.find((d) => d.uid === uid)!;
 const panelsOf = (d: Dashboard) => d.panels.filter((p) => p.type !== 'row');
 
-const PROVISIONED: Record<string, string> = { prometheus: 'prometheus', postgres: 'grafana-postgresql-datasource', '${datasource}': 'prometheus' };
+const PROVISIONED: Record<string, string> = {
+  prometheus: 'prometheus',
+  postgres: 'grafana-postgresql-datasource',
+  '${datasource}': 'prometheus',
+};
 const isProvisioned = (ds: DsRef | undefined) => !!ds?.uid && PROVISIONED[ds.uid] === ds.type;
 
 /** Every query text of a dashboard with where it is. */
@@ -42,9 +73,15 @@ function queries(d: Dashboard): Array<{ where: string; lang: 'promql' | 'sql'; t
     }
   }
   for (const v of d.templating.list) {
-    if (v.type === 'query' && typeof v.query === 'string') out.push({ where: `variable ${v.name}`, lang: v.datasource?.uid === 'postgres' ? 'sql' : 'promql', text: v.query });
+    if (v.type === 'query' && typeof v.query === 'string')
+      out.push({
+        where: `variable ${v.name}`,
+        lang: v.datasource?.uid === 'postgres' ? 'sql' : 'promql',
+        text: v.query,
+      });
   }
-  for (const a of d.annotations.list) if (a.target?.rawSql) out.push({ where: `annotation ${a.name}`, lang: 'sql', text: a.target.rawSql });
+  for (const a of d.annotations.list)
+    if (a.target?.rawSql) out.push({ where: `annotation ${a.name}`, lang: 'sql', text: a.target.rawSql });
   return out;
 }
 
@@ -65,7 +102,10 @@ describe('generated dashboards', () => {
     expect(new Set(dashboards.map((d) => d.title)).size).toBe(UIDS.length);
     for (const d of dashboards) {
       const titles = panelsOf(d).map((p) => p.title);
-      expect(titles.filter((t, i) => titles.indexOf(t) !== i), `${d.uid}: panel titles are unique`).toEqual([]);
+      expect(
+        titles.filter((t, i) => titles.indexOf(t) !== i),
+        `${d.uid}: panel titles are unique`,
+      ).toEqual([]);
     }
   });
 
@@ -88,7 +128,8 @@ describe('generated dashboards', () => {
         }
         expect(new Set(p.targets!.map((t) => t.refId)).size).toBe(p.targets!.length);
       }
-      for (const v of d.templating.list.filter((x) => x.type === 'query')) expect(isProvisioned(v.datasource), `variable ${v.name}`).toBe(true);
+      for (const v of d.templating.list.filter((x) => x.type === 'query'))
+        expect(isProvisioned(v.datasource), `variable ${v.name}`).toBe(true);
       for (const a of d.annotations.list) expect(isProvisioned(a.datasource), `annotation ${a.name}`).toBe(true);
     });
 
@@ -126,13 +167,17 @@ describe('generated dashboards', () => {
 
     it('uses only SQL macros Grafana knows and no literal time windows where the range applies', () => {
       for (const q of queries(d).filter((x) => x.lang === 'sql')) {
-        for (const m of q.text.matchAll(/\$__([A-Za-z]+)/g)) expect(['timeFilter', 'timeFrom', 'timeTo', 'timeGroupAlias', 'timeGroup', 'unixEpochFilter'], q.where).toContain(m[1]);
+        for (const m of q.text.matchAll(/\$__([A-Za-z]+)/g))
+          expect(
+            ['timeFilter', 'timeFrom', 'timeTo', 'timeGroupAlias', 'timeGroup', 'unixEpochFilter'],
+            q.where,
+          ).toContain(m[1]);
         expect(q.text, q.where).not.toMatch(/;\s*\S/); // one statement
       }
     });
   });
 
-  it('has the plan\'s targets as thresholds (conversion > 60%, approval < 24 h, acceptance > 70%, email > 98%)', () => {
+  it("has the plan's targets as thresholds (conversion > 60%, approval < 24 h, acceptance > 70%, email > 98%)", () => {
     const required: Array<[string, string, number]> = [
       ['workshop-overview', 'Funnel conversion (30 days)', 60],
       ['workshop-overview', 'Signup conversion (24 h)', 0.6],
@@ -150,26 +195,45 @@ describe('generated dashboards', () => {
     for (const [uid, title, value] of required) {
       const p = panelsOf(byUid(uid)).find((x) => x.title === title);
       expect(p, `${uid}: panel "${title}"`).toBeDefined();
-      const sets = [p!.fieldConfig!.defaults.thresholds, ...p!.fieldConfig!.overrides.flatMap((o) => o.properties.filter((x) => x.id === 'thresholds').map((x) => x.value as Steps))];
-      expect(sets.flatMap((s) => s?.steps.map((x) => x.value) ?? []), `${uid}: thresholds of "${title}"`).toContain(value);
+      const sets = [
+        p!.fieldConfig!.defaults.thresholds,
+        ...p!.fieldConfig!.overrides.flatMap((o) =>
+          o.properties.filter((x) => x.id === 'thresholds').map((x) => x.value as Steps),
+        ),
+      ];
+      expect(
+        sets.flatMap((s) => s?.steps.map((x) => x.value) ?? []),
+        `${uid}: thresholds of "${title}"`,
+      ).toContain(value);
     }
     // the readiness checklist compares with the same targets
-    const readiness = panelsOf(byUid('workshop-beta-tracker')).flatMap((p) => p.targets!.map((t) => t.expr ?? '')).join('\n');
+    const readiness = panelsOf(byUid('workshop-beta-tracker'))
+      .flatMap((p) => p.targets!.map((t) => t.expr ?? ''))
+      .join('\n');
     expect(readiness).toContain('< bool 86400');
     expect(readiness).toContain('> bool 0.7');
     expect(readiness).toContain('> bool 0.98');
   });
 
   it('reads documented metrics, through the recording rules wherever a rule computes them', () => {
-    const rules = YAML.parse(readFileSync(path.join(ROOT, 'prometheus/rules/workshop-analytics.rules.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ record?: string; expr: string }> }> };
+    const rules = YAML.parse(
+      readFileSync(path.join(ROOT, 'prometheus/rules/workshop-analytics.rules.yml'), 'utf8'),
+    ) as { groups: Array<{ rules: Array<{ record?: string; expr: string }> }> };
     const recorded = new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.record).filter(Boolean)));
     // raw metrics the rules wrap: a dashboard must read the rule instead (one computation everywhere)
-    const wrapped = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\b(workshop_[a-z0-9_]+)\b/g)].map((m) => m[1]!))));
-    const documented = new Set([...readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(/`([a-z_:]+)`/g)].map((m) => m[1]!));
+    const wrapped = new Set(
+      rules.groups.flatMap((g) =>
+        g.rules.flatMap((r) => [...r.expr.matchAll(/\b(workshop_[a-z0-9_]+)\b/g)].map((m) => m[1]!)),
+      ),
+    );
+    const documented = new Set(
+      [...readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8').matchAll(/`([a-z_:]+)`/g)].map((m) => m[1]!),
+    );
     const promql = dashboards.flatMap((d) => queries(d).filter((q) => q.lang === 'promql'));
     expect(promql.length).toBeGreaterThan(20);
     for (const q of promql) {
-      for (const m of q.text.matchAll(/\b([a-z_]+:[a-z0-9_]+:[a-z0-9_]+)\b/g)) expect(recorded.has(m[1]!), `${q.where}: ${m[1]} is a recording rule`).toBe(true);
+      for (const m of q.text.matchAll(/\b([a-z_]+:[a-z0-9_]+:[a-z0-9_]+)\b/g))
+        expect(recorded.has(m[1]!), `${q.where}: ${m[1]} is a recording rule`).toBe(true);
       for (const m of q.text.matchAll(/(?<![:\w])(workshop_[a-z0-9_]+)\b(?!:)/g)) {
         if (m[1] === 'workshop_id') continue; // the label
         expect(documented.has(m[1]!), `${q.where}: ${m[1]} is in docs/metrics.md`).toBe(true);
@@ -179,9 +243,16 @@ describe('generated dashboards', () => {
   });
 
   it('links overview panels to the scorecard for the clicked workshop', () => {
-    const links = panelsOf(byUid('workshop-overview')).flatMap((p) => (p.fieldConfig?.defaults.links ?? []).map((l) => ({ title: p.title, url: l.url })));
-    expect(links.map((l) => l.title)).toEqual(expect.arrayContaining(['Active workshops', 'Open alerts', 'Health score by workshop', 'Applications waiting']));
-    for (const l of links) expect(l.url).toMatch(/^\/d\/workshop-health-scorecard\?var-workshop=\$\{__(data\.fields|field\.labels)\.workshop_id\}/);
+    const links = panelsOf(byUid('workshop-overview')).flatMap((p) =>
+      (p.fieldConfig?.defaults.links ?? []).map((l) => ({ title: p.title, url: l.url })),
+    );
+    expect(links.map((l) => l.title)).toEqual(
+      expect.arrayContaining(['Active workshops', 'Open alerts', 'Health score by workshop', 'Applications waiting']),
+    );
+    for (const l of links)
+      expect(l.url).toMatch(
+        /^\/d\/workshop-health-scorecard\?var-workshop=\$\{__(data\.fields|field\.labels)\.workshop_id\}/,
+      );
     const scorecardVar = byUid('workshop-health-scorecard').templating.list.find((v) => v.name === 'workshop');
     expect(scorecardVar).toMatchObject({ type: 'query', datasource: { uid: 'postgres' } });
   });

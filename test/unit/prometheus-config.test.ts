@@ -26,11 +26,18 @@ function run(cmd: string, args: string[], cwd = PROM): Result {
     return { code: 0, out };
   } catch (e) {
     const err = e as { status?: number | null; stdout?: string; stderr?: string; message: string };
-    return { code: err.status ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}${err.status == null ? err.message : ''}` };
+    return {
+      code: err.status ?? -1,
+      out: `${err.stdout ?? ''}${err.stderr ?? ''}${err.status == null ? err.message : ''}`,
+    };
   }
 }
 
-const ymlIn = (dir: string) => readdirSync(path.join(PROM, dir)).filter((f) => f.endsWith('.yml')).sort().map((f) => `${dir}/${f}`);
+const ymlIn = (dir: string) =>
+  readdirSync(path.join(PROM, dir))
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 const RULE_FILES = [...ymlIn('rules'), ...ymlIn('alerts')];
 const TEST_FILES = ymlIn('tests');
 const read = (rel: string) => readFileSync(path.join(PROM, rel), 'utf8');
@@ -51,13 +58,20 @@ const ALERTS: Record<string, 'critical' | 'warning' | 'info'> = {
   WorkshopAnalyticsAggregatorStale: 'warning',
   WorkshopAnalyticsDown: 'critical',
 };
-const PER_WORKSHOP = ['WorkshopApplicationStuck', 'WorkshopChurnRisk', 'WorkshopLowInviteAcceptance', 'WorkshopThriving'];
+const PER_WORKSHOP = [
+  'WorkshopApplicationStuck',
+  'WorkshopChurnRisk',
+  'WorkshopLowInviteAcceptance',
+  'WorkshopThriving',
+];
 
 /** Alerting rules as text blocks (from "- alert:" to the next rule), keyed by name. */
 function alertBlocks(): Map<string, string[]> {
   const blocks = new Map<string, string[]>();
   for (const f of ymlIn('alerts')) {
-    const parts = read(f).split(/^\s*- (?=alert:|record:)/m).slice(1);
+    const parts = read(f)
+      .split(/^\s*- (?=alert:|record:)/m)
+      .slice(1);
     for (const p of parts) {
       const name = /^alert:\s*(\S+)/.exec(p)?.[1];
       if (name) blocks.set(name, [...(blocks.get(name) ?? []), p]);
@@ -109,9 +123,18 @@ describe('alert contract', () => {
 
   it('every alert has summary, description, runbook_url (to an existing runbook section) and dashboard_url', () => {
     const runbooks = readFileSync(path.join(ROOT, 'docs/runbooks.md'), 'utf8');
-    const anchors = new Set([...runbooks.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbooks.matchAll(/^## (.+)$/gm)].map((m) =>
+        m[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 _-]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     for (const [name, [block]] of blocks) {
-      for (const a of ['summary', 'description', 'runbook_url', 'dashboard_url']) expect(block, `${name} ${a}`).toMatch(new RegExp(`^\\s+${a}:`, 'm'));
+      for (const a of ['summary', 'description', 'runbook_url', 'dashboard_url'])
+        expect(block, `${name} ${a}`).toMatch(new RegExp(`^\\s+${a}:`, 'm'));
       const anchor = /runbook_url: '[^']*docs\/runbooks\.md#([^']+)'/.exec(block!)?.[1];
       expect(anchor, name).toBe(name.toLowerCase());
       expect(anchors.has(anchor!), `docs/runbooks.md has no section for #${anchor}`).toBe(true);
@@ -131,8 +154,14 @@ describe('alert contract', () => {
     const cases = TEST_FILES.flatMap((f) => [...read(f).matchAll(/alertname: (\w+)\s*\n\s*exp_alerts:( \[\])?/g)]);
     for (const name of Object.keys(ALERTS)) {
       const mine = cases.filter((c) => c[1] === name);
-      expect(mine.some((c) => c[2] === undefined), `${name}: no case where it fires`).toBe(true);
-      expect(mine.some((c) => c[2] === ' []'), `${name}: no case where it does not fire`).toBe(true);
+      expect(
+        mine.some((c) => c[2] === undefined),
+        `${name}: no case where it fires`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c[2] === ' []'),
+        `${name}: no case where it does not fire`,
+      ).toBe(true);
     }
   });
 });
@@ -146,15 +175,28 @@ describe('Alertmanager configuration (amtool)', () => {
   });
 
   const routes: Array<[string, string[], string]> = [
-    ['critical', ['severity=critical', 'alertname=WorkshopApplicationStuck', 'workshop_id=w1'], 'workshop-analytics-webhook,critical-email-slack'],
+    [
+      'critical',
+      ['severity=critical', 'alertname=WorkshopApplicationStuck', 'workshop_id=w1'],
+      'workshop-analytics-webhook,critical-email-slack',
+    ],
     ['warning', ['severity=warning', 'alertname=WorkshopApprovalBacklog'], 'workshop-analytics-webhook,slack-warnings'],
-    ['info', ['severity=info', 'alertname=WorkshopThriving', 'workshop_id=w1'], 'workshop-analytics-webhook,slack-info'],
+    [
+      'info',
+      ['severity=info', 'alertname=WorkshopThriving', 'workshop_id=w1'],
+      'workshop-analytics-webhook,slack-info',
+    ],
     ['no severity', ['alertname=Unknown'], 'workshop-analytics-webhook,slack-warnings'],
   ];
   it.each(routes)('routes %s alerts to the webhook and the right receivers', (_s, labels, expected) => {
     const r = run('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels], AM_DIR);
     expect(r.code, r.out).toBe(0);
-    expect(r.out.split('\n').find((l) => l.startsWith('workshop-analytics-webhook'))?.trim()).toBe(expected);
+    expect(
+      r.out
+        .split('\n')
+        .find((l) => l.startsWith('workshop-analytics-webhook'))
+        ?.trim(),
+    ).toBe(expected);
   });
 
   it('keeps secrets in files, resolves everywhere, groups per alert and workshop, inhibits degraded by critical', () => {
@@ -169,15 +211,32 @@ describe('Alertmanager configuration (amtool)', () => {
     expect(configs.length).toBe(5);
     expect(resolved.length).toBe(configs.length);
     expect(cfg).toContain('group_by: [alertname, workshop_id]');
-    expect(cfg).toMatch(/source_matchers: \['alertname="WorkshopEmailDeliveryCritical"'\]\s*\n\s*target_matchers: \['alertname="WorkshopEmailDeliveryDegraded"'\]\s*\n\s*equal: \[kpi\]/);
+    expect(cfg).toMatch(
+      /source_matchers: \['alertname="WorkshopEmailDeliveryCritical"'\]\s*\n\s*target_matchers: \['alertname="WorkshopEmailDeliveryDegraded"'\]\s*\n\s*equal: \[kpi\]/,
+    );
   });
 
   const render = (data: string, template: string, type = 'text') =>
-    run('amtool', ['template', 'render', '--template.glob=templates/*.tmpl', `--template.data=testdata/${data}.json`, `--template.type=${type}`, `--template.text={{ template "${template}" . }}`], AM_DIR);
+    run(
+      'amtool',
+      [
+        'template',
+        'render',
+        '--template.glob=templates/*.tmpl',
+        `--template.data=testdata/${data}.json`,
+        `--template.type=${type}`,
+        `--template.text={{ template "${template}" . }}`,
+      ],
+      AM_DIR,
+    );
 
   it('email subject says FIRING or RESOLVED from the group status', () => {
-    expect(render('firing', 'workshop.email.subject').out.trim()).toBe('[FIRING:1] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)');
-    expect(render('resolved', 'workshop.email.subject').out.trim()).toBe('[RESOLVED] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)');
+    expect(render('firing', 'workshop.email.subject').out.trim()).toBe(
+      '[FIRING:1] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)',
+    );
+    expect(render('resolved', 'workshop.email.subject').out.trim()).toBe(
+      '[RESOLVED] WorkshopApplicationStuck - Autohaus Nord (workshop analytics)',
+    );
   });
 
   it('resolved emails list the resolved alerts (text and HTML)', () => {
@@ -196,11 +255,17 @@ describe('Alertmanager configuration (amtool)', () => {
   it('Slack messages link the dashboard, the runbook and a pre-filled silence', () => {
     const r = render('firing', 'workshop.slack.text');
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain('<http://localhost:3001/d/workshop-health-scorecard?var-workshop=11111111-1111-4111-8111-111111111111|Dashboard>');
-    expect(r.out).toContain('<https://github.com/theautodoctor/workshop-analytics/blob/main/docs/runbooks.md#workshopapplicationstuck|Runbook>');
+    expect(r.out).toContain(
+      '<http://localhost:3001/d/workshop-health-scorecard?var-workshop=11111111-1111-4111-8111-111111111111|Dashboard>',
+    );
+    expect(r.out).toContain(
+      '<https://github.com/theautodoctor/workshop-analytics/blob/main/docs/runbooks.md#workshopapplicationstuck|Runbook>',
+    );
     expect(r.out).toContain(
       '<http://alertmanager.example:9093/#/silences/new?filter=%7Balertname%3D%22WorkshopApplicationStuck%22%2Cworkshop_id%3D%2211111111-1111-4111-8111-111111111111%22%7D|Silence>',
     );
-    expect(render('resolved', 'workshop.slack.title').out.trim()).toBe('[RESOLVED] WorkshopApplicationStuck - Autohaus Nord');
+    expect(render('resolved', 'workshop.slack.title').out.trim()).toBe(
+      '[RESOLVED] WorkshopApplicationStuck - Autohaus Nord',
+    );
   });
 });

@@ -51,17 +51,26 @@ function gitIgnored(p: string): boolean {
 
 /** One-shot jobs: `restart: "no"` and awaited by another service with service_completed_successfully. */
 function isOneShot(name: string): boolean {
-  const awaited = Object.values(services).some((s) => s.depends_on?.[name]?.condition === 'service_completed_successfully');
+  const awaited = Object.values(services).some(
+    (s) => s.depends_on?.[name]?.condition === 'service_completed_successfully',
+  );
   return services[name]!.restart === 'no' && awaited;
 }
 
 /** In-container files a service gets: bind mounts and secret targets. */
 function provided(name: string): Array<{ target: string; source: string }> {
   const svc = services[name]!;
-  const out = mounts(svc).filter((m) => m.bind).map((m) => ({ target: m.target, source: m.source }));
+  const out = mounts(svc)
+    .filter((m) => m.bind)
+    .map((m) => ({ target: m.target, source: m.source }));
   for (const s of (svc.secrets ?? []) as Array<string | { source: string; target?: string }>) {
     const src = typeof s === 'string' ? s : s.source;
-    const target = typeof s === 'string' || !s.target ? `/run/secrets/${src}` : s.target.startsWith('/') ? s.target : `/run/secrets/${s.target}`;
+    const target =
+      typeof s === 'string' || !s.target
+        ? `/run/secrets/${src}`
+        : s.target.startsWith('/')
+          ? s.target
+          : `/run/secrets/${s.target}`;
     out.push({ target, source: compose.secrets[src].file });
   }
   return out;
@@ -71,7 +80,8 @@ function provided(name: string): Array<{ target: string; source: string }> {
 function hostPathOf(name: string, containerPath: string): string | undefined {
   for (const m of provided(name)) {
     if (containerPath === m.target) return m.source;
-    if (containerPath.startsWith(m.target.replace(/\/$/, '') + '/')) return path.posix.join(m.source, containerPath.slice(m.target.replace(/\/$/, '').length + 1));
+    if (containerPath.startsWith(m.target.replace(/\/$/, '') + '/'))
+      return path.posix.join(m.source, containerPath.slice(m.target.replace(/\/$/, '').length + 1));
   }
   return undefined;
 }
@@ -81,16 +91,21 @@ describe('docker-compose.yml', () => {
     const missing: string[] = [];
     for (const [name, svc] of Object.entries(services)) {
       if (svc.build) {
-        const ctx = typeof svc.build === 'string' ? svc.build : svc.build.context ?? '.';
-        const dockerfile = typeof svc.build === 'string' ? 'Dockerfile' : svc.build.dockerfile ?? 'Dockerfile';
+        const ctx = typeof svc.build === 'string' ? svc.build : (svc.build.context ?? '.');
+        const dockerfile = typeof svc.build === 'string' ? 'Dockerfile' : (svc.build.dockerfile ?? 'Dockerfile');
         if (!exists(ctx)) missing.push(`${name}: build context ${ctx}`);
         if (!exists(path.join(ctx, dockerfile))) missing.push(`${name}: ${path.join(ctx, dockerfile)}`);
       }
       for (const m of mounts(svc)) {
-        if (m.bind && !exists(m.source) && !GENERATED.has(rel(m.source))) missing.push(`${name}: bind mount ${m.source}`);
-        if (!m.bind) expect(Object.keys(compose.volumes ?? {}), `${name}: named volume ${m.source}`).toContain(m.source);
+        if (m.bind && !exists(m.source) && !GENERATED.has(rel(m.source)))
+          missing.push(`${name}: bind mount ${m.source}`);
+        if (!m.bind)
+          expect(Object.keys(compose.volumes ?? {}), `${name}: named volume ${m.source}`).toContain(m.source);
       }
-      const envFiles = svc.env_file === undefined ? [] : [svc.env_file].flat().map((e: string | { path: string }) => (typeof e === 'string' ? e : e.path));
+      const envFiles =
+        svc.env_file === undefined
+          ? []
+          : [svc.env_file].flat().map((e: string | { path: string }) => (typeof e === 'string' ? e : e.path));
       for (const f of envFiles) if (!exists(f)) missing.push(`${name}: env_file ${f}`);
       for (const s of (svc.secrets ?? []) as Array<string | { source: string }>) {
         const src = typeof s === 'string' ? s : s.source;
@@ -101,7 +116,8 @@ describe('docker-compose.yml', () => {
       if (!s.file) continue;
       // the real secret files are gitignored and created per machine (secrets/README.md); their .example is committed
       if (exists(s.file)) expect(gitIgnored(s.file), `secret ${name}: ${s.file} must be gitignored`).toBe(true);
-      else if (!(gitIgnored(s.file) && exists(`${s.file}.example`))) missing.push(`secret ${name}: ${s.file} (no .example, or not gitignored)`);
+      else if (!(gitIgnored(s.file) && exists(`${s.file}.example`)))
+        missing.push(`secret ${name}: ${s.file} (no .example, or not gitignored)`);
     }
     expect(missing).toEqual([]);
   });
@@ -130,7 +146,8 @@ describe('docker-compose.yml', () => {
       for (const [dep, spec] of Object.entries((svc.depends_on ?? {}) as Record<string, { condition: string }>)) {
         expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
         expect(['service_healthy', 'service_completed_successfully'], `${name} -> ${dep}`).toContain(spec.condition);
-        if (spec.condition === 'service_healthy') expect(services[dep]!.healthcheck, `${dep} has a healthcheck`).toBeDefined();
+        if (spec.condition === 'service_healthy')
+          expect(services[dep]!.healthcheck, `${dep} has a healthcheck`).toBeDefined();
         else expect(isOneShot(dep), `${dep} is a one-shot job`).toBe(true);
       }
     }
@@ -157,7 +174,8 @@ describe('docker-compose.yml', () => {
 
   it('mounts Prometheus rule files where prometheus.yml looks for them', () => {
     const cmd = (services.prometheus!.command ?? []) as string[];
-    const configPath = cmd.find((c) => c.startsWith('--config.file='))?.split('=')[1] ?? '/etc/prometheus/prometheus.yml';
+    const configPath =
+      cmd.find((c) => c.startsWith('--config.file='))?.split('=')[1] ?? '/etc/prometheus/prometheus.yml';
     const configHost = hostPathOf('prometheus', configPath);
     expect(configHost && rel(configHost)).toBe('prometheus/prometheus.yml');
     const prom = yaml('prometheus/prometheus.yml');
@@ -206,7 +224,10 @@ describe('docker-compose.yml', () => {
 describe('collector/otel-collector.yaml', () => {
   const cfg = yaml('collector/otel-collector.yaml');
   const kinds = ['receivers', 'processors', 'exporters', 'connectors'] as const;
-  const pipelines = cfg.service.pipelines as Record<string, { receivers?: string[]; processors?: string[]; exporters?: string[] }>;
+  const pipelines = cfg.service.pipelines as Record<
+    string,
+    { receivers?: string[]; processors?: string[]; exporters?: string[] }
+  >;
 
   it('names only defined components in its pipelines, and uses every defined component', () => {
     const used = new Set<string>();
@@ -217,14 +238,21 @@ describe('collector/otel-collector.yaml', () => {
         for (const c of p[kind] ?? []) {
           const definedAs = kinds.filter((k) => cfg[k] && c in cfg[k]);
           // a connector is both an exporter (of one pipeline) and a receiver (of another)
-          expect(definedAs.includes(kind) || ((kind === 'receivers' || kind === 'exporters') && definedAs.includes('connectors')), `${name}: ${kind} ${c} is defined`).toBe(true);
+          expect(
+            definedAs.includes(kind) ||
+              ((kind === 'receivers' || kind === 'exporters') && definedAs.includes('connectors')),
+            `${name}: ${kind} ${c} is defined`,
+          ).toBe(true);
           used.add(`${definedAs.includes('connectors') ? 'connectors' : kind}/${c}`);
         }
       }
     }
-    for (const kind of kinds) for (const c of Object.keys(cfg[kind] ?? {})) expect(used.has(`${kind}/${c}`), `${kind} ${c} is used`).toBe(true);
-    for (const e of (cfg.service.extensions ?? []) as string[]) expect(cfg.extensions?.[e], `extension ${e}`).toBeDefined();
-    for (const e of Object.keys(cfg.extensions ?? {})) expect(cfg.service.extensions ?? [], `extension ${e} enabled`).toContain(e);
+    for (const kind of kinds)
+      for (const c of Object.keys(cfg[kind] ?? {})) expect(used.has(`${kind}/${c}`), `${kind} ${c} is used`).toBe(true);
+    for (const e of (cfg.service.extensions ?? []) as string[])
+      expect(cfg.extensions?.[e], `extension ${e}`).toBeDefined();
+    for (const e of Object.keys(cfg.extensions ?? {}))
+      expect(cfg.service.extensions ?? [], `extension ${e} enabled`).toContain(e);
   });
 
   it('has OTLP on 4317/4318, memory_limiter first, batch, traces to debug, metrics to a Prometheus exporter on 8889', () => {
@@ -241,7 +269,9 @@ describe('collector/otel-collector.yaml', () => {
 
   it('is mounted where the collector reads it, and the app sends to its OTLP/HTTP port', () => {
     const svc = services['otel-collector']!;
-    const configArg = ((svc.command ?? []) as string[]).find((c) => c.startsWith('--config='))?.split('=')[1] ?? '/etc/otelcol-contrib/config.yaml';
+    const configArg =
+      ((svc.command ?? []) as string[]).find((c) => c.startsWith('--config='))?.split('=')[1] ??
+      '/etc/otelcol-contrib/config.yaml';
     expect(rel(hostPathOf('otel-collector', configArg) ?? '')).toBe('collector/otel-collector.yaml');
     expect(String(svc.image)).toMatch(/^otel\/opentelemetry-collector-contrib:\d+\.\d+\.\d+$/);
   });
@@ -265,7 +295,10 @@ function datasourceUids(dashboard: unknown): Set<string> {
 
 describe('grafana/provisioning', () => {
   const ds = yaml('grafana/provisioning/datasources/datasources.yaml');
-  const providers = yaml('grafana/provisioning/dashboards/dashboards.yaml').providers as Array<{ folder: string; options: { path: string } }>;
+  const providers = yaml('grafana/provisioning/dashboards/dashboards.yaml').providers as Array<{
+    folder: string;
+    options: { path: string };
+  }>;
 
   it('provisions exactly the data sources prometheus and postgres, with unique fixed uids', () => {
     const uids = (ds.datasources as Array<{ uid: string }>).map((d) => d.uid);
@@ -293,24 +326,39 @@ describe('grafana/provisioning', () => {
     expect(host && rel(host)).toBe('grafana/dashboards');
     const mount = mounts(services.grafana!).find((m) => m.target === providers[0]!.options.path);
     expect(mount, 'dashboards mounted read-only').toBeDefined();
-    expect(String((services.grafana!.volumes as string[]).find((v) => typeof v === 'string' && v.includes(providers[0]!.options.path)))).toMatch(/:ro$/);
+    expect(
+      String(
+        (services.grafana!.volumes as string[]).find(
+          (v) => typeof v === 'string' && v.includes(providers[0]!.options.path),
+        ),
+      ),
+    ).toMatch(/:ro$/);
   });
 
   it('provisions every data source uid the generated dashboards reference', () => {
     const dir = path.join(ROOT, 'grafana/dashboards');
-    const files = existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    const files =
+      existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
     const provisioned = new Set((ds.datasources as Array<{ uid: string }>).map((d) => d.uid));
     const referenced = new Map<string, string[]>();
-    for (const f of files) for (const uid of datasourceUids(JSON.parse(readFileSync(path.join(dir, f), 'utf8')))) referenced.set(uid, [...(referenced.get(uid) ?? []), f]);
-    const unknown = [...referenced].filter(([uid]) => !provisioned.has(uid)).map(([uid, fs]) => `${uid} (${[...new Set(fs)].join(', ')})`);
+    for (const f of files)
+      for (const uid of datasourceUids(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))))
+        referenced.set(uid, [...(referenced.get(uid) ?? []), f]);
+    const unknown = [...referenced]
+      .filter(([uid]) => !provisioned.has(uid))
+      .map(([uid, fs]) => `${uid} (${[...new Set(fs)].join(', ')})`);
     expect(unknown).toEqual([]);
-    if (files.length === 0) console.warn('grafana/dashboards has no dashboards yet: data source check had nothing to check');
+    if (files.length === 0)
+      console.warn('grafana/dashboards has no dashboards yet: data source check had nothing to check');
     else expect(referenced.size).toBeGreaterThan(0);
   });
 
   it('finds data source uids anywhere in a dashboard (panels, targets, rows, variables)', () => {
     const sample = {
-      panels: [{ datasource: { type: 'prometheus', uid: 'prometheus' } }, { type: 'row', panels: [{ targets: [{ datasource: { uid: 'nope' } }] }] }],
+      panels: [
+        { datasource: { type: 'prometheus', uid: 'prometheus' } },
+        { type: 'row', panels: [{ targets: [{ datasource: { uid: 'nope' } }] }] },
+      ],
       templating: { list: [{ datasource: { uid: '${ds}' } }, { datasource: { uid: 'postgres' } }] },
       annotations: { list: [{ datasource: { type: 'grafana', uid: '-- Grafana --' } }] },
     };
@@ -324,7 +372,9 @@ describe('docker-compose.yml against the Compose schema', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-compose-'));
     const file = path.join(dir, 'docker-compose.yml');
     writeFileSync(file, read('docker-compose.yml').replace(/^name:.*\n/m, ''));
-    const out = execFileSync('docker-compose', ['-f', file, '--project-directory', ROOT, 'config', '--services'], { env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' } }).toString();
+    const out = execFileSync('docker-compose', ['-f', file, '--project-directory', ROOT, 'config', '--services'], {
+      env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+    }).toString();
     expect(out.trim().split('\n').sort()).toEqual(Object.keys(services).sort());
   });
 });

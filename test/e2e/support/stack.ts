@@ -87,7 +87,9 @@ export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc>
   if (cfg.global.smtp_auth_password_file) cfg.global.smtp_auth_password_file = smtpPassFile;
   delete cfg.global.smtp_auth_username;
   delete cfg.global.smtp_auth_password_file;
-  cfg.templates = (cfg.templates ?? []).map((t: string) => path.resolve(path.dirname(cfgPath), t.replace(/^\/etc\/alertmanager\//, '')));
+  cfg.templates = (cfg.templates ?? []).map((t: string) =>
+    path.resolve(path.dirname(cfgPath), t.replace(/^\/etc\/alertmanager\//, '')),
+  );
   walk(cfg.receivers, (o) => {
     if ('api_url_file' in o || 'api_url' in o) {
       delete o.api_url;
@@ -109,10 +111,18 @@ export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc>
   const file = path.join(dir, 'alertmanager.yml');
   writeFileSync(file, YAML.stringify(cfg));
   const port = await freePort();
-  return startProc('prometheus-alertmanager', [
-    `--config.file=${file}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-    `--web.external-url=http://127.0.0.1:${port}`, '--cluster.listen-address=',
-  ], '/-/ready', port);
+  return startProc(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${file}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.external-url=http://127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
+    '/-/ready',
+    port,
+  );
 }
 
 export async function startPrometheus(targets: { service: string; alertmanager: string }): Promise<Proc> {
@@ -121,18 +131,32 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
   const cfg = YAML.parse(readFileSync(cfgPath, 'utf8'));
   const port = await freePort();
   cfg.global = { ...cfg.global, scrape_interval: '1s', evaluation_interval: '1s' };
-  cfg.rule_files = (cfg.rule_files ?? []).map((f: string) => path.resolve(path.dirname(cfgPath), f.replace(/^\/etc\/prometheus\//, '')));
+  cfg.rule_files = (cfg.rule_files ?? []).map((f: string) =>
+    path.resolve(path.dirname(cfgPath), f.replace(/^\/etc\/prometheus\//, '')),
+  );
   const hostOf = (u: string) => new URL(u).host;
   cfg.scrape_configs = (cfg.scrape_configs ?? []).map((sc: Record<string, unknown>) => {
-    const target = sc.job_name === 'workshop-analytics' ? hostOf(targets.service) : sc.job_name === 'alertmanager' ? hostOf(targets.alertmanager) : `127.0.0.1:${port}`;
+    const target =
+      sc.job_name === 'workshop-analytics'
+        ? hostOf(targets.service)
+        : sc.job_name === 'alertmanager'
+          ? hostOf(targets.alertmanager)
+          : `127.0.0.1:${port}`;
     return { ...sc, static_configs: [{ targets: [target] }] };
   });
   cfg.alerting = { alertmanagers: [{ static_configs: [{ targets: [hostOf(targets.alertmanager)] }] }] };
   const file = path.join(dir, 'prometheus.yml');
   writeFileSync(file, YAML.stringify(cfg));
-  return startProc('prometheus', [
-    `--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-  ], '/-/ready', port);
+  return startProc(
+    'prometheus',
+    [
+      `--config.file=${file}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    '/-/ready',
+    port,
+  );
 }
 
 export interface Sink<T> {
@@ -154,7 +178,11 @@ export async function startSlackSink(): Promise<Sink<Record<string, unknown>>> {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`, received, stop: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`,
+    received,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 export interface Mail {
@@ -172,21 +200,42 @@ export const decodeHeader = (h: string) =>
   h.replace(/=\?utf-8\?([qb])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
     enc.toLowerCase() === 'b'
       ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'));
+      : Buffer.from(
+          text
+            .replace(/_/g, ' ')
+            .replace(/=([0-9a-f]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 
 /** Undoes quoted-printable / base64 transfer encodings: of the body, or of every part of a multipart message. */
 export function decodeBody(raw: string): string {
-  const qp = (t: string) => Buffer.from(t.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  const qp = (t: string) =>
+    Buffer.from(
+      t.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
   const split = (entity: string) => {
     const m = /\r?\n\r?\n/.exec(entity);
-    return m ? { head: entity.slice(0, m.index), body: entity.slice(m.index + m[0].length) } : { head: entity, body: '' };
+    return m
+      ? { head: entity.slice(0, m.index), body: entity.slice(m.index + m[0].length) }
+      : { head: entity, body: '' };
   };
   const decode = (entity: string): string => {
     const { head, body } = split(entity);
     const boundary = /content-type:\s*multipart\/[^;]+;[^]*?boundary="?([^"\r\n;]+)"?/i.exec(head)?.[1];
-    if (boundary) return body.split(`--${boundary}`).slice(1, -1).map((part) => decode(part.replace(/^\r?\n/, ''))).join('\n');
+    if (boundary)
+      return body
+        .split(`--${boundary}`)
+        .slice(1, -1)
+        .map((part) => decode(part.replace(/^\r?\n/, '')))
+        .join('\n');
     const cte = /content-transfer-encoding:\s*([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
-    return cte === 'quoted-printable' ? qp(body) : cte === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : body;
+    return cte === 'quoted-printable'
+      ? qp(body)
+      : cte === 'base64'
+        ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+        : body;
   };
   return decode(raw);
 }
@@ -202,8 +251,16 @@ export async function startSmtpSink(): Promise<Sink<Mail> & { port: number }> {
       let raw = '';
       stream.on('data', (d: Buffer) => (raw += d.toString('utf8')));
       stream.on('end', () => {
-        const subject = decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '');
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), subject, raw, text: decodeBody(raw) });
+        const subject = decodeHeader(
+          /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '',
+        );
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          subject,
+          raw,
+          text: decodeBody(raw),
+        });
         cb();
       });
     },
@@ -213,7 +270,12 @@ export async function startSmtpSink(): Promise<Sink<Mail> & { port: number }> {
   return { url: `smtp://127.0.0.1:${port}`, port, received, stop: () => new Promise((r) => server.close(() => r())) };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, debug: () => string = () => ''): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  debug: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -4,8 +4,16 @@ import { healthScore, type HealthInputs } from '../../../src/aggregate/health-sc
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const DAY = 86_400_000;
 const base: HealthInputs = {
-  mechanicsActive: 6, mechanicsJoined: 7, capacity: 10, profileCompleteness: 95, invitesSent30d: 5, invitesAccepted30d: 4,
-  lastLoginMs: NOW - 2 * 3_600_000, sessions30d: 45, revenue30dCents: 345_000, revenuePrev30dCents: 300_000,
+  mechanicsActive: 6,
+  mechanicsJoined: 7,
+  capacity: 10,
+  profileCompleteness: 95,
+  invitesSent30d: 5,
+  invitesAccepted30d: 4,
+  lastLoginMs: NOW - 2 * 3_600_000,
+  sessions30d: 45,
+  revenue30dCents: 345_000,
+  revenuePrev30dCents: 300_000,
 };
 
 describe('healthScore', () => {
@@ -19,14 +27,31 @@ describe('healthScore', () => {
   });
 
   it('leaves out factors without data and re-weights the rest', () => {
-    const h = healthScore({ ...base, capacity: null, profileCompleteness: null, invitesSent30d: 0, invitesAccepted30d: 0, revenue30dCents: 0, revenuePrev30dCents: 0 }, NOW);
+    const h = healthScore(
+      {
+        ...base,
+        capacity: null,
+        profileCompleteness: null,
+        invitesSent30d: 0,
+        invitesAccepted30d: 0,
+        revenue30dCents: 0,
+        revenuePrev30dCents: 0,
+      },
+      NOW,
+    );
     // retention 6/7 (15), login 1 (20), sessions 1 (10) over 45
     expect(h.score).toBe(Math.round((100 * (15 * (6 / 7) + 20 + 10)) / 45));
-    expect(h.factors.filter((f) => f.score === null).map((f) => f.name)).toEqual(['capacity_utilization', 'profile_completeness', 'invite_acceptance', 'revenue_trend']);
+    expect(h.factors.filter((f) => f.score === null).map((f) => f.name)).toEqual([
+      'capacity_utilization',
+      'profile_completeness',
+      'invite_acceptance',
+      'revenue_trend',
+    ]);
   });
 
   it('login recency falls linearly from 1 day to 0 at 14 days, and a never-seen workshop scores 0 there', () => {
-    const login = (ms: number | null) => healthScore({ ...base, lastLoginMs: ms }, NOW).factors.find((f) => f.name === 'login_recency')!.score;
+    const login = (ms: number | null) =>
+      healthScore({ ...base, lastLoginMs: ms }, NOW).factors.find((f) => f.name === 'login_recency')!.score;
     expect(login(NOW - DAY)).toBe(1);
     expect(login(NOW - 7.5 * DAY)).toBeCloseTo(0.5, 10);
     expect(login(NOW - 14 * DAY)).toBe(0);
@@ -35,7 +60,10 @@ describe('healthScore', () => {
   });
 
   it('revenue trend: flat .5, doubled 1, halved .25, from nothing 1', () => {
-    const trend = (cur: number, prev: number) => healthScore({ ...base, revenue30dCents: cur, revenuePrev30dCents: prev }, NOW).factors.find((f) => f.name === 'revenue_trend')!.score;
+    const trend = (cur: number, prev: number) =>
+      healthScore({ ...base, revenue30dCents: cur, revenuePrev30dCents: prev }, NOW).factors.find(
+        (f) => f.name === 'revenue_trend',
+      )!.score;
     expect(trend(100, 100)).toBe(0.5);
     expect(trend(200, 100)).toBe(1);
     expect(trend(50, 100)).toBe(0.25);
@@ -44,7 +72,21 @@ describe('healthScore', () => {
   });
 
   it('status bands: >= 75 healthy, >= 50 at risk, else critical', () => {
-    const only = (login: number) => healthScore({ ...base, capacity: null, mechanicsJoined: 0, profileCompleteness: null, invitesSent30d: 0, revenue30dCents: 0, revenuePrev30dCents: 0, sessions30d: 0, lastLoginMs: NOW - login * DAY }, NOW);
+    const only = (login: number) =>
+      healthScore(
+        {
+          ...base,
+          capacity: null,
+          mechanicsJoined: 0,
+          profileCompleteness: null,
+          invitesSent30d: 0,
+          revenue30dCents: 0,
+          revenuePrev30dCents: 0,
+          sessions30d: 0,
+          lastLoginMs: NOW - login * DAY,
+        },
+        NOW,
+      );
     // login (20) and sessions 0 (10): score = 100 * 20 * s / 30
     expect(only(1).score).toBe(67);
     expect(only(1).status).toBe('at_risk');

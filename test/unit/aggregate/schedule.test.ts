@@ -8,17 +8,19 @@ describe('startSchedule (node-cron)', () => {
     let maxRunning = 0;
     let finished = 0;
     const schedule = startSchedule(
-      [{
-        name: 'slow',
-        cron: '* * * * * *', // every second (node-cron's optional seconds field)
-        run: async (at) => {
-          fired.push(at);
-          maxRunning = Math.max(maxRunning, ++running);
-          await new Promise((r) => setTimeout(r, 1500)); // longer than the interval
-          running--;
-          finished++;
+      [
+        {
+          name: 'slow',
+          cron: '* * * * * *', // every second (node-cron's optional seconds field)
+          run: async (at) => {
+            fired.push(at);
+            maxRunning = Math.max(maxRunning, ++running);
+            await new Promise((r) => setTimeout(r, 1500)); // longer than the interval
+            running--;
+            finished++;
+          },
         },
-      }],
+      ],
       'America/Toronto',
     );
     await new Promise((r) => setTimeout(r, 3200));

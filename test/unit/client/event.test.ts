@@ -7,10 +7,19 @@ const NOW = Date.parse('2025-03-01T12:00:00Z');
 
 describe('encodeEvent', () => {
   it('when id and occurred_at are absent, then a UUID and the current time are filled in', () => {
-    const r = encodeEvent({ type: 'workshop_signup_started', session_id: 's', user_id: undefined, admin_id: null }, 1 << 20, NOW);
+    const r = encodeEvent(
+      { type: 'workshop_signup_started', session_id: 's', user_id: undefined, admin_id: null },
+      1 << 20,
+      NOW,
+    );
     if (!r.ok) throw new Error(r.message);
     const parsed = JSON.parse(r.event.json) as Record<string, unknown>;
-    expect(parsed).toEqual({ type: 'workshop_signup_started', session_id: 's', id: r.event.id, occurred_at: '2025-03-01T12:00:00.000Z' });
+    expect(parsed).toEqual({
+      type: 'workshop_signup_started',
+      session_id: 's',
+      id: r.event.id,
+      occurred_at: '2025-03-01T12:00:00.000Z',
+    });
     expect(r.event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.event.bytes).toBe(Buffer.byteLength(r.event.json));
   });

@@ -17,13 +17,18 @@ describe('createWorkshopTracker options', () => {
     ['not a url', 'createWorkshopTracker: url must be an absolute http(s) URL, got "not a url"'],
     ['ftp://example.com', 'createWorkshopTracker: url must be an absolute http(s) URL, got "ftp://example.com"'],
     [42, 'createWorkshopTracker: url must be an absolute http(s) URL, got 42'],
-    ['http://example.com/?a=1', 'createWorkshopTracker: url must not have a query or fragment, got "http://example.com/?a=1"'],
+    [
+      'http://example.com/?a=1',
+      'createWorkshopTracker: url must not have a query or fragment, got "http://example.com/?a=1"',
+    ],
   ])('when url is %j, then it throws with an exact message', (url, message) => {
     expect(create({ ...valid, url })).toThrow(new TypeError(message));
   });
 
   it.each([[''], ['   '], [undefined], [7]])('when token is %j, then it throws', (token) => {
-    expect(create({ ...valid, token })).toThrow(new TypeError('createWorkshopTracker: token must be a non-empty string'));
+    expect(create({ ...valid, token })).toThrow(
+      new TypeError('createWorkshopTracker: token must be a non-empty string'),
+    );
   });
 
   it.each([
@@ -35,11 +40,14 @@ describe('createWorkshopTracker options', () => {
     ['initialBackoffMs', 0],
   ])('when %s is %j, then it throws a RangeError', (name, value) => {
     const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    expect(create({ ...valid, [name]: value })).toThrow(new RangeError(`createWorkshopTracker: ${name} must be a positive integer, got ${shown}`));
+    expect(create({ ...valid, [name]: value })).toThrow(
+      new RangeError(`createWorkshopTracker: ${name} must be a positive integer, got ${shown}`),
+    );
   });
 
   it('when maxRetries is negative or fractional, then it throws', () => {
-    const message = (v: string) => `createWorkshopTracker: maxRetries must be a non-negative integer or Infinity, got ${v}`;
+    const message = (v: string) =>
+      `createWorkshopTracker: maxRetries must be a non-negative integer or Infinity, got ${v}`;
     expect(create({ ...valid, maxRetries: -1 })).toThrow(message('-1'));
     expect(create({ ...valid, maxRetries: 0.5 })).toThrow(message('0.5'));
   });
@@ -51,13 +59,21 @@ describe('createWorkshopTracker options', () => {
   });
 
   it('when fetch or onError is not a function, then it throws', () => {
-    expect(create({ ...valid, fetch: 'x' })).toThrow(new TypeError('createWorkshopTracker: fetch must be a function, got "x"'));
-    expect(create({ ...valid, onError: {} })).toThrow(new TypeError('createWorkshopTracker: onError must be a function, got [object Object]'));
+    expect(create({ ...valid, fetch: 'x' })).toThrow(
+      new TypeError('createWorkshopTracker: fetch must be a function, got "x"'),
+    );
+    expect(create({ ...valid, onError: {} })).toThrow(
+      new TypeError('createWorkshopTracker: onError must be a function, got [object Object]'),
+    );
   });
 
   it('when only url and token are given, then the documented defaults apply', () => {
     const resolved = resolveOptions(valid);
-    expect(resolved).toMatchObject({ ...DEFAULT_OPTIONS, endpoint: 'http://127.0.0.1:3000/v1/events', fetch: globalThis.fetch });
+    expect(resolved).toMatchObject({
+      ...DEFAULT_OPTIONS,
+      endpoint: 'http://127.0.0.1:3000/v1/events',
+      fetch: globalThis.fetch,
+    });
     expect(DEFAULT_OPTIONS).toEqual({
       maxBatchSize: 100,
       maxBodyBytes: 1048576,
@@ -71,7 +87,18 @@ describe('createWorkshopTracker options', () => {
   });
 
   it('when sizes exceed the server limits, then they are capped; a base path is kept', () => {
-    const resolved = resolveOptions({ url: 'https://x.test/ingest/', token: 't', maxBatchSize: 5000, maxBodyBytes: 5e6, maxRetries: Infinity });
-    expect(resolved).toMatchObject({ endpoint: 'https://x.test/ingest/v1/events', maxBatchSize: 1000, maxBodyBytes: 1048576, maxRetries: Infinity });
+    const resolved = resolveOptions({
+      url: 'https://x.test/ingest/',
+      token: 't',
+      maxBatchSize: 5000,
+      maxBodyBytes: 5e6,
+      maxRetries: Infinity,
+    });
+    expect(resolved).toMatchObject({
+      endpoint: 'https://x.test/ingest/v1/events',
+      maxBatchSize: 1000,
+      maxBodyBytes: 1048576,
+      maxRetries: Infinity,
+    });
   });
 });

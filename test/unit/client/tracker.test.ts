@@ -6,7 +6,13 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWorkshopTracker, type WorkshopEvent, type WorkshopTracker, type WorkshopTrackerError, type WorkshopTrackerOptions } from '../../../src/client/index.js';
+import {
+  createWorkshopTracker,
+  type WorkshopEvent,
+  type WorkshopTracker,
+  type WorkshopTrackerError,
+  type WorkshopTrackerOptions,
+} from '../../../src/client/index.js';
 
 const TOKEN = 'test-token';
 
@@ -14,7 +20,12 @@ const TOKEN = 'test-token';
  * A scripted answer: a status (with headers and body), 'destroy' (network error), 'store-then-destroy' (stored,
  * answer lost), 'hang' (no answer) or 'normal' (the contract's behaviour).
  */
-type Scripted = { status: number; headers?: Record<string, string>; body?: unknown } | 'destroy' | 'store-then-destroy' | 'hang' | 'normal';
+type Scripted =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | 'destroy'
+  | 'store-then-destroy'
+  | 'hang'
+  | 'normal';
 
 interface RequestLog {
   at: number;
@@ -65,7 +76,12 @@ class FakeIngest {
     }
     if (next && next !== 'store-then-destroy' && next !== 'normal') {
       log.status = next.status;
-      return reply(res, next.status, next.body ?? { error: { code: 'scripted', message: 'scripted failure' } }, next.headers);
+      return reply(
+        res,
+        next.status,
+        next.body ?? { error: { code: 'scripted', message: 'scripted failure' } },
+        next.headers,
+      );
     }
     const [status, body] = this.answer(req, raw, events);
     log.status = status;
@@ -74,13 +90,20 @@ class FakeIngest {
   }
 
   private answer(req: IncomingMessage, raw: Buffer, events: Record<string, unknown>[]): [number, unknown] {
-    if (req.method !== 'POST' || req.url !== '/v1/events') return [404, { error: { code: 'not_found', message: 'no route' } }];
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return [401, { error: { code: 'unauthorized', message: 'bad token' } }];
-    if (req.headers['content-type'] !== 'application/json') return [415, { error: { code: 'unsupported', message: 'json only' } }];
+    if (req.method !== 'POST' || req.url !== '/v1/events')
+      return [404, { error: { code: 'not_found', message: 'no route' } }];
+    if (req.headers.authorization !== `Bearer ${TOKEN}`)
+      return [401, { error: { code: 'unauthorized', message: 'bad token' } }];
+    if (req.headers['content-type'] !== 'application/json')
+      return [415, { error: { code: 'unsupported', message: 'json only' } }];
     if (raw.length > this.maxBodyBytes) return [413, { error: { code: 'too_large', message: 'body too large' } }];
-    if (events.length === 0 || events.length > 1000) return [400, { error: { code: 'invalid', message: 'bad batch', details: [] } }];
+    if (events.length === 0 || events.length > 1000)
+      return [400, { error: { code: 'invalid', message: 'bad batch', details: [] } }];
     const details = events.flatMap((e, index) =>
-      typeof e.type === 'string' && e.type.startsWith('workshop_') && typeof e.id === 'string' && typeof e.occurred_at === 'string'
+      typeof e.type === 'string' &&
+      e.type.startsWith('workshop_') &&
+      typeof e.id === 'string' &&
+      typeof e.occurred_at === 'string'
         ? []
         : [{ index, path: 'type', message: 'unknown event type' }],
     );
@@ -192,7 +215,10 @@ describe('batching', () => {
 describe('retries', () => {
   it('when the server answers 503 twice, then every event arrives exactly once with the same ids', async () => {
     const tracker = await setup();
-    server.script.push({ status: 503, headers: { 'retry-after': '0' } }, { status: 503, headers: { 'retry-after': '0' } });
+    server.script.push(
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 503, headers: { 'retry-after': '0' } },
+    );
     for (let i = 0; i < 20; i++) tracker.track(event(i));
     await tracker.flush();
     expect(server.requests).toHaveLength(3);
@@ -255,9 +281,16 @@ describe('exactly once under chaos', () => {
   it('when answers randomly fail, drop or get lost, then every event is stored once and accounted for once', async () => {
     const tracker = await setup({ maxBatchSize: 50, maxRetries: Infinity, flushIntervalMs: 5 });
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    const failures: Scripted[] = ['destroy', 'store-then-destroy', { status: 503, headers: { 'retry-after': '0' } }, { status: 500 }, { status: 429 }];
-    for (let i = 0; i < 80; i++) server.script.push(random() < 0.5 ? failures[Math.floor(random() * failures.length)]! : 'normal');
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const failures: Scripted[] = [
+      'destroy',
+      'store-then-destroy',
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 500 },
+      { status: 429 },
+    ];
+    for (let i = 0; i < 80; i++)
+      server.script.push(random() < 0.5 ? failures[Math.floor(random() * failures.length)]! : 'normal');
     for (let i = 0; i < 1000; i++) tracker.track(event(i));
     await tracker.flush();
     expect(server.stored.size).toBe(1000);
@@ -269,7 +302,11 @@ describe('exactly once under chaos', () => {
   });
 
   it('when onError throws, then tracking and delivery carry on', async () => {
-    const tracker = await setup({ onError: () => { throw new Error('callback bug'); } });
+    const tracker = await setup({
+      onError: () => {
+        throw new Error('callback bug');
+      },
+    });
     expect(tracker.track(42 as never)).toBe(false);
     expect(tracker.track(event(1))).toBe(true);
     await tracker.flush();
@@ -331,12 +368,30 @@ describe('track()', () => {
     const tracker = await setup();
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     const garbage: unknown[] = [
-      undefined, null, 42, 'event', [], {}, { type: 7 }, { type: '' }, { type: 'workshop_signup_started', id: 'not-a-uuid' },
-      { type: 'workshop_signup_started', duration_ms: -1 }, { type: 'workshop_signup_started', bogus: 1 },
-      { type: 'workshop_signup_started', occurred_at: 'yesterday' }, { type: 'workshop_signup_started', metadata: circular },
-      { type: 'workshop_signup_started', metadata: { n: 10n } }, { type: 'workshop_signup_started', occurred_at: new Date(NaN) },
+      undefined,
+      null,
+      42,
+      'event',
+      [],
+      {},
+      { type: 7 },
+      { type: '' },
+      { type: 'workshop_signup_started', id: 'not-a-uuid' },
+      { type: 'workshop_signup_started', duration_ms: -1 },
+      { type: 'workshop_signup_started', bogus: 1 },
+      { type: 'workshop_signup_started', occurred_at: 'yesterday' },
+      { type: 'workshop_signup_started', metadata: circular },
+      { type: 'workshop_signup_started', metadata: { n: 10n } },
+      { type: 'workshop_signup_started', occurred_at: new Date(NaN) },
       hostile,
     ];
     for (const g of garbage) expect(tracker.track(g as WorkshopEvent)).toBe(false);
@@ -353,7 +408,12 @@ describe('track()', () => {
     tracker.track(e);
     e.session_id = 'changed';
     await tracker.flush();
-    expect(server.stored.get(id)).toEqual({ id, type: 'workshop_signup_started', session_id: 's-1', occurred_at: '2024-05-01T10:00:00.000Z' });
+    expect(server.stored.get(id)).toEqual({
+      id,
+      type: 'workshop_signup_started',
+      session_id: 's-1',
+      occurred_at: '2024-05-01T10:00:00.000Z',
+    });
   });
 
   it('when the queue is full, then new events are dropped, counted and reported once', async () => {

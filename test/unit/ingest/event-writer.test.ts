@@ -25,12 +25,15 @@ function flakySink(codes: string[]) {
 const opts = { maxEventsPerFlush: 100, concurrency: 1, maxPendingEvents: 1000 };
 
 describe('EventWriter retries', () => {
-  it.each(['23514', '42P01', '42P07'])('when the insert fails with %s (partition missing or created concurrently), then it forgets partitions and retries', async (code) => {
-    const { sink, calls } = flakySink([code]);
-    const writer = new EventWriter(sink, opts, noopIngestMetrics);
-    await expect(writer.submit([event('a')])).resolves.toEqual({ accepted: 1, duplicates: 0 });
-    expect(calls).toEqual({ insert: 2, forget: 1 });
-  });
+  it.each(['23514', '42P01', '42P07'])(
+    'when the insert fails with %s (partition missing or created concurrently), then it forgets partitions and retries',
+    async (code) => {
+      const { sink, calls } = flakySink([code]);
+      const writer = new EventWriter(sink, opts, noopIngestMetrics);
+      await expect(writer.submit([event('a')])).resolves.toEqual({ accepted: 1, duplicates: 0 });
+      expect(calls).toEqual({ insert: 2, forget: 1 });
+    },
+  );
 
   it('when the insert deadlocks, then it retries without forgetting partitions', async () => {
     const { sink, calls } = flakySink(['40P01']);

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INVITATIONS, MECHANICS, WORKSHOPS, mergeRow, type ProjectionSpec, type Row } from '../../../src/ingest/projection-spec.js';
+import {
+  INVITATIONS,
+  MECHANICS,
+  WORKSHOPS,
+  mergeRow,
+  type ProjectionSpec,
+  type Row,
+} from '../../../src/ingest/projection-spec.js';
 import { upsertStatement } from '../../../src/ingest/projection-sql.js';
 
 /** Arbitrary partial rows for a spec: each group present or absent, times and ids from small sets (ties). */
@@ -11,8 +18,12 @@ function partialRow(spec: ProjectionSpec): fc.Arbitrary<Row> {
     fc.option(
       g.kind === 'min' || g.kind === 'max'
         ? time.map((t): Row => ({ [g.column]: t }))
-        // an event (at, id) has one content, so register values are a function of it
-        : fc.tuple(time, id).map(([t, i]): Row => ({ [g.at]: t, [g.id]: i, ...Object.fromEntries(g.values.map((c) => [c, `${c}:${t}:${i}`])) })),
+        : // an event (at, id) has one content, so register values are a function of it
+          fc.tuple(time, id).map(([t, i]): Row => ({
+            [g.at]: t,
+            [g.id]: i,
+            ...Object.fromEntries(g.values.map((c) => [c, `${c}:${t}:${i}`])),
+          })),
       { nil: undefined },
     ),
   );
@@ -28,20 +39,26 @@ const merged = (spec: ProjectionSpec, ...rows: Row[]) => {
 
 describe.each([WORKSHOPS, INVITATIONS, MECHANICS])('projection merge of $table', (spec) => {
   it('is commutative', () => {
-    fc.assert(fc.property(partialRow(spec), partialRow(spec), (a, b) => {
-      expect(merged(spec, a, b)).toEqual(merged(spec, b, a));
-    }));
+    fc.assert(
+      fc.property(partialRow(spec), partialRow(spec), (a, b) => {
+        expect(merged(spec, a, b)).toEqual(merged(spec, b, a));
+      }),
+    );
   });
   it('is associative', () => {
-    fc.assert(fc.property(partialRow(spec), partialRow(spec), partialRow(spec), (a, b, c) => {
-      const left: Row = { ...merged(spec, a, b) };
-      expect(merged(spec, left, c)).toEqual(merged(spec, a, { ...merged(spec, b, c) }));
-    }));
+    fc.assert(
+      fc.property(partialRow(spec), partialRow(spec), partialRow(spec), (a, b, c) => {
+        const left: Row = { ...merged(spec, a, b) };
+        expect(merged(spec, left, c)).toEqual(merged(spec, a, { ...merged(spec, b, c) }));
+      }),
+    );
   });
   it('is idempotent', () => {
-    fc.assert(fc.property(partialRow(spec), (a) => {
-      expect(merged(spec, a, a)).toEqual(merged(spec, a));
-    }));
+    fc.assert(
+      fc.property(partialRow(spec), (a) => {
+        expect(merged(spec, a, a)).toEqual(merged(spec, a));
+      }),
+    );
   });
   it('upserts every column with one array parameter each', () => {
     const st = upsertStatement(spec, [{}, {}]);
