@@ -1,12 +1,28 @@
+/**
+ * Test tiers, run by one vitest invocation (`npm test`) as projects, or one at a time (`npm run test:unit`, …):
+ * - unit:        pure logic with in-memory fakes; no PostgreSQL, no external binary.
+ * - contract:    configuration checked by the real promtool, amtool and docker-compose.
+ * - integration: the service in-process against a real PostgreSQL (one embedded server per run).
+ * - e2e:         real Prometheus and Alertmanager against the service and real SMTP/HTTP peers.
+ */
 import { defineConfig } from 'vitest/config';
+
+const POSTGRES = ['test/support/global-setup.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: POSTGRES },
+      },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: POSTGRES } },
+    ],
   },
 });

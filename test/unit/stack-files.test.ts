@@ -5,8 +5,7 @@
  * files Prometheus and Alertmanager read are where their configs look.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -363,18 +362,5 @@ describe('grafana/provisioning', () => {
       annotations: { list: [{ datasource: { type: 'grafana', uid: '-- Grafana --' } }] },
     };
     expect([...datasourceUids(sample)].sort()).toEqual(['nope', 'postgres', 'prometheus']);
-  });
-});
-
-describe('docker-compose.yml against the Compose schema', () => {
-  it('passes `docker-compose config` (Debian docker-compose 1.29, which .ci/run installs)', () => {
-    // 1.29 predates the Compose Specification's top-level `name:`; everything else is validated as written.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-compose-'));
-    const file = path.join(dir, 'docker-compose.yml');
-    writeFileSync(file, read('docker-compose.yml').replace(/^name:.*\n/m, ''));
-    const out = execFileSync('docker-compose', ['-f', file, '--project-directory', ROOT, 'config', '--services'], {
-      env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
-    }).toString();
-    expect(out.trim().split('\n').sort()).toEqual(Object.keys(services).sort());
   });
 });
