@@ -45,6 +45,11 @@ export interface StartOptions {
   log?: Logger;
   /** Drain deadline for in-flight requests on stop (ms). */
   drainTimeoutMs?: number;
+  /**
+   * Run the cron schedule (default true). Tests start services with it off, so no background job races the
+   * test; they call the jobs or the refresher directly. Tests of the schedule itself turn it on.
+   */
+  schedule?: boolean;
 }
 
 export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
@@ -145,7 +150,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    const schedule = agg.start();
+    const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 

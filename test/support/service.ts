@@ -11,9 +11,11 @@ export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 
+/** Starts the service with its cron schedule off unless `opts.schedule` (tests call jobs directly). */
 export async function startTestService(
   env: Record<string, string> = {},
   databaseUrl?: string,
+  opts: { schedule?: boolean } = {},
 ): Promise<Service & { config: Config }> {
   const url = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
@@ -26,7 +28,7 @@ export async function startTestService(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const service = await startService(config, { log: createLogger(config.logLevel) });
+  const service = await startService(config, { log: createLogger(config.logLevel), schedule: opts.schedule ?? false });
   return Object.assign(service, { config });
 }
 
