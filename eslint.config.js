@@ -2,6 +2,7 @@
 // only *-routes.ts and src/http import express, only *-store.ts and src/db import pg, only src/telemetry
 // imports metrics/tracing libraries, only schedule.ts imports node-cron.
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
 const layers = {
@@ -43,6 +44,55 @@ function layerBlocks() {
   ];
 }
 
+/**
+ * Which folder of src/ may import which (README, Layout). A higher layer may call a lower one, never the reverse;
+ * telemetry and http are adapters that implement the ports the domains declare and import no domain module (not
+ * even types); the client SDK imports nothing of the server but the catalogue's types; service.ts and main.ts are
+ * the composition root.
+ */
+const MODULES = {
+  shared: { pattern: ['src/config.ts', 'src/errors.ts', 'src/logger.ts', 'src/catalogue/**'], may: [] },
+  db: { pattern: ['src/db/**'], may: ['shared'] },
+  http: { pattern: ['src/http/**'], may: ['shared'] },
+  telemetry: { pattern: ['src/telemetry/**'], may: ['shared'] },
+  ingest: { pattern: ['src/ingest/**'], may: ['shared', 'db', 'http'] },
+  aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'db', 'http', 'ingest'] },
+  alerts: { pattern: ['src/alerts/**'], may: ['shared', 'db', 'http', 'ingest', 'aggregate'] },
+  client: { pattern: ['src/client/**'], may: [], types: ['shared'] },
+  root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },
+};
+
+function moduleBoundaries() {
+  const all = Object.keys(MODULES);
+  const policies = Object.entries(MODULES).flatMap(([name, m]) => {
+    const may = m.may.includes('*') ? all : [name, ...m.may];
+    const from = { file: { categories: name } };
+    const to = (modules) => ({ to: { file: { categories: modules } } });
+    const out = [{ from, allow: to(may) }];
+    if (m.types) out.push({ from, allow: { ...to(m.types), dependency: { kind: 'type' } } });
+    return out;
+  });
+  return {
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+      'boundaries/files': Object.entries(MODULES).map(([category, m]) => ({ category, pattern: m.pattern })),
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          message:
+            '{{from.file.categories}} may not import {{to.file.categories}} (README, Layout: which folder may import which)',
+          policies,
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'grafana/dashboards/**', 'coverage/**', '.data/**'] },
   js.configs.recommended,
@@ -55,4 +105,5 @@ export default tseslint.config(
   // Prettier formats (npm run format); it cannot break long strings, so src/ also has a hard line limit.
   { files: ['src/**/*.ts'], rules: { 'max-len': ['error', { code: 120, ignoreUrls: true }] } },
   ...layerBlocks(),
+  moduleBoundaries(),
 );

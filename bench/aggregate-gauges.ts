@@ -14,7 +14,8 @@ import { healthScore } from '../src/aggregate/health-score.js';
 import { inputsOf } from '../src/aggregate/gauge-refresher.js';
 import { JobStore } from '../src/aggregate/job-store.js';
 import { validateEvent, type NormalizedEvent } from '../src/ingest/event-schema.js';
-import { registerKpiGauges } from '../src/telemetry/kpi-gauges.js';
+import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../src/aggregate/kpi-gauges.js';
+import { registerSnapshotGauges } from '../src/telemetry/kpi-gauges.js';
 import { createTelemetry } from '../src/telemetry/metrics.js';
 import { bulkLoad, DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
 import { recordingPool, type Call } from './lib/recording-pool.js';
@@ -333,12 +334,12 @@ export async function runGaugeTarget(
 
   // ---- scrape-equivalent ----
   const telemetry = createTelemetry({ serviceName: 'aggregate-bench' });
-  registerKpiGauges(telemetry.registry, () => refresher.snapshot, {
-    start: '2026-03-15',
-    end: '2026-05-15',
-    targetMin: 3,
-    targetMax: 5,
-  });
+  const beta = { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 };
+  registerSnapshotGauges(
+    telemetry.registry,
+    LIVE_KPI_GAUGES,
+    kpiGaugeSamples(() => refresher.snapshot, beta),
+  );
   let text = '';
   const scrape = await timeRuns(o.runs, async () => {
     text = await telemetry.metricsText();

@@ -3,14 +3,15 @@ import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import type { AggregatorMetrics } from '../telemetry/metrics.js';
 import { aggregatorJobs } from './aggregator-jobs.js';
+import type { AggregatorMetrics } from './aggregator-metrics.js';
 import { AlertChecks, type Ingest } from './alert-checks.js';
 import { GaugeRefresher } from './gauge-refresher.js';
 import { GaugeStore } from './gauge-store.js';
 import { InviteStore } from './invite-store.js';
 import { JobStore } from './job-store.js';
 import { KpiAggregator } from './kpi-aggregator.js';
+import { kpiGaugeSamples, type GaugeSamples } from './kpi-gauges.js';
 import { kpiRoutes } from './kpi-routes.js';
 import { KpiStore } from './kpi-store.js';
 import { startSchedule, type Schedule } from './schedule.js';
@@ -22,13 +23,15 @@ export interface AggregatorModule {
   readonly checks: AlertChecks;
   readonly jobs: ReturnType<typeof aggregatorJobs>;
   readonly routes: Router[];
+  /** The live KPI gauges of the current snapshot, for /metrics (computed once per refresh). */
+  readonly gaugeSamples: () => GaugeSamples;
   /** Starts the cron schedule per AGGREGATOR_MODE (gauges refresh in every mode). */
   start(): Schedule;
 }
 
 export function createAggregatorModule(
   pool: Pool,
-  config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode'>,
+  config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode' | 'beta'>,
   deps: {
     metrics: AggregatorMetrics;
     log: Logger;
@@ -69,6 +72,7 @@ export function createAggregatorModule(
     refresher,
     checks,
     jobs,
+    gaugeSamples: kpiGaugeSamples(() => refresher.snapshot, config.beta),
     routes: [
       kpiRoutes({ aggregator, store: kpiStore, adminTokens: deps.adminTokens, timeZone: config.metricsTimeZone }),
       workshopRoutes({ checks, gauges: gaugeStore, adminTokens: deps.adminTokens }),

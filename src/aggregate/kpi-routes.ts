@@ -2,10 +2,11 @@
  * KPI API (admin token): compute a period or backfill a range (GET|POST /api/cron/workshop-metrics), and
  * read stored rows (GET /api/metrics, CSV with format=csv; GET /api/metrics/latest).
  */
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
 import { KPI_COLUMNS } from './kpi-definitions.js';
@@ -78,7 +79,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
   const router = Router();
   const now = deps.now ?? Date.now;
   const auth = requireToken(deps.adminTokens, 'admin');
-  const json = express.json({ limit: '16kb' });
+  const json = jsonBody(16 * 1024);
   const single = (t: MetricType, d: string | undefined) =>
     t === 'daily' ? [d ?? yesterday(now(), deps.timeZone)] : [d ? mondayOf(d) : previousWeek(now(), deps.timeZone)];
 

@@ -1,8 +1,9 @@
 /** GET|POST /api/cron/workshop-alerts (run the hourly checks now), GET /api/workshops/:id/health. */
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseRequest, uuidParam } from '../http/request-validation.js';
 import { CHECK_TYPES, type AlertChecks, type CheckType } from './alert-checks.js';
 import type { GaugeStore } from './gauge-store.js';
@@ -36,7 +37,7 @@ export function workshopRoutes(deps: WorkshopRoutesDeps): Router {
   router.get('/api/cron/workshop-alerts', auth, async (req: Request, res) => {
     res.json(await runChecks(req.query));
   });
-  router.post('/api/cron/workshop-alerts', auth, express.json({ limit: '4kb' }), async (req: Request, res) => {
+  router.post('/api/cron/workshop-alerts', auth, jsonBody(4 * 1024), async (req: Request, res) => {
     res.json(await runChecks(req.body));
   });
 

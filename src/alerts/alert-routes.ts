@@ -2,10 +2,11 @@
  * POST /api/alerts/webhook — Alertmanager's webhook (alert-webhook token): keeps alert history in workshop_alerts.
  * GET /api/alerts?status=open|resolved|all — history; POST /api/alerts/:id/acknowledge — who and when (admin token).
  */
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseRequest, uuidParam, UUID_PATTERN } from '../http/request-validation.js';
 import type { AlertInstance, AlertStore } from './alert-store.js';
 
@@ -84,7 +85,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
   router.post(
     '/api/alerts/webhook',
     requireToken(deps.webhookTokens, 'alert webhook'),
-    express.json({ limit: '1mb' }),
+    jsonBody(1024 * 1024),
     async (req: Request, res) => {
       const instances = toInstances(parseRequest(webhookBody, req.body, 5));
       await deps.store.record(instances);
@@ -101,7 +102,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
     );
     res.json({ status: q.status, alerts: await deps.store.list(q.status, q.limit) });
   });
-  router.post('/api/alerts/:id/acknowledge', admin, express.json({ limit: '4kb' }), async (req: Request, res) => {
+  router.post('/api/alerts/:id/acknowledge', admin, jsonBody(4 * 1024), async (req: Request, res) => {
     const id = uuidParam(req.params.id, 'alert');
     const body = parseRequest(
       z.strictObject({

@@ -1,10 +1,15 @@
-/** Resolves the database to use: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR (database workshop_analytics). */
+/**
+ * Resolves the database to use: DATABASE_URL, or an embedded PostgreSQL in DATA_DIR (database
+ * workshop_analytics); and opens it for the service: migrated, with a pool.
+ */
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
+import { migrate, pendingMigrations } from './migrate.js';
+import { createPool, type Pool } from './pool.js';
 
 export interface Database {
   readonly url: string;
-  readonly embedded: boolean;
   /** Stops the embedded server (no-op for DATABASE_URL). */
   stop(): Promise<void>;
 }
@@ -15,13 +20,50 @@ export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   log: (msg: string) => void,
 ): Promise<Database> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
   const server = await startEmbeddedPostgres(config.dataDir, { log });
   try {
     const url = await ensureDatabase(server.url, EMBEDDED_DATABASE_NAME);
-    return { url, embedded: true, stop: () => server.stop() };
+    return { url, stop: () => server.stop() };
   } catch (err) {
     await server.stop();
     throw err;
   }
+}
+
+export interface Storage {
+  readonly url: string;
+  readonly pool: Pool;
+  /** Problems that make the service not ready (unapplied migrations); empty when ready. */
+  readiness(): Promise<string[]>;
+  /** Closes the pool, then stops an embedded PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** The service's database: opened, migrated, with a pool of `DATABASE_POOL_SIZE` connections. */
+export async function openStorage(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
+  log: Logger,
+): Promise<Storage> {
+  const db = await openDatabase(config, (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'));
+  try {
+    const ran = await migrate(db.url, (msg) => log.debug(msg));
+    if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+  } catch (err) {
+    await db.stop().catch(() => {});
+    throw err;
+  }
+  const pool = createPool(db.url, config.databasePoolSize, (err) => log.warn({ err }, 'idle database client error'));
+  return {
+    url: db.url,
+    pool,
+    async readiness() {
+      const pending = await pendingMigrations(pool);
+      return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
+    },
+    async close() {
+      await pool.end().catch(() => {});
+      await db.stop();
+    },
+  };
 }

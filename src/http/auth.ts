@@ -29,11 +29,7 @@ export function tokenCheck(
 }
 
 /** Middleware accepting any of `tokens` as `Authorization: Bearer <token>`. */
-export function requireToken(tokens: readonly string[], scope: TokenScope, onReject?: () => void) {
+export function requireToken(tokens: readonly string[], scope: TokenScope) {
   const check = tokenCheck(tokens, scope);
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const refused = check(req.get('authorization'));
-    if (refused) onReject?.();
-    next(refused);
-  };
+  return (req: Request, _res: Response, next: NextFunction) => next(check(req.get('authorization')));
 }

@@ -4,17 +4,20 @@
  * load, flushes grow instead of queries multiplying, so throughput does not hinge on one round trip per
  * request.
  */
+import type { Config } from '../config.js';
 import { AppError, unavailable } from '../errors.js';
-import { isRetryableError, isUnavailableError } from '../db/pool.js';
 import type { NormalizedEvent } from './event-schema.js';
 import type { IngestMetrics } from './ingest-metrics.js';
+import { StoreFailure } from './store-failure.js';
 
 export interface SubmitResult {
   accepted: number;
   duplicates: number;
 }
 
+/** Where the writer stores flushes (EventStore); failures it can act on are StoreFailures. */
 export interface EventSink {
+  /** Stores events with unique ids; resolves to the ids that were new. */
   insert(events: readonly NormalizedEvent[]): Promise<Set<string>>;
   forgetPartitions(): void;
 }
@@ -26,6 +29,17 @@ export interface EventWriterOptions {
   concurrency: number;
   /** Most events waiting; beyond it submit() fails with 503 overloaded. */
   maxPendingEvents: number;
+}
+
+/** The writer's options as configured: INGEST_FLUSH_MAX_EVENTS, _FLUSH_CONCURRENCY, _MAX_PENDING_EVENTS. */
+export function writerOptions(
+  config: Pick<Config, 'flushMaxEvents' | 'flushConcurrency' | 'maxPendingEvents'>,
+): EventWriterOptions {
+  return {
+    maxEventsPerFlush: config.flushMaxEvents,
+    concurrency: config.flushConcurrency,
+    maxPendingEvents: config.maxPendingEvents,
+  };
 }
 
 interface Pending {
@@ -117,7 +131,7 @@ export class EventWriter {
         p.resolve({ accepted, duplicates: p.events.length - accepted });
       }
     } catch (err) {
-      if (isUnavailableError(err)) {
+      if (err instanceof StoreFailure && err.kind === 'unavailable') {
         this.metrics.writeError('unavailable');
         const e = unavailable('the database is unreachable; nothing was stored, retry later', 5);
         group.forEach((p) => p.reject(e));
@@ -139,12 +153,10 @@ export class EventWriter {
       try {
         return await this.sink.insert(events);
       } catch (err) {
-        const code = (err as { code?: string }).code;
+        const kind = err instanceof StoreFailure ? err.kind : undefined;
         if (attempt >= MAX_ATTEMPTS) throw err;
-        // No partition for a row (23514; 42P01, e.g. one was dropped) or a partition created concurrently
-        // by another session (42P07 "already exists"): look the partitions up again and retry.
-        if (code === '23514' || code === '42P01' || code === '42P07') this.sink.forgetPartitions();
-        else if (isRetryableError(err)) this.metrics.writeError('retryable');
+        if (kind === 'partition_missing') this.sink.forgetPartitions();
+        else if (kind === 'retryable') this.metrics.writeError('retryable');
         else throw err;
       }
     }

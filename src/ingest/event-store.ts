@@ -5,8 +5,10 @@
 import type pg from 'pg';
 import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
+import { isRetryableError, isUnavailableError } from '../db/pool.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer, type ProjectionSpec } from './projection-spec.js';
+import { StoreFailure } from './store-failure.js';
 import {
   contributionParamCount,
   contributionUpsertSql,
@@ -144,22 +146,46 @@ function eventValues(events: readonly NormalizedEvent[]): unknown[][] {
   return cols;
 }
 
-/** The last month monthOf computed: [start, end) in ms and its key (most events of a flush share a month). */
-let lastMonth = { start: 0, end: 0, key: '' };
+/**
+ * The write failure kind of a PostgreSQL error (store-failure.ts), or undefined for an error the store does not
+ * expect (a defect, passed on as it is).
+ */
+export function classifyWriteError(err: unknown): StoreFailure | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  // No partition for a row (23514; 42P01, e.g. one was dropped) or one created concurrently (42P07).
+  if (code === '23514' || code === '42P01' || code === '42P07') return new StoreFailure('partition_missing', err);
+  if (isRetryableError(err)) return new StoreFailure('retryable', err);
+  if (isUnavailableError(err)) return new StoreFailure('unavailable', err);
+  if (typeof code === 'string' && code.startsWith('22')) return new StoreFailure('data_error', err);
+  return undefined;
+}
+
+/**
+ * Returns monthOf with a memory of the last month it computed: most events of a flush share a month, and the
+ * Date arithmetic was about 4% of the service's CPU. Each store has its own.
+ */
+export function monthKeys(): (ms: number) => string {
+  let last = { start: 0, end: 0, key: '' };
+  return (ms) => {
+    if (ms >= last.start && ms < last.end) return last.key;
+    const d = new Date(ms);
+    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    last = { start, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), key: monthOf(start) };
+    return last.key;
+  };
+}
 
 /** First instant (UTC) of the month holding `ms`, as the key of its partition. */
 export function monthOf(ms: number): string {
-  if (ms >= lastMonth.start && ms < lastMonth.end) return lastMonth.key;
   const d = new Date(ms);
-  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  lastMonth = { start, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), key: new Date(start).toISOString() };
-  return lastMonth.key;
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
 }
 
 export class EventStore {
   private readonly exact: { name: string; text: string };
   private readonly fresh: { name: string; text: string };
   private readonly knownMonths = new Set<string>();
+  private readonly monthKey = monthKeys();
   /** Flushes written by the all-new statement, and by the exact one (some id already stored). */
   readonly writes = { fresh: 0, exact: 0 };
 
@@ -196,13 +222,22 @@ export class EventStore {
   /**
    * Stores `events` (ids unique within the call) with their projections in one statement. Returns the ids
    * that were new; the others were already stored (idempotent retries) and do not touch the projections,
-   * so the projections always equal a rebuild from the log.
+   * so the projections always equal a rebuild from the log. Fails with a StoreFailure where PostgreSQL's
+   * error has a kind the writer acts on.
    */
   async insert(events: readonly NormalizedEvent[]): Promise<Set<string>> {
     // Both statements take input rows by id: a repeated id would be inserted twice. The writer dedupes.
     const ids = new Set(events.map((e) => e.id));
     if (ids.size !== events.length) throw new Error('EventStore.insert: event ids must be unique within a call');
-    await this.ensurePartitions(events.map((e) => monthOf(e.occurredAtMs)));
+    try {
+      return await this.write(events, ids);
+    } catch (err) {
+      throw classifyWriteError(err) ?? err;
+    }
+  }
+
+  private async write(events: readonly NormalizedEvent[], ids: Set<string>): Promise<Set<string>> {
+    await this.ensurePartitions(events.map((e) => this.monthKey(e.occurredAtMs)));
     const columns = eventValues(events);
     // Named (prepared) statements: their SQL is sent and parsed once per connection instead of every flush.
     // The pool runs with plan_cache_mode=force_custom_plan (db/pool.ts), so each flush is still planned for

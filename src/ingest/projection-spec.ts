@@ -236,10 +236,6 @@ export class ProjectionReducer {
     return this;
   }
 
-  get size(): number {
-    return this.byKey.size;
-  }
-
   /** The merged rows, one per key (upsertSql writes them in key order, the stable lock order). */
   rows(): Row[] {
     return [...this.byKey.values()];

@@ -2,6 +2,9 @@
  * Metrics: an OpenTelemetry SDK MeterProvider read by the Prometheus exporter, plus prom-client's Node.js
  * default metrics, served together on GET /metrics. Each service instance owns its provider (no globals),
  * so several instances can live in one process (tests) without sharing counters.
+ *
+ * This is an adapter: it implements the metrics ports the domains declare (ingest/ingest-metrics.ts,
+ * aggregate/aggregator-metrics.ts, http/http-metrics.ts) by their shape, and imports no domain module.
  */
 import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -10,25 +13,45 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
-import type { NormalizedEvent } from '../ingest/event-schema.js';
-import type { IngestMetrics, RejectReason, WriteErrorKind } from '../ingest/ingest-metrics.js';
-import { AGGREGATOR_METRICS, INGEST_METRICS, KPI_GAUGES, type MetricSpec } from './metric-catalogue.js';
+import { AGGREGATOR_METRICS, INGEST_METRICS, KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
+import { reportHttpRoute } from './http-route.js';
 
-export interface HttpMetrics {
-  request(method: string, route: string, statusCode: number, seconds: number): void;
+/** An event as counted when committed: its catalogue type and category, outcome and duration. */
+interface StoredEvent {
+  readonly type: string;
+  readonly category: string;
+  readonly success: boolean;
+  readonly durationMs: number | null;
 }
 
-export interface AggregatorMetrics {
+/** Implements ingest/ingest-metrics.ts's IngestMetrics. */
+export interface IngestTelemetry {
+  eventsStored(events: readonly StoredEvent[]): void;
+  duplicates(count: number): void;
+  batchSize(events: number): void;
+  rejected(reason: string, events: number): void;
+  writeError(kind: string): void;
+  flush(events: number, seconds: number): void;
+  pending(events: number): void;
+}
+
+/** Implements aggregate/aggregator-metrics.ts's AggregatorMetrics. */
+export interface AggregatorTelemetry {
   kpiFailure(source: string): void;
   gaugeRefreshFailure(source: string): void;
-  jobRun(job: string, outcome: 'success' | 'failure' | 'skipped'): void;
+  jobRun(job: string, outcome: string): void;
+}
+
+/** Implements http/http-metrics.ts's HttpMetrics. */
+export interface HttpTelemetry {
+  request(method: string, route: string, statusCode: number, seconds: number): void;
+  nameRoute(route: string): void;
 }
 
 export interface Telemetry {
-  readonly ingest: IngestMetrics;
-  readonly aggregator: AggregatorMetrics;
-  readonly http: HttpMetrics;
-  readonly meter: Meter;
+  readonly ingest: IngestTelemetry;
+  readonly aggregator: AggregatorTelemetry;
+  readonly http: HttpTelemetry;
   /** prom-client registry served on the same endpoint (Node.js defaults, live KPI gauges). */
   readonly registry: Registry;
   /** The Prometheus text exposition of every metric. */
@@ -92,7 +115,13 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
     readers: [exporter],
   });
-  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const serializer = new PrometheusSerializer(
+    /* prefix */ undefined,
+    /* appendTimestamp */ false,
+    /* withResourceConstantLabels */ undefined,
+    /* withoutTargetInfo */ false,
+    /* withoutScopeInfo */ true,
+  );
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
   if (opts.defaultMetrics !== false) registerNodeDefaults(registry);
@@ -124,8 +153,8 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   duplicates.add(0);
   pending.record(0);
 
-  const ingest: IngestMetrics = {
-    eventsStored(list: readonly NormalizedEvent[]) {
+  const ingest: IngestTelemetry = {
+    eventsStored(list) {
       for (const e of list) {
         eventCounts.get(`${e.type}|${e.success ? 'success' : 'failure'}`)!.n++;
         if (e.durationMs !== null) eventDuration.record(e.durationMs / 1000, { type: e.type, category: e.category });
@@ -133,8 +162,8 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     },
     duplicates: (n) => n > 0 && duplicates.add(n),
     batchSize: (n) => batchSize.record(n),
-    rejected: (reason: RejectReason, n: number) => rejected.add(n, { reason }),
-    writeError: (kind: WriteErrorKind) => writeErrors.add(1, { kind }),
+    rejected: (reason, n) => rejected.add(n, { reason }),
+    writeError: (kind) => writeErrors.add(1, { kind }),
     flush(n, seconds) {
       flushSize.record(n);
       flushDuration.record(seconds);
@@ -147,13 +176,14 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   for (const source of ['counts', 'approvals', 'states']) kpiFailures.add(0, { source });
   const gaugeFailures = counter(meter, KPI_GAUGES.gaugeRefreshFailures);
   for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
-  const aggregator: AggregatorMetrics = {
+  const aggregator: AggregatorTelemetry = {
     kpiFailure: (source) => kpiFailures.add(1, { source }),
     gaugeRefreshFailure: (source) => gaugeFailures.add(1, { source }),
     jobRun: (job, outcome) => jobRuns.add(1, { aggregator_job: job, outcome }),
   };
 
-  const http: HttpMetrics = {
+  const http: HttpTelemetry = {
+    nameRoute: reportHttpRoute,
     request(method, route, statusCode, seconds) {
       const attrs: Attributes = {
         method: HTTP_METHODS.has(method) ? method : 'other',
@@ -168,7 +198,6 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     ingest,
     aggregator,
     http,
-    meter,
     registry,
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async metricsText() {

@@ -1,13 +1,14 @@
 /**
- * A lean JSON body reader for POST /v1/events, in place of express.json(): the same answers (415 for a
- * media type other than JSON or a charset other than UTF-8 or an unknown Content-Encoding, 413 past the
- * limit, 400 for broken JSON or a top level that is not an object or array, an empty body read as `{}`;
- * gzip / deflate / br bodies are inflated), without body-parser's per-request setup (type-is, content-type
- * parsing objects, raw-body, iconv) on the hot path.
+ * The one JSON body reader, for POST /v1/events and the Express routes alike (in place of express.json()):
+ * 415 for a charset other than UTF-8 or an unknown Content-Encoding, 413 past the limit, 400 for broken JSON,
+ * an aborted upload, or a top level that is not an object or array; an empty body reads as `{}`; gzip /
+ * deflate / br bodies are inflated. It skips body-parser's per-request setup (type-is, content-type parsing
+ * objects, raw-body, iconv) on the hot path, and its error messages are defined here once.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors.js';
 
 const unsupportedMediaType = () => new AppError('unsupported_media_type', 415, 'Content-Type must be application/json');
@@ -16,17 +17,19 @@ const tooLarge = (limit: number) => new AppError('payload_too_large', 413, `requ
 const invalidJson = () => new AppError('invalid_json', 400, 'request body is not valid JSON');
 const aborted = () => new AppError('request_aborted', 400, 'request aborted by the client');
 
-/** `application/json` or any `+json` type, charset (if given) UTF-8; requires a body (Content-Length or chunked). */
-export function checkJsonContentType(req: IncomingMessage): AppError | undefined {
+/**
+ * What a request's headers say about its body: `none` (no Content-Length or Transfer-Encoding, like type-is),
+ * `other` (no Content-Type, or neither `application/json` nor a `+json` type), `bad_charset` (a JSON type with
+ * a charset other than UTF-8), or `json`.
+ */
+export function jsonContentType(req: IncomingMessage): 'none' | 'other' | 'bad_charset' | 'json' {
   const h = req.headers;
-  // Like type-is: a request without Content-Length or Transfer-Encoding has no body, so no type.
-  if (h['content-length'] === undefined && h['transfer-encoding'] === undefined) return unsupportedMediaType();
+  if (h['content-length'] === undefined && h['transfer-encoding'] === undefined) return 'none';
   const ct = h['content-type'];
-  if (ct === undefined) return unsupportedMediaType();
+  if (ct === undefined) return 'other';
   const semi = ct.indexOf(';');
   const type = (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
-  if (type !== 'application/json' && !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(type))
-    return unsupportedMediaType();
+  if (type !== 'application/json' && !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(type)) return 'other';
   if (semi >= 0) {
     for (const param of ct.slice(semi + 1).split(';')) {
       const eq = param.indexOf('=');
@@ -36,10 +39,34 @@ export function checkJsonContentType(req: IncomingMessage): AppError | undefined
         .trim()
         .replace(/^"(.*)"$/, '$1')
         .toLowerCase();
-      if (charset !== 'utf-8') return unsupportedEncoding();
+      if (charset !== 'utf-8') return 'bad_charset';
     }
   }
-  return undefined;
+  return 'json';
+}
+
+/** For an endpoint that takes only JSON: the 415 to answer, or undefined when the request carries JSON. */
+export function checkJsonContentType(req: IncomingMessage): AppError | undefined {
+  const kind = jsonContentType(req);
+  if (kind === 'json') return undefined;
+  return kind === 'bad_charset' ? unsupportedEncoding() : unsupportedMediaType();
+}
+
+/**
+ * Express middleware reading a JSON body of at most `limit` bytes into `req.body`. Like express.json(), a
+ * request without a body or with a non-JSON type is passed on with `req.body` unset (the route's validation
+ * names what is missing); a JSON body that cannot be read is answered with the errors above.
+ */
+export function jsonBody(limit: number) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const kind = jsonContentType(req);
+    if (kind === 'none' || kind === 'other') return next();
+    if (kind === 'bad_charset') return next(unsupportedEncoding());
+    readJsonBody(req, limit).then((body) => {
+      req.body = body;
+      next();
+    }, next);
+  };
 }
 
 function decoder(encoding: string): Transform | null | undefined {

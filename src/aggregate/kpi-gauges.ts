@@ -1,0 +1,119 @@
+/**
+ * The live KPI gauges as neutral samples: for each gauge of the metric catalogue (KPI_GAUGES), the series the
+ * current snapshot holds. Telemetry exports them as they are; a workshop that stops being pending or active
+ * has no sample, so its series drops out of /metrics (and its alert resolves).
+ */
+import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
+import type { Config } from '../config.js';
+import type { GaugeSnapshot, WorkshopGauges } from './gauge-refresher.js';
+
+/** One series of a gauge: its labels (none for a single-series gauge) and value. */
+export interface GaugeSample {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** Samples by metric name; every KPI gauge has an entry (possibly empty). */
+export type GaugeSamples = ReadonlyMap<string, readonly GaugeSample[]>;
+
+export type BetaSettings = Config['beta'];
+
+/** The gauges sampled here: every gauge of KPI_GAUGES (its refresh-failure counter is the aggregator's own). */
+export const LIVE_KPI_GAUGES: readonly MetricSpec[] = Object.values(KPI_GAUGES).filter((s) => s.type === 'gauge');
+
+type Emit = (value: number, labels?: Record<string, string>) => void;
+type Observe = (emit: Emit, s: GaugeSnapshot) => void;
+
+const secs = (ms: number) => ms / 1000;
+const perWorkshop =
+  (status: WorkshopGauges['status'], value: (w: WorkshopGauges) => number | null): Observe =>
+  (emit, s) => {
+    for (const w of s.workshops) {
+      if (w.status !== status) continue;
+      const v = value(w);
+      if (v !== null) emit(v, { workshop_id: w.workshopId });
+    }
+  };
+const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) =>
+  s.workshops.filter((w) => w.status === status).length;
+
+function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
+  const k = KPI_GAUGES;
+  return [
+    [k.applicationsPending, (emit, s) => emit(count(s, 'pending'))],
+    [k.submittedAt, perWorkshop('pending', (w) => (w.submittedAtMs === null ? null : secs(w.submittedAtMs)))],
+    [
+      k.lastAccess,
+      perWorkshop('active', (w) => {
+        const t = w.lastDashboardAccessMs ?? w.approvedAtMs;
+        return t === null ? null : secs(t);
+      }),
+    ],
+    [k.mechanicsActive, perWorkshop('active', (w) => w.mechanicsActive)],
+    [k.capacity, perWorkshop('active', (w) => w.capacity)],
+    [k.invitesSent, perWorkshop('active', (w) => w.invitesSent30d)],
+    [k.invitesAccepted, perWorkshop('active', (w) => w.invitesAccepted30d)],
+    [k.sessions, perWorkshop('active', (w) => w.sessions30d)],
+    [k.health, perWorkshop('active', (w) => w.health?.score ?? null)],
+    [
+      k.info,
+      (emit, s) => {
+        for (const w of s.workshops) {
+          if (w.name !== null)
+            emit(1, { workshop_id: w.workshopId, name: w.name, city: w.city ?? '', status: w.status ?? 'unknown' });
+        }
+      },
+    ],
+    [k.activeWorkshops, (emit, s) => emit(count(s, 'active'))],
+    [k.suspendedWorkshops, (emit, s) => emit(count(s, 'suspended'))],
+    [k.signupsStarted24h, (emit, s) => s.rolling && emit(s.rolling.signupsStarted24h)],
+    [k.signupsCompleted24h, (emit, s) => s.rolling && emit(s.rolling.signupsCompleted24h)],
+    [k.emailsSent24h, (emit, s) => s.rolling && emit(s.rolling.emailsSent24h)],
+    [k.emailsFailed24h, (emit, s) => s.rolling && emit(s.rolling.emailsFailed24h)],
+    [k.approvals7d, (emit, s) => s.rolling && emit(s.rolling.approvals7d)],
+    [
+      k.approvalTimeAvg7d,
+      (emit, s) => s.rolling?.approvalTimeAvg7dSeconds != null && emit(s.rolling.approvalTimeAvg7dSeconds),
+    ],
+    [k.betaTargetMin, (emit) => emit(beta.targetMin)],
+    [k.betaTargetMax, (emit) => emit(beta.targetMax)],
+    [k.betaStart, (emit) => emit(Date.parse(`${beta.start}T00:00:00Z`) / 1000)],
+    [k.betaEnd, (emit) => emit(Date.parse(`${beta.end}T00:00:00Z`) / 1000)],
+    [
+      k.jobLastSuccess,
+      (emit, s) => {
+        for (const j of s.jobs) if (j.lastSuccessMs !== null) emit(secs(j.lastSuccessMs), { aggregator_job: j.job });
+        if (s.refreshedAtMs !== null) emit(secs(s.refreshedAtMs), { aggregator_job: 'gauge_refresh' });
+      },
+    ],
+    [
+      k.jobDuration,
+      (emit, s) => {
+        for (const j of s.jobs)
+          if (j.lastDurationSeconds !== null) emit(j.lastDurationSeconds, { aggregator_job: j.job });
+        if (s.refreshSeconds !== null) emit(s.refreshSeconds, { aggregator_job: 'gauge_refresh' });
+      },
+    ],
+  ];
+}
+
+/**
+ * Returns the samples of the current snapshot. They are computed once per snapshot (the refresher replaces the
+ * snapshot object on every refresh), so a scrape reads them instead of rebuilding them.
+ */
+export function kpiGaugeSamples(snapshot: () => GaugeSnapshot, beta: BetaSettings): () => GaugeSamples {
+  const table = observers(beta);
+  let last: { snapshot: GaugeSnapshot; samples: GaugeSamples } | undefined;
+  return () => {
+    const s = snapshot();
+    if (last?.snapshot === s) return last.samples;
+    const samples = new Map<string, GaugeSample[]>();
+    for (const [spec, observe] of table) {
+      const list: GaugeSample[] = [];
+      observe((value, labels) => list.push(labels ? { labels, value } : { value }), s);
+      samples.set(spec.name, list);
+    }
+    last = { snapshot: s, samples };
+    return samples;
+  };
+}
