@@ -51,14 +51,15 @@ function layerBlocks() {
  * the composition root.
  */
 const MODULES = {
-  shared: { pattern: ['src/config.ts', 'src/errors.ts', 'src/logger.ts', 'src/catalogue/**'], may: [] },
-  db: { pattern: ['src/db/**'], may: ['shared'] },
-  http: { pattern: ['src/http/**'], may: ['shared'] },
-  telemetry: { pattern: ['src/telemetry/**'], may: ['shared'] },
-  ingest: { pattern: ['src/ingest/**'], may: ['shared', 'db', 'http'] },
-  aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'db', 'http', 'ingest'] },
-  alerts: { pattern: ['src/alerts/**'], may: ['shared', 'db', 'http', 'ingest', 'aggregate'] },
-  client: { pattern: ['src/client/**'], may: [], types: ['shared'] },
+  shared: { pattern: ['src/config.ts', 'src/errors.ts', 'src/logger.ts'], may: [] },
+  catalogue: { pattern: ['src/catalogue/**'], may: ['shared'] },
+  db: { pattern: ['src/db/**'], may: ['shared', 'catalogue'] },
+  http: { pattern: ['src/http/**'], may: ['shared', 'catalogue'] },
+  telemetry: { pattern: ['src/telemetry/**'], may: ['shared', 'catalogue'] },
+  ingest: { pattern: ['src/ingest/**'], may: ['shared', 'catalogue', 'db', 'http'] },
+  aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'catalogue', 'db', 'http', 'ingest'] },
+  alerts: { pattern: ['src/alerts/**'], may: ['shared', 'catalogue', 'db', 'http', 'ingest', 'aggregate'] },
+  client: { pattern: ['src/client/**'], may: [], types: ['catalogue'] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },
 };
 

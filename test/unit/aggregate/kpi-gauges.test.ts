@@ -1,0 +1,129 @@
+/** The live KPI gauges as samples (src/aggregate/kpi-gauges.ts), from hand-built snapshots. */
+import { describe, expect, it } from 'vitest';
+import type { GaugeSnapshot, WorkshopGauges } from '../../../src/aggregate/gauge-refresher.js';
+import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../../../src/aggregate/kpi-gauges.js';
+import { KPI_GAUGES } from '../../../src/catalogue/metric-catalogue.js';
+
+const BETA = { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 };
+const T = Date.UTC(2026, 3, 1, 12); // 2026-04-01T12:00Z
+
+function workshop(id: string, status: WorkshopGauges['status'], over: Partial<WorkshopGauges> = {}): WorkshopGauges {
+  return {
+    workshopId: id,
+    name: `W ${id}`,
+    city: 'Toronto',
+    status,
+    submittedAtMs: T - 3_600_000,
+    approvedAtMs: status === 'active' ? T - 7_200_000 : null,
+    lastDashboardAccessMs: null,
+    capacity: 10,
+    profileCompleteness: 80,
+    mechanicsActive: 2,
+    mechanicsJoined: 3,
+    invitesSent30d: 4,
+    invitesAccepted30d: 1,
+    sessions30d: 5,
+    revenue30dCents: 1000,
+    revenuePrev30dCents: 900,
+    health: status === 'active' ? { score: 71 } : null,
+    ...over,
+  } as WorkshopGauges;
+}
+
+const snapshot = (over: Partial<GaugeSnapshot> = {}): GaugeSnapshot => ({
+  workshops: [
+    workshop('p1', 'pending'),
+    workshop('p2', 'pending', { submittedAtMs: null, name: null }),
+    workshop('a1', 'active', { lastDashboardAccessMs: T - 60_000 }),
+    workshop('a2', 'active', { capacity: null }),
+    workshop('s1', 'suspended'),
+  ],
+  rolling: {
+    signupsStarted24h: 9,
+    signupsCompleted24h: 6,
+    emailsSent24h: 20,
+    emailsFailed24h: 2,
+    approvals7d: 3,
+    approvalTimeAvg7dSeconds: null,
+  } as GaugeSnapshot['rolling'],
+  jobs: [
+    { job: 'daily_metrics', lastSuccessMs: T - 1000, lastDurationSeconds: 0.5 },
+    { job: 'weekly_metrics', lastSuccessMs: null, lastDurationSeconds: null },
+  ],
+  refreshedAtMs: T,
+  refreshSeconds: 0.25,
+  ...over,
+});
+
+describe('kpiGaugeSamples', () => {
+  const read = (s: GaugeSnapshot) => kpiGaugeSamples(() => s, BETA)();
+  const k = KPI_GAUGES;
+
+  it('has an entry for every live gauge of the catalogue, and for nothing else', () => {
+    expect([...read(snapshot()).keys()].sort()).toEqual(LIVE_KPI_GAUGES.map((s) => s.name).sort());
+    expect(LIVE_KPI_GAUGES.map((s) => s.name)).not.toContain(k.gaugeRefreshFailures.name);
+  });
+
+  it('counts workshops by status, and exports per-workshop series only for the status they describe', () => {
+    const s = read(snapshot());
+    expect(s.get(k.applicationsPending.name)).toEqual([{ value: 2 }]);
+    expect(s.get(k.activeWorkshops.name)).toEqual([{ value: 2 }]);
+    expect(s.get(k.suspendedWorkshops.name)).toEqual([{ value: 1 }]);
+    // a pending workshop without a submission time has no series
+    expect(s.get(k.submittedAt.name)).toEqual([{ labels: { workshop_id: 'p1' }, value: (T - 3_600_000) / 1000 }]);
+    // last access, or the approval when the workshop never logged in
+    expect(s.get(k.lastAccess.name)).toEqual([
+      { labels: { workshop_id: 'a1' }, value: (T - 60_000) / 1000 },
+      { labels: { workshop_id: 'a2' }, value: (T - 7_200_000) / 1000 },
+    ]);
+    // an unknown capacity has no series
+    expect(s.get(k.capacity.name)).toEqual([{ labels: { workshop_id: 'a1' }, value: 10 }]);
+    expect(s.get(k.health.name)).toEqual([
+      { labels: { workshop_id: 'a1' }, value: 71 },
+      { labels: { workshop_id: 'a2' }, value: 71 },
+    ]);
+  });
+
+  it('joins names through workshop_info for every workshop that has a name', () => {
+    const info = read(snapshot()).get(k.info.name)!;
+    expect(info.map((x) => x.labels)).toEqual([
+      { workshop_id: 'p1', name: 'W p1', city: 'Toronto', status: 'pending' },
+      { workshop_id: 'a1', name: 'W a1', city: 'Toronto', status: 'active' },
+      { workshop_id: 'a2', name: 'W a2', city: 'Toronto', status: 'active' },
+      { workshop_id: 's1', name: 'W s1', city: 'Toronto', status: 'suspended' },
+    ]);
+    expect(info.every((x) => x.value === 1)).toBe(true);
+  });
+
+  it('leaves out what is unknown: no rolling counts, no approval average, a job that never succeeded', () => {
+    const s = read(snapshot({ rolling: null, refreshedAtMs: null, refreshSeconds: null }));
+    expect(s.get(k.signupsStarted24h.name)).toEqual([]);
+    expect(s.get(k.approvalTimeAvg7d.name)).toEqual([]);
+    expect(s.get(k.jobLastSuccess.name)).toEqual([
+      { labels: { aggregator_job: 'daily_metrics' }, value: (T - 1000) / 1000 },
+    ]);
+    expect(read(snapshot()).get(k.jobLastSuccess.name)).toContainEqual({
+      labels: { aggregator_job: 'gauge_refresh' },
+      value: T / 1000,
+    });
+  });
+
+  it('exports the beta programme settings as gauges (dates as Unix seconds of their UTC midnight)', () => {
+    const s = read(snapshot());
+    expect(s.get(k.betaTargetMin.name)).toEqual([{ value: 3 }]);
+    expect(s.get(k.betaTargetMax.name)).toEqual([{ value: 5 }]);
+    expect(s.get(k.betaStart.name)).toEqual([{ value: Date.UTC(2026, 2, 15) / 1000 }]);
+    expect(s.get(k.betaEnd.name)).toEqual([{ value: Date.UTC(2026, 4, 15) / 1000 }]);
+  });
+
+  it('computes the samples once per snapshot, and again when the snapshot is replaced', () => {
+    let current = snapshot();
+    const samples = kpiGaugeSamples(() => current, BETA);
+    const first = samples();
+    expect(samples()).toBe(first);
+    current = snapshot({ workshops: [] });
+    const second = samples();
+    expect(second).not.toBe(first);
+    expect(second.get(k.applicationsPending.name)).toEqual([{ value: 0 }]);
+  });
+});
