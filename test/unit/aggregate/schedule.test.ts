@@ -212,6 +212,18 @@ describe('startSchedule', () => {
     expect(held.started).toEqual(['2026-11-21T10:01:00.000Z']);
   });
 
+  it('a firing node-cron has begun when stop() is called does not start the job', async () => {
+    const held = heldJob();
+    vi.setSystemTime(Date.parse('2026-11-21T10:00:30Z'));
+    const schedule = startSchedule([held.job], 'UTC');
+    vi.advanceTimersToNextTimer(); // 10:01: node-cron's heartbeat runs, the job would start a few ticks later
+    const stopping = schedule.stop();
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    expect(held.started).toEqual([]);
+    held.finish(); // (only needed if it had started)
+    await stopping;
+  });
+
   it('a job that fails is caught at the boundary and fires again at its next time', async () => {
     const attempts: string[] = [];
     const failing: ScheduledJob = {
