@@ -12,11 +12,12 @@ import type { JobOutcome, JobStore } from './job-store.js';
 import { addDays, previousWeek, yesterday } from './periods.js';
 import type { ScheduledJob } from './schedule.js';
 
+/** What the jobs call (the real classes in the service; in-memory fakes in unit tests). */
 export interface AggregatorJobsDeps {
-  aggregator: KpiAggregator;
-  jobs: JobStore;
-  checks: AlertChecks;
-  refresher: GaugeRefresher;
+  aggregator: Pick<KpiAggregator, 'compute'>;
+  jobs: Pick<JobStore, 'run' | 'prune'>;
+  checks: Pick<AlertChecks, 'run'>;
+  refresher: Pick<GaugeRefresher, 'refresh'>;
   timeZone: string;
   report(job: string, outcome: JobOutcome, error?: unknown): void;
   /** Called after a weekly row has been stored (the weekly digest hooks in here). */

@@ -22,6 +22,9 @@ export interface GaugeSnapshot {
 
 export type GaugeSource = 'workshops' | 'rolling' | 'jobs';
 
+/** The reads a refresh makes (GaugeStore over PostgreSQL; an in-memory fake in unit tests). */
+export type GaugeReads = Pick<GaugeStore, GaugeSource>;
+
 export class GaugeRefresher {
   private current: GaugeSnapshot = {
     workshops: [],
@@ -30,10 +33,14 @@ export class GaugeRefresher {
     refreshedAtMs: null,
     refreshSeconds: null,
   };
+  /** The run in flight, if any. */
   private running: Promise<void> | undefined;
+  /** The one run queued behind it, shared by every caller that arrived while it was in flight. */
+  private queued: Promise<void> | undefined;
+  private queuedNowMs: number | undefined;
 
   constructor(
-    private readonly store: GaugeStore,
+    private readonly store: GaugeReads,
     private readonly onFailure: (source: GaugeSource, err: unknown) => void,
   ) {}
 
@@ -41,10 +48,33 @@ export class GaugeRefresher {
     return this.current;
   }
 
-  /** Refreshes every source; concurrent calls share one run. */
-  refresh(nowMs = Date.now()): Promise<void> {
-    this.running ??= this.run(nowMs).finally(() => (this.running = undefined));
-    return this.running;
+  /**
+   * Refreshes every source from a run that starts after this call, so it reads every write that committed
+   * before the call. When no run is in flight, one starts now. When one is, the call waits for it and then
+   * for one follow-up run, which every call made meanwhile shares. Runs never overlap.
+   * `nowMs` (default: the clock when the run starts) is the instant the rolling windows end at; callers that
+   * share a follow-up run share the latest `nowMs` given.
+   */
+  refresh(nowMs?: number): Promise<void> {
+    if (this.queued === undefined && this.running === undefined) return this.start(nowMs);
+    if (nowMs !== undefined) this.queuedNowMs = nowMs;
+    if (this.queued === undefined) {
+      const startQueued = () => {
+        const at = this.queuedNowMs;
+        this.queued = this.queuedNowMs = undefined;
+        return this.start(at);
+      };
+      this.queued = this.running!.then(startQueued, startQueued);
+    }
+    return this.queued;
+  }
+
+  private start(nowMs: number | undefined): Promise<void> {
+    const run = this.run(nowMs ?? Date.now()).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
   }
 
   private async run(nowMs: number): Promise<void> {

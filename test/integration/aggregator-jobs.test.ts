@@ -1,12 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/database.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase, withClient } from '../support/database.js';
 import { ADMIN_TOKEN, postEvents, startTestService } from '../support/service.js';
 
 type Svc = Awaited<ReturnType<typeof startTestService>>;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const NOW = Date.now();
-const at = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+/**
+ * The checks and live gauges measure from the service's clock ("now"), so the events are placed relative to
+ * the time the test posts them (set in beforeAll, not when this file loads).
+ */
+let now = Number.NaN;
+const at = (msAgo: number) => new Date(now - msAgo).toISOString();
 
 const ids = {
   W1: '10000000-0000-4000-8000-000000000001',
@@ -53,7 +57,7 @@ const accept = (w: string, inv: string, m: string, ago: number) => ({
  * A2 active: login 1 day ago, 3 invites 2 days ago + 1 invite 8 days ago (4 < 5: not low; the old one expires).
  * A3 active, approved 20 days ago, never logged in (inactive). S1 approved then suspended.
  */
-const EVENTS = [
+const events = () => [
   signup(ids.W1, 49 * HOUR),
   signup(ids.W2, 47 * HOUR),
   ...[ids.W3, ids.W4, ids.W5, ids.W6].map((w) => signup(w, HOUR)),
@@ -98,7 +102,9 @@ describe('aggregator jobs, gauges and checks', () => {
     dbUrl = await createTestDatabase();
     a = await startTestService({ INVITE_TTL_DAYS: '7', BETA_START: '2026-03-15', BETA_END: '2026-05-15' }, dbUrl);
     b = await startTestService({ INVITE_TTL_DAYS: '7' }, dbUrl);
-    expect((await postEvents(a.url, { events: EVENTS })).status).toBe(202);
+    // test services run no cron schedule: every job and refresh below is one the test calls
+    now = Date.now();
+    expect((await postEvents(a.url, { events: events() })).status).toBe(202);
   });
   afterAll(async () => {
     await a?.stop();
@@ -106,10 +112,15 @@ describe('aggregator jobs, gauges and checks', () => {
   });
 
   it('the checks find stuck applications (> 48 h), the backlog (> 5), inactive workshops and low acceptance', async () => {
+    const hoursPending = (atMs: number) => Math.round(((atMs - Date.parse(at(49 * HOUR))) / HOUR) * 10) / 10;
+    const earliest = hoursPending(Date.now());
     const r = await admin(a, '/api/cron/workshop-alerts?checkType=stuck_applications');
+    const latest = hoursPending(Date.now());
     expect(r.status).toBe(200);
     expect(r.json.checks.stuck_applications.items.map((i: { workshop_id: string }) => i.workshop_id)).toEqual([ids.W1]);
-    expect(r.json.checks.stuck_applications.items[0].pending_hours).toBe(49);
+    // 49 h when posted, plus however long the test has taken since (to 0.1 h, by the service's clock)
+    expect(r.json.checks.stuck_applications.items[0].pending_hours).toBeGreaterThanOrEqual(earliest);
+    expect(r.json.checks.stuck_applications.items[0].pending_hours).toBeLessThanOrEqual(latest);
     const all = await admin(a, '/api/cron/workshop-alerts', {});
     const c = all.json.checks;
     expect(c.approval_backlog).toMatchObject({ triggered: true, count: 6, threshold: 5 });
@@ -200,18 +211,24 @@ describe('aggregator jobs, gauges and checks', () => {
   });
 
   it('two aggregators firing the same schedule run it once; the last success is exported', async () => {
+    const startedMs = Date.now();
     const firing = Date.parse('2026-11-21T01:00:00Z');
+    const outcomes = async (o: string) => {
+      const texts = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
+      const runs = (t: string) =>
+        gauge(t, 'workshop_aggregator_job_runs_total', `aggregator_job="daily_metrics",outcome="${o}"`) ?? 0;
+      return texts.reduce((sum, t) => sum + runs(t), 0);
+    };
+    const before = { success: await outcomes('success'), skipped: await outcomes('skipped') };
     await Promise.all([a.aggregator.jobs.daily_metrics.run(firing), b.aggregator.jobs.daily_metrics.run(firing)]);
     await a.aggregator.jobs.daily_metrics.run(firing); // a late replica: already claimed
     const runs = await a.pool.query(
-      `SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'daily_metrics'`,
+      `SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'daily_metrics' AND scheduled_for = $1`,
+      [new Date(firing)],
     );
     expect(runs.rows[0]).toEqual({ n: 1, ok: true });
-    const outcome = (t: string, o: string) =>
-      gauge(t, 'workshop_aggregator_job_runs_total', `aggregator_job="daily_metrics",outcome="${o}"`) ?? 0;
-    const [ta, tb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/metrics`)).text()));
-    expect(outcome(ta!, 'success') + outcome(tb!, 'success')).toBe(1);
-    expect(outcome(ta!, 'skipped') + outcome(tb!, 'skipped')).toBe(2);
+    expect((await outcomes('success')) - before.success).toBe(1);
+    expect((await outcomes('skipped')) - before.skipped).toBe(2);
     // rows for the three days before the firing's local date (UTC): 2026-11-18..20
     const rows = await a.pool.query(
       `SELECT to_char(metric_date, 'YYYY-MM-DD') AS d FROM workshop_metrics WHERE metric_type = 'daily' ORDER BY 1`,
@@ -221,7 +238,10 @@ describe('aggregator jobs, gauges and checks', () => {
     const text = await (await fetch(`${b.url}/metrics`)).text();
     expect(
       gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'aggregator_job="daily_metrics"'),
-    ).toBeGreaterThan(NOW / 1000 - 60);
+    ).toBeGreaterThanOrEqual(Math.floor(startedMs / 1000)); // this test's run, by the database's clock
+    expect(
+      gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', 'aggregator_job="daily_metrics"'),
+    ).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
   });
 
   it('/metrics with live gauges still passes promtool check metrics', async () => {
@@ -234,8 +254,29 @@ describe('aggregator jobs, gauges and checks', () => {
     const series = `workshop_application_submitted_timestamp_seconds{workshop_id="${ids.W1}"}`;
     await a.aggregator.refresher.refresh();
     expect(await (await fetch(`${a.url}/metrics`)).text()).toContain(series);
-    expect((await postEvents(a.url, approve(ids.W1, 0))).status).toBe(202);
-    await a.aggregator.refresher.refresh();
+    // A refresh still in flight when the approval is written (as the every-minute one may be), having read
+    // the workshops before the write: its read of aggregator_jobs waits on a lock the test holds. The refresh
+    // asked for after the write must not be answered by that one.
+    let running: Promise<void> | undefined;
+    let refreshed: Promise<void> | undefined;
+    await withClient(dbUrl, async (blocker) => {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE aggregator_jobs IN ACCESS EXCLUSIVE MODE');
+      const queries = vi.spyOn(a.pool, 'query'); // the pool the refresher reads through
+      try {
+        running = a.aggregator.refresher.refresh();
+        const workshopsRead = queries.mock.calls.findIndex(([sql]) => String(sql).includes('FROM workshops w'));
+        expect(workshopsRead).toBeGreaterThanOrEqual(0);
+        await queries.mock.results[workshopsRead]!.value; // it has read the workshops: W1 still pending
+      } finally {
+        queries.mockRestore();
+      }
+      expect((await postEvents(a.url, approve(ids.W1, 0))).status).toBe(202);
+      refreshed = a.aggregator.refresher.refresh();
+      await blocker.query('COMMIT');
+    });
+    await running;
+    await refreshed;
     const text = await (await fetch(`${a.url}/metrics`)).text();
     expect(text).not.toContain(series);
     expect(gauge(text, 'workshop_applications_pending')).toBe(5);

@@ -57,6 +57,9 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
       ADMIN_TOKENS: ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-trace-')),
+      // the full service runs its cron schedule: no KPI or check job (on the hour, at 01:00, ...) may
+      // fire into this test; live gauges still refresh every minute, as in every mode
+      AGGREGATOR_MODE: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
