@@ -256,7 +256,12 @@ describe('AGGREGATOR_MODE decides which jobs the aggregator schedules', () => {
     const ran = new Set<string>();
     const module = createAggregatorModule(
       noDatabase,
-      { metricsTimeZone: 'UTC', inviteTtlDays: 7, aggregatorMode: mode },
+      {
+        metricsTimeZone: 'UTC',
+        inviteTtlDays: 7,
+        aggregatorMode: mode,
+        beta: { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 },
+      },
       {
         metrics: { kpiFailure: () => {}, gaugeRefreshFailure: () => {}, jobRun: (job) => ran.add(job) },
         log: createLogger('silent'),
