@@ -207,18 +207,36 @@ describe('sweepStates', () => {
       );
     });
 
-    it('for events at distinct times, the order they were collected in does not matter once sorted by time', () => {
+    it('workshops do not affect each other: however their events interleave at equal times, the sum of each alone', () => {
+      const workshop = (id: string) =>
+        fc
+          .uniqueArray(
+            fc.record({
+              atMs: fc.integer({ min: 0, max: 30 }),
+              type: fc.constantFrom(...LIFECYCLE_TYPES),
+              mechanicId: fc.constantFrom('m1', 'm2', null),
+            }),
+            { selector: (e) => e.atMs, maxLength: 12 },
+          )
+          .map((es) => es.map((e) => ({ ...e, workshopId: id })).sort((a, b) => a.atMs - b.atMs));
+      const byTime = (lists: LifecycleEvent[][]) => lists.flat().sort((a, b) => a.atMs - b.atMs); // a stable sort
+      const add = (a: StateSnapshot, b: StateSnapshot): StateSnapshot => ({
+        pending: a.pending + b.pending,
+        active: a.active + b.active,
+        suspended: a.suspended + b.suspended,
+        withMechanics: a.withMechanics + b.withMechanics,
+        mechanicsActive: a.mechanicsActive + b.mechanicsActive,
+      });
+      const endsUpTo35 = fc
+        .uniqueArray(fc.integer({ min: 0, max: 35 }), { maxLength: 6 })
+        .map((e) => e.sort((a, b) => a - b));
       fc.assert(
-        fc.property(
-          lifecycleEvents.chain((events) =>
-            fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length })),
-          ),
-          ends,
-          ([sorted, shuffled], endList) => {
-            const resorted = [...shuffled].sort((a, b) => a.atMs - b.atMs);
-            expect(sweepStates(resorted, endList)).toEqual(sweepStates(sorted, endList));
-          },
-        ),
+        fc.property(fc.tuple(workshop('w1'), workshop('w2'), workshop('w3')), endsUpTo35, (lists, endList) => {
+          const alone = lists.map((l) => sweepStates(l, endList));
+          const sum = endList.map((_, k) => alone.map((snaps) => snaps[k]!).reduce(add, zero));
+          expect(sweepStates(byTime(lists), endList)).toEqual(sum);
+          expect(sweepStates(byTime([...lists].reverse()), endList)).toEqual(sum);
+        }),
       );
     });
 
