@@ -32,10 +32,10 @@ export class FakeInviteStore implements InviteSource {
 
   /** Projects stored events, as ingest does in the same transaction: mechanic_invite_expired sets expired_at. */
   project(events: ReadonlyArray<Record<string, unknown>>): void {
+    const byId = new Map(this.invitations.map((i) => [i.inviteId, i]));
     for (const e of events) {
       if (e.type !== 'mechanic_invite_expired') continue;
-      const id = (e.metadata as { invite_id?: string } | undefined)?.invite_id;
-      const inv = this.invitations.find((i) => i.inviteId === id);
+      const inv = byId.get(String((e.metadata as { invite_id?: unknown } | undefined)?.invite_id));
       if (inv) inv.expiredAtMs ??= Date.parse(String(e.occurred_at));
     }
   }
