@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GaugeStore, WorkshopRow } from './gauge-store.js';
-import type { InviteStore } from './invite-store.js';
+import type { ExpirableInvitation } from './invite-store.js';
 import { THRESHOLDS } from './thresholds.js';
 
 export const CHECK_TYPES = [
@@ -23,6 +23,14 @@ export interface CheckResult {
   items: Array<Record<string, unknown>>;
 }
 
+/** The workshops the checks read (GaugeStore in production, an in-memory fake in unit tests). */
+export type WorkshopSource = Pick<GaugeStore, 'workshops'>;
+
+/** Invitations past their TTL, not accepted or expired, oldest first (InviteStore in production). */
+export interface InviteSource {
+  expirable(nowMs: number, ttlDays: number): Promise<ExpirableInvitation[]>;
+}
+
 /** Submits events through the normal ingest path (validation, group commit, metrics). */
 export type Ingest = (events: Array<Record<string, unknown>>) => Promise<{ accepted: number; duplicates: number }>;
 
@@ -39,8 +47,8 @@ export function expiryEventId(inviteId: string): string {
 
 export class AlertChecks {
   constructor(
-    private readonly workshops: Pick<GaugeStore, 'workshops'>,
-    private readonly invites: InviteStore,
+    private readonly workshops: WorkshopSource,
+    private readonly invites: InviteSource,
     private readonly ingest: Ingest,
     private readonly inviteTtlDays: number,
   ) {}

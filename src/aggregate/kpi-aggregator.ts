@@ -15,6 +15,12 @@ import type { DayTypeCount, KpiStore, MetricType, StoredKpiRow, Window } from '.
 import { daysOf } from './periods.js';
 import { sweepStates } from './state-sweep.js';
 
+/** The reads and writes the aggregator needs (KpiStore in production, an in-memory fake in unit tests). */
+export type KpiAggregatorStore = Pick<
+  KpiStore,
+  'windows' | 'dayTypeCounts' | 'decisions' | 'lifecycleEvents' | 'upsert' | 'read'
+>;
+
 export interface AggregatorReporter {
   kpiFailure(source: string, err: unknown): void;
 }
@@ -23,7 +29,7 @@ type Source = keyof typeof SOURCE_COLUMNS;
 
 export class KpiAggregator {
   constructor(
-    private readonly store: KpiStore,
+    private readonly store: KpiAggregatorStore,
     private readonly tz: string,
     private readonly reporter: AggregatorReporter,
   ) {}
