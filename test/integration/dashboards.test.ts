@@ -4,15 +4,27 @@
  * every panel, template variable and annotation of grafana/dashboards/*.json run the way Grafana would run it —
  * PromQL through Prometheus' HTTP API, SQL as the read-only role grafana_reader after expanding Grafana's macros
  * and template variables — and each must return data.
+ *
+ * The Workshop Overview's stat panels are also checked for their values: each must equal what the demo programme's
+ * raw events give by the documented definitions (docs/metrics.md, docs/kpis.md), computed in the test
+ * (test/support/live-gauges-reference.ts), never by the service's KPI or gauge code. The panels are "now"-relative
+ * (rolling 24 h / 7 days, ages, a 1 h increase), so the programme ends at the test's start rather than at a fixed
+ * date; it is deterministic from there: a fixed seed, the stored log exactly the programme's events, and the live
+ * gauges refreshed once at a chosen instant.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo, type DemoSummary } from '../../scripts/demo/load.js';
+import { demoProgramme } from '../../scripts/demo/programme.js';
 import { withClient } from '../support/database.js';
+import { countBetween, liveGauges, percent1, type LiveGauges } from '../support/live-gauges-reference.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, WEBHOOK_TOKEN, startTestService } from '../support/service.js';
 import { startPrometheus, waitFor, type Proc } from '../e2e/support/stack.js';
 
@@ -138,6 +150,7 @@ function expandPromBuiltins(expr: string, fromMs: number, toMs: number): string 
 
 let svc: Awaited<ReturnType<typeof startTestService>>;
 let prom: Proc;
+let alertmanager: http.Server | undefined;
 let reader: pg.Client;
 let readerLogin: string;
 let summary: DemoSummary;
@@ -145,6 +158,14 @@ const nowMs = Date.now();
 const betaStartMs = Math.floor((nowMs - 45 * DAY) / DAY) * DAY;
 const betaEndMs = betaStartMs + 60 * DAY;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** What loadDemo loads: demoProgramme is pure, so the same (nowMs, seed) gives the same events, ids included. */
+const programme = demoProgramme(nowMs, SEED);
+const EMAIL_FAILED = /^email_.+_failed$/;
+const emailFailures = programme.events.filter((e) => EMAIL_FAILED.test(e.type)).length;
+/** No earlier than Prometheus' first sample of the event counters, all at 0 (seconds). */
+let countersFirstSeenS: number;
+/** The instant the live gauges were refreshed at (their "now"). */
+let refreshMs: number;
 
 async function promApi(pathAndQuery: string): Promise<{ resultType: string; result: unknown }> {
   const res = await fetch(`${prom.url}${pathAndQuery}`);
@@ -175,6 +196,12 @@ async function runPromql(
   return (d.result as Array<{ metric: Record<string, string>; value: [number, string] }>)
     .map((s) => ({ labels: s.metric, value: Number(s.value[1]) }))
     .filter((s) => Number.isFinite(s.value));
+}
+
+/** The single value of an instant query now, or undefined when it returns nothing. */
+async function promValue(expr: string): Promise<number | undefined> {
+  const now = Date.now();
+  return (await runPromql(expr, false, now, now))[0]?.value;
 }
 
 /** A login of our own that becomes grafana_reader (SET ROLE) with grafana_reader's settings: its privileges exactly. */
@@ -249,7 +276,29 @@ beforeAll(async () => {
     BETA_START: isoDate(betaStartMs),
     BETA_END: isoDate(betaEndMs),
     AGGREGATOR_MODE: 'off',
+    // The programme emits its own mechanic_invite_expired events at 7 days. The service's expiry check (run by
+    // loadDemo) would add events of its own for invitations that pass 7 days between the programme's end and the
+    // check; with a TTL past 7 days it finds none, so the stored log is exactly the programme's events.
+    INVITE_TTL_DAYS: '8',
   });
+  // Nothing here needs notifications: Alertmanager is a stand-in that accepts anything and has no metrics. (Not
+  // the service's URL: Prometheus scrapes its Alertmanager too, and a second scrape of the service would look like
+  // a second replica — every sum over counters doubled.)
+  alertmanager = http.createServer((_req, res) => res.end());
+  alertmanager.listen(0, '127.0.0.1');
+  await once(alertmanager, 'listening');
+  const alertmanagerUrl = `http://127.0.0.1:${(alertmanager.address() as AddressInfo).port}`;
+  prom = await startPrometheus({ service: svc.url, alertmanager: alertmanagerUrl });
+  // Prometheus scrapes the event counters at 0 before the first event arrives, as it would in production, so
+  // increase() sees every stored event (a counter first scraped at its final value would show no increase).
+  countersFirstSeenS = await waitFor(
+    'Prometheus to scrape the event counters at 0',
+    async () =>
+      // 3 email types x 2 outcomes, all at 0; now is no earlier than their first sample
+      (await promValue(`count(workshop_events_total{type=~"email_.+_failed"} == 0)`)) === 6 && Date.now() / 1000,
+    30_000,
+    () => prom.output().slice(-2000),
+  );
   summary = await loadDemo({
     serviceUrl: svc.url,
     ingestToken: INGEST_TOKEN,
@@ -258,25 +307,54 @@ beforeAll(async () => {
     seed: SEED,
   });
   await reportFiringAlerts(summary.workshops);
-  await svc.aggregator.refresher.refresh();
+  refreshMs = awayFromWindowEdges(Date.now());
+  await svc.aggregator.refresher.refresh(refreshMs);
+  const refreshedS = Date.now() / 1000;
   reader = await connectAsGrafanaReader(svc.databaseUrl);
-  // the service URL stands in for Alertmanager: nothing here needs notifications
-  prom = await startPrometheus({ service: svc.url, alertmanager: svc.url });
-  // a few evaluation cycles: every recording rule has samples, increase() has two points
-  await waitFor(
-    'the recording rules to have data',
-    async () =>
-      (await runPromql('workshop:email_failures:increase1h', false, nowMs, Date.now())).length > 0 &&
-      (await runPromql('workshop_id:health_score:max', false, nowMs, Date.now())).length > 0,
-    60_000,
+  // A scrape taken after the refresh; then every recording rule has samples evaluated (twice over) on it, and
+  // Prometheus has watched the counters long enough that increase()'s extrapolation to the end of its range adds
+  // less than half an event to the email failures (at most one scrape interval, 1 s, in 3N + 5 s: < 0.5 for any N).
+  const scrapedS = await waitFor(
+    'a scrape of the refreshed gauges',
+    async () => {
+      const ts = await promValue('timestamp(workshop_active_workshops)');
+      return ts !== undefined && ts > refreshedS && ts;
+    },
+    30_000,
     () => prom.output().slice(-2000),
   );
-  await new Promise((r) => setTimeout(r, 3000));
+  await waitFor(
+    'the recording rules to be evaluated on the refreshed gauges',
+    async () => {
+      const evaluatedS = await promValue('timestamp(workshop:active_workshops:max)');
+      return (
+        evaluatedS !== undefined &&
+        evaluatedS > scrapedS + 2 &&
+        evaluatedS - countersFirstSeenS >= 3 * emailFailures + 5 &&
+        (await promValue('workshop:email_failures:increase1h')) !== undefined &&
+        (await runPromql('workshop_id:health_score:max', false, nowMs, Date.now())).length > 0
+      );
+    },
+    120_000,
+    () => prom.output().slice(-2000),
+  );
 }, 240_000);
+
+/**
+ * A refresh instant with no event exactly 24 hours or 7 days before it, where "the last 24 hours" would depend on
+ * whether the window's start is included.
+ */
+function awayFromWindowEdges(ms: number): number {
+  const times = new Set(programme.events.map((e) => Date.parse(e.occurred_at)));
+  let at = ms;
+  while (times.has(at - DAY) || times.has(at - 7 * DAY)) at++;
+  return at;
+}
 
 afterAll(async () => {
   await reader?.end().catch(() => {});
   await prom?.stop();
+  await new Promise((r) => (alertmanager ? alertmanager.close(r) : r(undefined)));
   if (svc) {
     if (readerLogin) await withClient(svc.databaseUrl, (c) => c.query(`DROP ROLE IF EXISTS ${readerLogin}`));
     await svc.stop();
@@ -414,6 +492,128 @@ describe.each(UIDS)('dashboard %s on real data', (uid) => {
     }
     expect(failures, 'SQL queries that failed or returned nothing').toEqual([]);
   });
+});
+
+// ---------------------------------------------------------------------------------------------- the values
+
+/** What a stat panel must show. */
+interface StatExpectation {
+  /** null: no value (the query returns nothing, or SQL NULL), so the panel shows its noValue text. */
+  expected: number | null;
+  /** Compared to this many decimals (ratios, averages, ages from timestamps); exact when absent. */
+  digits?: number;
+  /** A counter's increase, shown with 0 decimals: at least the count (extrapolation only adds), rounding to it. */
+  shownRounded?: boolean;
+}
+
+interface StatContext {
+  /** The live gauges as the one refresh (at refreshMs) should have exported them. */
+  gauges: LiveGauges;
+  /** The rule evaluation the recorded series were read from (seconds): `time()` of the age rules. */
+  evalS: number;
+  /** The panel's SQL time range. */
+  fromMs: number;
+  toMs: number;
+}
+
+const overview = dashboards.find((d) => d.uid === 'workshop-overview')!;
+const statPanels = overview.panels.filter((p) => p.type === 'stat');
+const count = (types: string[]) => (c: StatContext) => ({
+  expected: countBetween(programme.events, types, c.fromMs, c.toMs),
+});
+const pendingAges = (c: StatContext) => [...c.gauges.pendingSubmittedMs.values()].map((ms) => c.evalS - ms / 1000);
+const ratio = (part: number, whole: number) => ({ expected: whole === 0 ? null : part / whole, digits: 12 });
+
+/** Every stat panel of the Workshop Overview, by title: its value from the programme's raw events. */
+const OVERVIEW_STATS: Record<string, (c: StatContext) => StatExpectation> = {
+  'Signup conversion (24 h)': ({ gauges: g }) => ratio(g.signupsCompleted24h, g.signupsStarted24h),
+  'Pending applications': ({ gauges: g }) => ({ expected: g.pendingSubmittedMs.size }),
+  'Oldest application': (c) => {
+    const ages = pendingAges(c);
+    return { expected: ages.length ? Math.max(...ages) : null, digits: 2 };
+  },
+  'Average wait': (c) => {
+    const ages = pendingAges(c);
+    return { expected: ages.length ? ages.reduce((a, b) => a + b, 0) / ages.length : null, digits: 2 };
+  },
+  'Waiting more than 24 h': (c) => ({ expected: pendingAges(c).filter((age) => age > 24 * 3600).length }),
+  'Average decision time (7 days)': ({ gauges: g }) => ({ expected: g.approvalTimeAvg7dSeconds, digits: 3 }),
+  'Decisions behind the average': ({ gauges: g }) => ({ expected: g.approvals7d }),
+  'Invitations sent (7 days)': count(['mechanic_invited']),
+  'Invitations accepted (7 days)': count(['mechanic_invite_accepted']),
+  'Invite acceptance (7 days)': (c) => ({
+    expected: percent1(count(['mechanic_invite_accepted'])(c).expected, count(['mechanic_invited'])(c).expected),
+  }),
+  'Invitations expired (7 days)': count(['mechanic_invite_expired']),
+  'Emails sent (24 h)': ({ gauges: g }) => ({ expected: g.emailsSent24h }),
+  'Emails failed (24 h)': ({ gauges: g }) => ({ expected: g.emailsFailed24h }),
+  'Email success rate (24 h)': ({ gauges: g }) => ratio(g.emailsSent24h, g.emailsSent24h + g.emailsFailed24h),
+  // Failed emails STORED in the last hour: every one of the programme's, all posted within the last hour and
+  // after Prometheus first scraped the counters (at 0).
+  'Email failures (1 h)': () => ({ expected: emailFailures, shownRounded: true }),
+  'Total active': ({ gauges: g }) => ({ expected: g.activeWorkshops }),
+};
+
+describe('the Workshop Overview stat panels on the demo programme', () => {
+  it('has a value computed from the raw events for every stat panel', () => {
+    expect(statPanels.map((p) => p.title).sort()).toEqual(Object.keys(OVERVIEW_STATS).sort());
+  });
+
+  it('reads a database holding exactly the programme events the expectations are computed from', async () => {
+    expect(summary.events).toMatchObject({ sent: programme.events.length, accepted: programme.events.length });
+    const stored = await withClient(svc.databaseUrl, (c) =>
+      c.query<{ id: string }>('SELECT id::text AS id FROM workshop_events ORDER BY id'),
+    );
+    expect(stored.rows.map((r) => r.id)).toEqual(programme.events.map((e) => e.id).sort());
+  });
+
+  it('gives the panels something to show: pending applications, active workshops, emails sent and failed', () => {
+    const g = liveGauges(programme.events, refreshMs);
+    expect(g.pendingSubmittedMs.size).toBe(2); // the stuck application and the one just in
+    expect(g.activeWorkshops).toBe(6);
+    expect(g.emailsSent24h).toBeGreaterThan(0);
+    expect(emailFailures).toBeGreaterThan(0);
+  });
+
+  it.each(statPanels.map((p) => p.title))(
+    'stat panel "%s" equals its value computed from the raw events',
+    async (title) => {
+      const panel = statPanels.find((p) => p.title === title)!;
+      expect(panel.targets).toHaveLength(1);
+      const target = panel.targets![0]!;
+      // "now" of the panel: whole seconds as Grafana's $__timeFilter renders them, a second back so that every
+      // rule evaluation up to it has been written
+      const toMs = Math.floor(Date.now() / 1000) * 1000 - 1000;
+      const fromMs = toMs - relativeMs(panel.timeFrom ?? overview.time.from);
+      let actual: number | null;
+      let evalS = NaN;
+      if (target.expr !== undefined) {
+        const vars = await resolveVariables(overview, toMs);
+        const expr = expandPromBuiltins(substituteVariables(target.expr, vars), fromMs, toMs);
+        const samples = await runPromql(expr, false, fromMs, toMs);
+        expect(samples.length, expr).toBeLessThanOrEqual(1);
+        actual = samples[0]?.value ?? null;
+        // the recording rules are evaluated together: the age rule's sample timestamp is the time() of this value
+        evalS = (await runPromql('max(timestamp(workshop_id:application_pending_age:seconds))', false, toMs, toMs))[0]!
+          .value;
+      } else {
+        const rows = (await reader.query(expandSqlMacros(target.rawSql!, fromMs, toMs))).rows as Array<
+          Record<string, unknown>
+        >;
+        expect(rows).toHaveLength(1);
+        const value = Object.values(rows[0]!)[0];
+        actual = value === null ? null : Number(value);
+      }
+      const check = OVERVIEW_STATS[title]!({ gauges: liveGauges(programme.events, refreshMs), evalS, fromMs, toMs });
+
+      if (check.expected === null) expect(actual).toBeNull();
+      else if (check.shownRounded) {
+        expect(actual).toBeGreaterThanOrEqual(check.expected);
+        expect(Math.round(actual!)).toBe(check.expected);
+      } else if (check.digits !== undefined) expect(actual).toBeCloseTo(check.expected, check.digits);
+      else expect(actual).toBe(check.expected);
+    },
+  );
 });
 
 describe('the read-only role', () => {
