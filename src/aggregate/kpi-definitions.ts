@@ -80,13 +80,19 @@ export interface WindowCounts {
   revenueCents: number;
 }
 
-/** a / b as a percentage, 2 decimals (half away from zero), null when b is 0. */
-export function percent(a: number, b: number): number | null {
-  return b === 0 ? null : Math.round((10_000 * a) / b) / 100;
+/** x rounded to an integer, exact halves away from zero (Math.round takes -2.5 to -2); never -0. */
+function roundHalfAway(x: number): number {
+  const r = Math.round(Math.abs(x));
+  return (x < 0 ? -r : r) + 0;
 }
 
-/** Milliseconds as hours, 2 decimals. */
-const hours = (ms: number) => Math.round(ms / 36_000) / 100;
+/** a / b as a percentage, 2 decimals (half away from zero), null when b is 0. */
+export function percent(a: number, b: number): number | null {
+  return b === 0 ? null : roundHalfAway((10_000 * a) / b) / 100;
+}
+
+/** Milliseconds as hours, 2 decimals (half away from zero). */
+const hours = (ms: number) => roundHalfAway(ms / 36_000) / 100;
 
 export function countKpis(c: WindowCounts): KpiValues {
   const out: KpiValues = {};
@@ -110,7 +116,10 @@ export function approvalKpis(durationsMs: readonly number[]): KpiValues {
   const sum = sorted.reduce((s, x) => s + x, 0);
   const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
   // one division of integers, so an exact .5 is seen as such and rounded away from zero
-  return { avg_approval_time_hours: Math.round(sum / (n * 36_000)) / 100, median_approval_time_hours: hours(median) };
+  return {
+    avg_approval_time_hours: roundHalfAway(sum / (n * 36_000)) / 100,
+    median_approval_time_hours: hours(median),
+  };
 }
 
 export function stateKpis(s: StateSnapshot): KpiValues {

@@ -172,12 +172,12 @@ describe('approvalKpis', () => {
     expect(approvalKpis([17_999])).toEqual({ avg_approval_time_hours: 0, median_approval_time_hours: 0 });
   });
 
-  // Known bug, left as it is (behaviour outside this change): a decision timestamped before the workshop's first
-  // signup success (clock skew between services) gives a negative duration, and Math.round rounds its exact halves
-  // towards +infinity: -54 s = -0.015 h becomes -0.01 (not -0.02), -18 s becomes -0 (not -0.01). kpi-reference.ts
-  // rounds these away from zero, as the code's comment intends. `it.fails` turns red once this is fixed.
-  it.fails('a negative approval time rounds its exact halves away from zero too (-54 s is -0.02 h)', () => {
+  // A decision timestamped before the workshop's first signup success (clock skew between services) gives a
+  // negative duration; its exact halves round away from zero too (Math.round alone would take -0.015 h to -0.01).
+  it('a negative approval time rounds its exact halves away from zero too (-54 s is -0.02 h)', () => {
     expect(approvalKpis([-54_000])).toEqual({ avg_approval_time_hours: -0.02, median_approval_time_hours: -0.02 });
+    expect(approvalKpis([-18_000])).toEqual({ avg_approval_time_hours: -0.01, median_approval_time_hours: -0.01 });
+    expect(approvalKpis([-17_999])).toEqual({ avg_approval_time_hours: 0, median_approval_time_hours: 0 });
   });
 
   it("leaves the caller's array as it was", () => {
