@@ -53,8 +53,9 @@ export class GaugeStore {
                     FROM invitations
                    WHERE sent_at >= $1 AND sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
             s AS (SELECT workshop_id, count(*) FILTER (WHERE occurred_at >= $1)::int AS sessions,
-                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::bigint AS rev,
-                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::bigint AS prev
+                         -- sum(bigint) is numeric (exact, no overflow); float8 reads as a finite JS number
+                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::float8 AS rev,
+                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::float8 AS prev
                     FROM workshop_events
                    WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
                      AND ($4::uuid IS NULL OR workshop_id = $4)

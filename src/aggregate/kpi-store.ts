@@ -40,6 +40,10 @@ const NUMERIC = new Set<KpiColumn>([
   'revenue_cents',
 ]);
 
+/** workshop_metrics columns of type bigint, and that type's maximum. */
+const BIGINT_COLUMNS = new Set<string>(['revenue_cents']);
+const BIGINT_MAX = '9223372036854775807';
+
 export class KpiStore {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -63,7 +67,7 @@ export class KpiStore {
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, type, n, failures, revenue FROM (
          SELECT (occurred_at AT TIME ZONE $3)::date AS day, event_type AS type,
                 count(*)::int AS n, count(*) FILTER (WHERE NOT success)::int AS failures,
-                coalesce(sum(revenue_cents), 0)::bigint AS revenue
+                coalesce(sum(revenue_cents), 0)::float8 AS revenue -- numeric sum: cannot overflow a read
            FROM workshop_events
           WHERE occurred_at >= $1 AND occurred_at < $2
           GROUP BY 1, 2) g`,
@@ -114,6 +118,15 @@ export class KpiStore {
     if (rows.length === 0) return;
     const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...columns];
     const params: unknown[] = [];
+    // A sum beyond the bigint column (history stored before revenue was bounded) saturates at its maximum
+    // instead of failing the whole row.
+    // (not least(): it ignores a NULL)
+    const param = (c: string, v: unknown) => {
+      const p = `$${params.push(v)}`;
+      return BIGINT_COLUMNS.has(c)
+        ? `CASE WHEN ${p}::numeric > ${BIGINT_MAX} THEN ${BIGINT_MAX} ELSE ${p}::numeric END`
+        : p;
+    };
     const tuples = rows.map(({ window, values }) => {
       const vals = [
         window.date,
@@ -123,7 +136,7 @@ export class KpiStore {
         tz,
         ...columns.map((c) => values[c] ?? null),
       ];
-      return `(${vals.map((v) => `$${params.push(v)}`).join(', ')})`;
+      return `(${vals.map((v, i) => param(cols[i]!, v)).join(', ')})`;
     });
     const updates = [...cols.slice(2), 'computed_at'].map((c) =>
       c === 'computed_at' ? 'computed_at = now()' : `${c} = excluded.${c}`,

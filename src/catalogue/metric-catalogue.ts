@@ -61,7 +61,9 @@ export const INGEST_METRICS = {
     type: 'counter',
     labels: ['reason'],
     help: 'Events (or requests, when the body could not be read) refused at ingest, by reason.',
-    labelValues: 'validation | auth | too_large | unsupported_media_type | invalid_json | overloaded | unavailable',
+    labelValues:
+      'validation | auth | too_large | unsupported_media_type | invalid_json (also a body that is not UTF-8) | ' +
+      'overloaded | unavailable | database_rejected (values only PostgreSQL refused: 400 invalid_event)',
   },
   duplicates: {
     name: 'workshop_ingest_duplicate_events_total',

@@ -1,10 +1,12 @@
 /**
  * The one JSON body reader, for POST /v1/events and the Express routes alike (in place of express.json()):
- * 415 for a charset other than UTF-8 or an unknown Content-Encoding, 413 past the limit, 400 for broken JSON,
- * an aborted upload, or a top level that is not an object or array; an empty body reads as `{}`; gzip /
+ * 415 for a charset other than UTF-8 or an unknown Content-Encoding, 413 past the limit, 400 for bytes that are
+ * not UTF-8 (`invalid_encoding`: never silently replaced by U+FFFD), broken JSON, an aborted upload, or a top
+ * level that is not an object or array; an empty body reads as `{}`; gzip /
  * deflate / br bodies are inflated. It skips body-parser's per-request setup (type-is, content-type parsing
  * objects, raw-body, iconv) on the hot path, and its error messages are defined here once.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
@@ -15,6 +17,7 @@ const unsupportedMediaType = () => new AppError('unsupported_media_type', 415, '
 const unsupportedEncoding = () => new AppError('unsupported_media_type', 415, 'unsupported body encoding or charset');
 const tooLarge = (limit: number) => new AppError('payload_too_large', 413, `request body exceeds ${limit} bytes`);
 const invalidJson = () => new AppError('invalid_json', 400, 'request body is not valid JSON');
+const invalidEncoding = () => new AppError('invalid_encoding', 400, 'request body is not valid UTF-8');
 const aborted = () => new AppError('request_aborted', 400, 'request aborted by the client');
 
 /**
@@ -132,7 +135,13 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     stream.once('end', () => {
       if (settled) return;
       settled = true;
-      let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
+      // decoded only once whole, so a character split across chunks is read as one
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      if (!isUtf8(bytes)) {
+        reject(invalidEncoding());
+        return;
+      }
+      let text = bytes.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
         resolve(parseStrict(text));

@@ -29,7 +29,7 @@ export interface EventRoutesDeps {
   ipMode: IpMode;
 }
 
-/** Body refusals by status (an aborted upload answers 400 and is counted with invalid JSON). */
+/** Body refusals by status (an aborted upload and a body that is not UTF-8 answer 400, counted as invalid JSON). */
 const REASONS: Record<number, RejectReason> = { 400: 'invalid_json', 413: 'too_large', 415: 'unsupported_media_type' };
 
 /** Returns a request listener that serves POST /v1/events and returns false for every other request. */

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { AppError, unavailable } from '../errors.js';
 import type { NormalizedEvent } from './event-schema.js';
 import type { IngestMetrics } from './ingest-metrics.js';
+import { locateRefused, refusedRequest } from './refused-events.js';
 import { StoreFailure } from './store-failure.js';
 
 export interface SubmitResult {
@@ -19,6 +20,8 @@ export interface SubmitResult {
 export interface EventSink {
   /** Stores events with unique ids; resolves to the ids that were new. */
   insert(events: readonly NormalizedEvent[]): Promise<Set<string>>;
+  /** Tries the write of `events` and rolls it back (nothing is stored); fails as insert would. */
+  probe(events: readonly NormalizedEvent[]): Promise<void>;
   forgetPartitions(): void;
 }
 
@@ -133,8 +136,24 @@ export class EventWriter {
     } catch (err) {
       if (err instanceof StoreFailure && err.kind === 'unavailable') {
         this.metrics.writeError('unavailable');
-        const e = unavailable('the database is unreachable; nothing was stored, retry later', 5);
+        // the connection may have dropped during the commit: the client cannot know, its ids make retries safe
+        const e = unavailable(
+          'the database is unreachable; the events may not have been stored; retry with the same ids',
+          5,
+        );
         group.forEach((p) => p.reject(e));
+        return;
+      }
+      if (err instanceof StoreFailure && err.kind === 'data_error') {
+        // A client's value only PostgreSQL refuses: halve the flush by request until the refused requests stand
+        // alone (about 2·log2(n) flushes for one of n), so every other request is stored and answered 202.
+        if (group.length > 1) {
+          const mid = Math.ceil(group.length / 2);
+          await this.flushGroup(group.slice(0, mid));
+          await this.flushGroup(group.slice(mid));
+          return;
+        }
+        await this.rejectRefused(group[0]!, unique);
         return;
       }
       this.metrics.writeError('other');
@@ -146,6 +165,15 @@ export class EventWriter {
       this.onError(err);
       group[0]!.reject(new AppError('write_failed', 500, 'the events could not be stored; nothing was stored'));
     }
+  }
+
+  /** Answers 400 invalid_event to a request the database refused, naming its refused events where it can. */
+  private async rejectRefused(p: Pending, unique: readonly NormalizedEvent[]): Promise<void> {
+    // `unique` holds the request's events without repeated ids; name them by their index in the request
+    const positions = await locateRefused((events) => this.sink.probe(events), unique);
+    const indexes = positions.map((i) => p.events.indexOf(unique[i]!));
+    this.metrics.rejected('database_rejected', p.events.length);
+    p.reject(refusedRequest(indexes));
   }
 
   private async insertWithRetry(events: NormalizedEvent[]): Promise<Set<string>> {

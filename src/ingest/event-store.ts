@@ -236,6 +236,29 @@ export class EventStore {
     }
   }
 
+  /**
+   * Runs the exact write of `events` in a transaction and rolls it back: nothing is stored (partitions it
+   * creates are kept). The writer uses it to find which events of a refused request PostgreSQL refuses.
+   */
+  async probe(events: readonly NormalizedEvent[]): Promise<void> {
+    try {
+      await this.ensurePartitions(events.map((e) => this.monthKey(e.occurredAtMs)));
+      const values: unknown[] = eventValues(events);
+      for (const spec of PROJECTIONS) values.push(...contributionValues(spec, events));
+      const client = await this.pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        await client.query({ ...this.exact, values });
+      } finally {
+        await client.query('ROLLBACK').catch((err: unknown) => (broken = err));
+        client.release(broken as Error | undefined);
+      }
+    } catch (err) {
+      throw classifyWriteError(err) ?? err;
+    }
+  }
+
   private async write(events: readonly NormalizedEvent[], ids: Set<string>): Promise<Set<string>> {
     await this.ensurePartitions(events.map((e) => this.monthKey(e.occurredAtMs)));
     const columns = eventValues(events);

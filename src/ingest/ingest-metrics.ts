@@ -2,7 +2,15 @@
 import type { NormalizedEvent } from './event-schema.js';
 
 export type RejectReason =
-  'validation' | 'auth' | 'too_large' | 'unsupported_media_type' | 'invalid_json' | 'overloaded' | 'unavailable';
+  | 'validation'
+  | 'auth'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'invalid_json'
+  | 'overloaded'
+  | 'unavailable'
+  /** Events of requests PostgreSQL refused for their data (400 invalid_event), found by bisecting a flush. */
+  | 'database_rejected';
 export type WriteErrorKind = 'unavailable' | 'retryable' | 'other';
 
 export interface IngestMetrics {

@@ -139,6 +139,58 @@ describe('readJsonBody', () => {
     });
   });
 
+  const INVALID_ENCODING = { code: 'invalid_encoding', message: 'request body is not valid UTF-8' };
+  const bytes = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+
+  it.each([
+    ['a lone continuation byte', bytes('{"a":"', [0x80], '"}')],
+    ['a truncated two-byte sequence', bytes('{"a":"', [0xc3], '"}')],
+    ['an overlong encoding of "/"', bytes('{"a":"', [0xc0, 0xaf], '"}')],
+    ['an encoded surrogate (CESU-8)', bytes('{"a":"', [0xed, 0xa0, 0x80], '"}')],
+    ['0xFF', bytes('{"a":"', [0xff], '"}')],
+    ['a code point above U+10FFFF', bytes('{"a":"', [0xf4, 0x90, 0x80, 0x80], '"}')],
+    ['invalid bytes in a key', bytes('{"', [0xfe], '":1}')],
+  ])('answers 400 invalid_encoding for invalid UTF-8 (%s), instead of reading U+FFFD', async (_name, body) => {
+    const r = await send(body, { 'content-type': 'application/json', 'content-length': body.length });
+    expect(r).toEqual({ status: 400, body: INVALID_ENCODING });
+  });
+
+  it('answers 400 invalid_encoding for invalid UTF-8 inside a gzip body', async () => {
+    const body = zlib.gzipSync(bytes('{"a":"', [0x80], '"}'));
+    const r = await send(body, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'content-length': body.length,
+    });
+    expect(r).toEqual({ status: 400, body: INVALID_ENCODING });
+  });
+
+  it('reads valid multi-byte UTF-8 split across chunks unchanged', async () => {
+    const text = '{"a":"é€🔧\u2028<!channel>"}';
+    const body = Buffer.from(text, 'utf8');
+    const result = new Promise<Outcome>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+        },
+      );
+      req.on('error', reject);
+      // one byte per chunk: every multi-byte character is split, and each write goes out as its own chunk
+      (async () => {
+        for (let i = 0; i < body.length; i++) {
+          req.write(body.subarray(i, i + 1));
+          await new Promise((r) => setImmediate(r));
+        }
+        req.end();
+      })().catch(reject);
+    });
+    expect(await result).toEqual({ status: 200, body: { body: { a: 'é€🔧\u2028<!channel>' } } });
+  });
+
   it('answers 400 request_aborted when the client abandons the upload midway', async () => {
     seen = new Promise(() => {});
     const req = http.request({

@@ -99,3 +99,110 @@ describe('validateBody', () => {
     }
   });
 });
+
+describe('hostile input: a client mistake PostgreSQL or JSON.stringify would choke on is a problem, never a crash', () => {
+  const WS = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
+  const access = (fields: Record<string, unknown>) => ({
+    type: 'workshop_dashboard_accessed',
+    workshop_id: WS,
+    ...fields,
+  });
+  const problemsOf = (raw: unknown, index = 0) => {
+    const r = validateEvent(raw, index, opts);
+    return 'problems' in r ? r.problems : [];
+  };
+  /** `levels` nested objects, the outermost being the metadata object itself: deep(1) = {}, deep(2) = {"a": {}}. */
+  const deep = (levels: number) => {
+    let v: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) v = { a: v };
+    return v;
+  };
+
+  it.each([
+    ['a NUL in a metadata value', access({ metadata: { note: 'a\u0000b' } }), 'metadata.note', /NUL/],
+    [
+      'a NUL in a nested metadata value',
+      access({ metadata: { x: { y: [1, 'ok', 'z\u0000'] } } }),
+      'metadata.x.y.2',
+      /NUL/,
+    ],
+    ['a NUL in a metadata key', access({ metadata: { 'k\u0000': 1 } }), 'metadata.k\\u0000', /NUL/],
+    ['a NUL in a nested key', access({ metadata: { x: [{ '\u0000': 'v' }] } }), 'metadata.x.0.\\u0000', /NUL/],
+    ['a NUL in user_agent', access({ user_agent: 'curl\u0000' }), 'user_agent', /NUL/],
+    ['a NUL in error_message', access({ error_message: '\u0000' }), 'error_message', /NUL/],
+    ['a NUL in session_id', { type: 'workshop_signup_started', session_id: 's\u0000' }, 'session_id', /NUL/],
+    ['a lone high surrogate in a value', access({ metadata: { note: 'x\ud800y' } }), 'metadata.note', /surrogate/],
+    ['a lone low surrogate in a value', access({ user_agent: '\udc00' }), 'user_agent', /surrogate/],
+    ['a high surrogate at the end', access({ metadata: { note: 'x\udbff' } }), 'metadata.note', /surrogate/],
+    ['a lone high surrogate in a key', access({ metadata: { 'k\ud800': 1 } }), 'metadata.k\\ud800', /surrogate/],
+    ['a lone low surrogate in a key', access({ metadata: { a: { '\udfff': 1 } } }), 'metadata.a.\\udfff', /surrogate/],
+    ['an infinite number', access({ metadata: { n: Infinity } }), 'metadata.n', /finite/],
+    ['NaN', access({ metadata: { list: [NaN] } }), 'metadata.list.0', /finite/],
+  ])('when an event holds %s, then it is a problem naming its path', (_name, raw, path, message) => {
+    const problems = problemsOf(raw, 3);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ index: 3, path });
+    expect(problems[0]!.message).toMatch(message);
+  });
+
+  it('when metadata nests 32 levels, then it is accepted; 33 levels is a problem', () => {
+    expect(problemsOf(access({ metadata: deep(32) }))).toEqual([]);
+    const problems = problemsOf(access({ metadata: deep(33) }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ index: 0, path: `metadata${'.a'.repeat(32)}` });
+    expect(problems[0]!.message).toMatch(/32 levels/);
+  });
+
+  it('when metadata nests 100,000 levels (objects or arrays), then it is one problem, not a stack overflow', () => {
+    let arr: unknown[] = [];
+    for (let i = 0; i < 100_000; i++) arr = [arr];
+    for (const metadata of [deep(100_000), { list: arr }]) {
+      const problems = problemsOf(access({ metadata }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.message).toMatch(/32 levels/);
+    }
+  });
+
+  it('when revenue_cents is 10^10, then it is accepted; 10^10 + 1 is a problem', () => {
+    const session = (revenue_cents: number) => ({
+      type: 'session_completed',
+      workshop_id: WS,
+      metadata: { revenue_cents },
+    });
+    const ok = validateEvent(session(10_000_000_000), 0, opts);
+    expect('event' in ok && ok.event.revenueCents).toBe(10_000_000_000);
+    expect(problemsOf(session(10_000_000_001))).toEqual([
+      { index: 0, path: 'metadata.revenue_cents', message: expect.stringMatching(/10000000000/) },
+    ]);
+    expect(problemsOf(session(9_007_199_254_740_991))).toHaveLength(1);
+  });
+
+  it('when values are unusual but valid (1e308, U+2028, emoji, Slack mentions, paired surrogates), then they are kept unchanged', () => {
+    const metadata = {
+      big: 1e308,
+      tiny: -1e308,
+      sep: 'a\u2028b\u2029c',
+      emoji: '🔧🚗 ok',
+      slack: '<!channel> <@U123> *bold*',
+      '🔑\u2028': 'key with emoji and a line separator',
+      nested: { list: ['\ud83d\ude97', 0, false, null] },
+    };
+    const copy = structuredClone(metadata);
+    const r = validateEvent(access({ metadata, user_agent: 'Mozilla/5.0 🦊' }), 0, opts);
+    if (!('event' in r)) throw new Error(JSON.stringify(r.problems));
+    expect(r.event.metadata).toEqual(copy);
+    expect(r.event.userAgent).toBe('Mozilla/5.0 🦊');
+  });
+
+  it('when a batch holds one hostile event, then the batch is refused with that index', () => {
+    const r = validateBody(
+      { events: [access({}), access({ metadata: { note: '\u0000' } }), access({ user_agent: '\ud800' })] },
+      opts,
+    );
+    if (!('problems' in r)) throw new Error('expected problems');
+    expect(r.problems.map((p) => [p.index, p.path])).toEqual([
+      [1, 'metadata.note'],
+      [2, 'user_agent'],
+    ]);
+  });
+});
