@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+/** Most revenue one session may report: $100M. Sums of many such values still fit KPI columns exactly. */
+export const MAX_REVENUE_CENTS = 10_000_000_000;
+
 export const EVENT_CATEGORIES = ['signup', 'approval', 'email', 'invitation', 'activity'] as const;
 export type EventCategory = (typeof EVENT_CATEGORIES)[number];
 
@@ -179,8 +182,8 @@ export const EVENT_CATALOGUE = {
     category: 'activity',
     description: 'A repair session was completed through the workshop',
     requires: WS,
-    metadata: z.looseObject({ revenue_cents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
-    metadataDoc: '`revenue_cents` (integer >= 0) required',
+    metadata: z.looseObject({ revenue_cents: z.number().int().min(0).max(MAX_REVENUE_CENTS) }),
+    metadataDoc: `\`revenue_cents\` (integer, 0 to ${MAX_REVENUE_CENTS}) required`,
   },
   workshop_suspended: {
     category: 'activity',

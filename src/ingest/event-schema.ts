@@ -14,8 +14,6 @@ export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 /** Events before this instant are refused: it bounds how many monthly partitions input can create. */
 export const MIN_OCCURRED_AT = Date.parse('2000-01-01T00:00:00Z');
-/** Most revenue one session may report: $100M. Sums of many such values still fit KPI columns exactly. */
-export const MAX_REVENUE_CENTS = 10_000_000_000;
 
 /** An event as stored: typed columns for everything KPIs read. */
 export interface NormalizedEvent {
@@ -91,9 +89,6 @@ function checkRequirements(index: number, e: BaseEvent): Problem[] {
   const meta = e.metadata ?? {};
   const parsed = spec.metadata.safeParse(meta);
   if (!parsed.success) problems.push(...zodProblems(index, parsed.error, 'metadata.'));
-  const revenue = parsed.success && e.type === 'session_completed' ? e.metadata?.revenue_cents : undefined;
-  if (typeof revenue === 'number' && revenue > MAX_REVENUE_CENTS)
-    problems.push({ index, path: 'metadata.revenue_cents', message: `must be at most ${MAX_REVENUE_CENTS}` });
   if (e.metadata !== undefined && Buffer.byteLength(JSON.stringify(e.metadata)) > MAX_METADATA_BYTES) {
     problems.push({ index, path: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
   }
