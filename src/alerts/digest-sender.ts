@@ -1,7 +1,10 @@
-/** Delivers the weekly digest to Slack (incoming-webhook URL read from a file) and by email (SMTP URL). */
+/**
+ * Delivers the weekly digest to Slack (incoming-webhook URL read from a file; text escaped for Slack) and by
+ * email (SMTP URL; plain text only, so nothing in it is interpreted as markup).
+ */
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
-import type { Digest } from './digest.js';
+import { digestSlackText, type Digest } from './digest.js';
 
 export interface DigestChannels {
   /** File holding the Slack incoming-webhook URL (the URL is a secret). */
@@ -28,7 +31,7 @@ export async function sendDigest(
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text: `*${d.subject}*\n${d.text}` }),
+          body: JSON.stringify({ text: digestSlackText(d) }),
           signal: AbortSignal.timeout(10_000),
         });
         if (!res.ok) throw new Error(`Slack answered ${res.status}`);

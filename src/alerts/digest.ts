@@ -1,6 +1,6 @@
 /**
  * The weekly digest: last week's KPI row next to the week before, each KPI against the plan's target.
- * Composition is pure; digest-sender.ts delivers it to Slack and email.
+ * Composition is pure; digest-sender.ts delivers it to Slack (escaped, see digestSlackText) and email (plain text).
  */
 import type { StoredKpiRow } from '../aggregate/kpi-store.js';
 
@@ -88,4 +88,17 @@ export function composeDigest(
     subject: `[Workshop analytics] Weekly digest, week of ${week}${missed ? ` — ${missed} target(s) missed` : ''}`,
     text: [header, '', ...rows, '', `Dashboard: ${dashboardUrl}`].join('\n') + '\n',
   };
+}
+
+/**
+ * Slack's escaping of message text (api.slack.com, "Escaping text"): & < > become entities, so no value can
+ * mention (`<!channel>`, `<@U…>`) or link (`<http://…|…>`). Slack shows the text unchanged.
+ */
+export function escapeSlack(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** The digest as one Slack message: the subject in bold, then the text, every character of both escaped. */
+export function digestSlackText(d: Digest): string {
+  return `*${escapeSlack(d.subject)}*\n${escapeSlack(d.text)}`;
 }

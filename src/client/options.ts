@@ -15,7 +15,9 @@ export const DEFAULT_OPTIONS = {
   initialBackoffMs: 200,
   maxBackoffMs: 30_000,
   maxRetries: 10,
+  maxRetryDurationMs: 300_000,
   requestTimeoutMs: 10_000,
+  maxConcurrentBatches: 2,
 } as const;
 
 /** Default deadline of `shutdown()`. */
@@ -33,7 +35,9 @@ export interface ResolvedOptions {
   initialBackoffMs: number;
   maxBackoffMs: number;
   maxRetries: number;
+  maxRetryDurationMs: number;
   requestTimeoutMs: number;
+  maxConcurrentBatches: number;
   fetch: typeof fetch;
   onError: ((error: WorkshopTrackerError) => void) | undefined;
 }
@@ -44,11 +48,22 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-function positiveInteger(options: WorkshopTrackerOptions, name: keyof typeof DEFAULT_OPTIONS): number {
+type IntegerOption = Exclude<keyof typeof DEFAULT_OPTIONS, 'maxRetries' | 'maxRetryDurationMs'>;
+
+function positiveInteger(options: WorkshopTrackerOptions, name: IntegerOption): number {
   const value: unknown = options[name];
   if (value === undefined) return DEFAULT_OPTIONS[name];
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new RangeError(`${PREFIX} ${name} must be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** An integer >= `min`, or Infinity (no limit). */
+function integerOrInfinity(value: unknown, name: string, min: 0 | 1): number {
+  if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < min) {
+    const what = min === 0 ? 'a non-negative integer' : 'a positive integer';
+    throw new RangeError(`${PREFIX} ${name} must be ${what} or Infinity, got ${describe(value)}`);
   }
   return value;
 }
@@ -85,12 +100,12 @@ export function resolveOptions(options: WorkshopTrackerOptions): ResolvedOptions
   if (typeof options.token !== 'string' || options.token.trim() === '') {
     throw new TypeError(`${PREFIX} token must be a non-empty string`);
   }
-  const maxRetries: unknown = options.maxRetries ?? DEFAULT_OPTIONS.maxRetries;
-  if (typeof maxRetries !== 'number' || !(Number.isInteger(maxRetries) || maxRetries === Infinity) || maxRetries < 0) {
-    throw new RangeError(
-      `${PREFIX} maxRetries must be a non-negative integer or Infinity, got ${describe(maxRetries)}`,
-    );
-  }
+  const maxRetries = integerOrInfinity(options.maxRetries ?? DEFAULT_OPTIONS.maxRetries, 'maxRetries', 0);
+  const maxRetryDurationMs = integerOrInfinity(
+    options.maxRetryDurationMs ?? DEFAULT_OPTIONS.maxRetryDurationMs,
+    'maxRetryDurationMs',
+    1,
+  );
   const initialBackoffMs = positiveInteger(options, 'initialBackoffMs');
   const maxBackoffMs = positiveInteger(options, 'maxBackoffMs');
   if (maxBackoffMs < initialBackoffMs) {
@@ -108,7 +123,9 @@ export function resolveOptions(options: WorkshopTrackerOptions): ResolvedOptions
     initialBackoffMs,
     maxBackoffMs,
     maxRetries,
+    maxRetryDurationMs,
     requestTimeoutMs: positiveInteger(options, 'requestTimeoutMs'),
+    maxConcurrentBatches: positiveInteger(options, 'maxConcurrentBatches'),
     fetch: fetchImpl,
     onError: optionalFunction(options.onError, 'onError'),
   };

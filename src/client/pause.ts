@@ -1,6 +1,9 @@
-/** The sender's backoff pause: cut short at the shutdown deadline, and holding the process open only on demand. */
+/**
+ * The senders' backoff pauses (one per batch waiting to be retried): cut short at the shutdown deadline, and
+ * holding the process open only on demand.
+ */
 export class Pause {
-  private current: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private readonly current = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
 
   /**
    * Waits `ms`. The timer is unref()ed unless `keepAlive`: a tracker nobody awaits must not keep an app
@@ -9,23 +12,23 @@ export class Pause {
   sleep(ms: number, keepAlive: boolean): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
-        this.current = undefined;
+        clearTimeout(pause.timer);
+        this.current.delete(pause);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
-      if (!keepAlive) timer.unref();
-      this.current = { timer, wake };
+      const pause = { timer: setTimeout(wake, ms), wake };
+      if (!keepAlive) pause.timer.unref();
+      this.current.add(pause);
     });
   }
 
-  /** Someone now awaits delivery: keep the process alive through the current pause. */
+  /** Someone now awaits delivery: keep the process alive through the current pauses. */
   holdOpen(): void {
-    this.current?.timer.ref();
+    for (const p of this.current) p.timer.ref();
   }
 
-  /** Ends the current pause now. */
+  /** Ends every current pause now. */
   wake(): void {
-    this.current?.wake();
+    for (const p of [...this.current]) p.wake();
   }
 }

@@ -18,6 +18,8 @@ export interface DeliveryContext {
   post(body: string): Promise<SendOutcome>;
   /** Waits, or less if aborted meanwhile. */
   sleep(ms: number): Promise<void>;
+  /** Milliseconds on a monotonic-enough clock, for the retry time budget. */
+  now(): number;
   delivered(sent: number, duplicates: number): void;
   dropped(error: WorkshopTrackerError): void;
   retried(): void;
@@ -37,10 +39,14 @@ export async function deliverBatch(batch: EncodedEvent[], ctx: DeliveryContext):
   }
 }
 
-/** One batch through its retries; returns the batches still to send (halves after a 413, the rest after a 400). */
+/**
+ * One request body through its retries, within its budget (`maxRetries`, `maxRetryDurationMs` from the first
+ * attempt); returns the batches still to send (halves after a 413, the rest after a 400).
+ */
 async function sendWithRetries(events: EncodedEvent[], ctx: DeliveryContext): Promise<EncodedEvent[][]> {
-  const { maxRetries, initialBackoffMs, maxBackoffMs } = ctx.options;
+  const { maxRetries, maxRetryDurationMs, initialBackoffMs, maxBackoffMs } = ctx.options;
   const body = encodeBody(events);
+  const firstAttemptAt = ctx.now();
   for (let retry = 0; ; retry += 1) {
     const outcome = await ctx.post(body);
     if (outcome.kind === 'delivered') {
@@ -51,17 +57,20 @@ async function sendWithRetries(events: EncodedEvent[], ctx: DeliveryContext): Pr
     if (ctx.isAborted())
       return drop(ctx, 'shutdown', events.length, `shutdown deadline passed (last attempt: ${outcome.message})`);
     if (outcome.kind === 'drop') return onPermanentFailure(events, outcome, ctx);
-    if (retry >= maxRetries) {
+    const delay = retryDelayMs(retry, outcome.retryAfterMs, initialBackoffMs, maxBackoffMs);
+    const elapsed = ctx.now() - firstAttemptAt;
+    if (retry >= maxRetries || elapsed + delay > maxRetryDurationMs) {
+      const budget = retry >= maxRetries ? `${maxRetries} retries` : `the ${maxRetryDurationMs} ms retry budget`;
       return drop(
         ctx,
         'retries_exhausted',
         events.length,
-        `gave up after ${retry} retries (last: ${outcome.message})`,
+        `gave up after ${retry} retries in ${elapsed} ms, reaching ${budget} (last: ${outcome.message})`,
         outcome,
       );
     }
     ctx.retried();
-    await ctx.sleep(retryDelayMs(retry, outcome.retryAfterMs, initialBackoffMs, maxBackoffMs));
+    await ctx.sleep(delay);
     if (ctx.isAborted())
       return drop(ctx, 'shutdown', events.length, `shutdown deadline passed while retrying (${outcome.message})`);
   }
@@ -74,8 +83,12 @@ function onPermanentFailure(
 ): EncodedEvent[][] {
   if (outcome.reason === 'too_large' && events.length > 1) return splitInHalves(events);
   if (outcome.reason === 'rejected' && outcome.problems) {
-    // The server stored nothing; if it named the bad events, only those are dropped and the rest resent.
-    const bad = new Set(outcome.problems.map((p) => p.index).filter((i) => i >= 0 && i < events.length));
+    // The server stored nothing. If every problem names an event of this request (whatever the error code:
+    // `invalid_events` from validation, `invalid_event` from PostgreSQL), only those events are dropped and
+    // the rest resent; a batch-level problem (index -1) or an unknown index drops the whole request.
+    const indices = outcome.problems.map((p) => p.index);
+    const usable = indices.length > 0 && indices.every((i) => i >= 0 && i < events.length);
+    const bad = new Set(usable ? indices : []);
     if (bad.size > 0 && bad.size < events.length) {
       const details = outcome.problems.map((p) => ({ ...p, id: events[p.index]?.id }));
       drop(ctx, 'rejected', bad.size, outcome.message, { status: outcome.status, details });

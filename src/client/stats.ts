@@ -25,8 +25,6 @@ export class StatsCounter {
   private inFlight = 0;
   private readonly byReason = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   private readonly silenced = new Set<DropReason>();
-  /** Queued events delivered or dropped so far (drops at `track()` were never queued and are not included). */
-  settled = 0;
 
   constructor(
     private readonly onError: ((error: WorkshopTrackerError) => void) | undefined,
@@ -45,7 +43,7 @@ export class StatsCounter {
     this.sent += sent;
     this.duplicates += duplicates;
     this.inFlight -= sent + duplicates;
-    this.settle(sent + duplicates);
+    this.settle();
   }
 
   /** Queued events given up: in flight, or still in the queue (`fromQueue`) at the shutdown deadline. */
@@ -53,16 +51,7 @@ export class StatsCounter {
     this.byReason[error.reason] += error.eventCount;
     if (!fromQueue) this.inFlight -= error.eventCount;
     this.report(error);
-    this.settle(error.eventCount);
-  }
-
-  /** The in-flight batch failed unexpectedly (a bug): drop what is left of it. */
-  abandonInFlight(cause: unknown): void {
-    if (this.inFlight > 0) {
-      this.droppedInFlight(
-        new WorkshopTrackerError('internal_error', this.inFlight, `sender failed: ${String(cause)}`, { cause }),
-      );
-    }
+    this.settle();
   }
 
   /** One event refused by `track()`; returns false, which track() returns. */
@@ -88,8 +77,8 @@ export class StatsCounter {
     return { queued, inFlight, sent, duplicates, dropped, droppedByReason, retries };
   }
 
-  private settle(count: number): void {
-    this.settled += count;
+  /** Queued events were delivered or dropped: tell the tracker (its flush() waiters). */
+  private settle(): void {
     try {
       this.onSettled();
     } catch {

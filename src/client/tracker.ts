@@ -1,8 +1,9 @@
 /**
- * The tracker: a bounded queue filled by `track()`, drained by one sender loop (one request in flight at a
- * time, batches in order), a flush timer, `flush()` waiters and the shutdown deadline.
+ * The tracker: a bounded queue filled by `track()`, drained by up to `maxConcurrentBatches` deliveries at once
+ * (so a batch waiting for a retry does not hold up the ones behind it), a flush timer, `flush()` waiters and
+ * the shutdown deadline.
  */
-import { encodeEvent } from './event.js';
+import { encodeEvent, type EncodedEvent } from './event.js';
 import { WorkshopTrackerError } from './errors.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, resolveOptions, type ResolvedOptions } from './options.js';
 import { Pause } from './pause.js';
@@ -30,12 +31,13 @@ class Tracker {
   readonly queue: EventQueue;
   readonly counters: StatsCounter;
   private readonly ctx: DeliveryContext;
-  /** Events accepted by track() so far; the sender settles (delivers or drops) them in this order. */
+  /** Events accepted by track() so far, numbered in that order; batches are cut from the queue in that order. */
   private enqueued = 0;
   /** Send partial batches until this many events have been taken from the queue (flush, timer). */
   private drainTarget = 0;
   private taken = 0;
-  private loop: Promise<void> | undefined;
+  /** Batches being delivered: each delivery, and the number of its first event (for flush()). */
+  private readonly active = new Map<Promise<void>, number>();
   private timer: NodeJS.Timeout | undefined;
   private waiters: { target: number; resolve: () => void }[] = [];
   private closed = false;
@@ -60,6 +62,7 @@ class Tracker {
           signal: this.abort.signal,
         }),
       sleep: (ms) => (this.aborted ? Promise.resolve() : this.pause.sleep(ms, this.waiters.length > 0 || this.closed)),
+      now: () => Date.now(),
       delivered: (sent, duplicates) => this.counters.delivered(sent, duplicates),
       dropped: (error) => this.counters.droppedInFlight(error),
       retried: () => this.counters.retried(),
@@ -87,7 +90,7 @@ class Tracker {
   flush(): Promise<void> {
     try {
       const target = this.enqueued;
-      if (this.counters.settled >= target) return Promise.resolve();
+      if (this.settledBelow() >= target) return Promise.resolve();
       const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
       this.drainTarget = Math.max(this.drainTarget, target);
       this.pause.holdOpen();
@@ -117,8 +120,9 @@ class Tracker {
       this.aborted = true;
       this.abort.abort();
       this.pause.wake();
-      await this.loop;
+      await Promise.all(this.active.keys());
       const rest = this.queue.drain().length;
+      this.taken += rest;
       if (rest > 0)
         this.counters.droppedInFlight(
           new WorkshopTrackerError('shutdown', rest, 'shutdown deadline passed before sending'),
@@ -133,30 +137,61 @@ class Tracker {
     return this.queue.length >= this.options.maxBatchSize || this.queue.bytes >= this.options.maxBodyBytes;
   }
 
-  /** Starts the sender loop unless it runs. */
+  /** Starts deliveries while a slot is free and there is a batch to send. */
   private pump(): void {
-    if (this.loop || this.aborted) return;
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
     try {
-      while (!this.aborted && this.queue.length > 0 && (this.hasFullBatch() || this.taken < this.drainTarget)) {
+      while (
+        !this.aborted &&
+        this.active.size < this.options.maxConcurrentBatches &&
+        this.queue.length > 0 &&
+        (this.hasFullBatch() || this.taken < this.drainTarget)
+      ) {
+        const first = this.taken;
         const batch = this.queue.takeBatch(this.options.maxBatchSize, this.options.maxBodyBytes);
         this.taken += batch.length;
         this.counters.startBatch(batch.length);
-        try {
-          await deliverBatch(batch, this.ctx);
-        } catch (err) {
-          this.counters.abandonInFlight(err);
-        }
+        const delivery = this.deliver(batch).finally(() => {
+          this.active.delete(delivery);
+          this.onSettled();
+          this.pump();
+          this.armTimer();
+        });
+        this.active.set(delivery, first);
       }
     } catch {
-      // never leave the loop by throwing
-    } finally {
-      this.loop = undefined;
-      this.armTimer();
+      // never throw out of track(), flush() or a timer
     }
+  }
+
+  /** Delivers one batch; never rejects. A bug in the sender drops what is left of that batch only. */
+  private async deliver(batch: EncodedEvent[]): Promise<void> {
+    let open = batch.length;
+    const ctx: DeliveryContext = {
+      ...this.ctx,
+      delivered: (sent, duplicates) => {
+        open -= sent + duplicates;
+        this.ctx.delivered(sent, duplicates);
+      },
+      dropped: (error) => {
+        open -= error.eventCount;
+        this.ctx.dropped(error);
+      },
+    };
+    try {
+      await deliverBatch(batch, ctx);
+    } catch (err) {
+      if (open > 0) {
+        const message = `sender failed: ${String(err)}`;
+        this.counters.droppedInFlight(new WorkshopTrackerError('internal_error', open, message, { cause: err }));
+      }
+    }
+  }
+
+  /** Every event numbered below this has been delivered or dropped. */
+  private settledBelow(): number {
+    let low = this.taken;
+    for (const first of this.active.values()) low = Math.min(low, first);
+    return low;
   }
 
   private armTimer(): void {
@@ -175,7 +210,7 @@ class Tracker {
   }
 
   private onSettled(): void {
-    const settled = this.counters.settled;
+    const settled = this.settledBelow();
     const ready = this.waiters.filter((w) => w.target <= settled);
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => w.target > settled);

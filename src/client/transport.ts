@@ -12,6 +12,7 @@ export type SendOutcome =
 
 /** One entry of a 400 answer's `error.details`. */
 export interface Problem {
+  /** The event's position in the request, or -1 for a problem of the whole batch (or no index given). */
   index: number;
   path: string;
   message: string;
@@ -117,16 +118,18 @@ function serverMessage(body: unknown): string {
   return parts.length ? `: ${parts.join(': ')}` : '';
 }
 
+/** The problems of a 400's `error.details`; a problem without an integer `index` gets -1 (the whole batch). */
 function problemsOf(body: unknown): Problem[] | undefined {
   const details = field(field(body, 'error'), 'details');
   if (!Array.isArray(details)) return undefined;
-  return details
-    .filter((d) => Number.isInteger(field(d, 'index')))
-    .map((d) => ({
-      index: field(d, 'index') as number,
+  return details.map((d) => {
+    const index = field(d, 'index');
+    return {
+      index: Number.isInteger(index) ? (index as number) : -1,
       path: String(field(d, 'path') ?? ''),
       message: String(field(d, 'message') ?? ''),
-    }));
+    };
+  });
 }
 
 function errorText(err: unknown): string {

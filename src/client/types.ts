@@ -35,11 +35,15 @@ export interface WorkshopEvent {
  * - `queue_full`: the queue held `maxQueueSize` events when `track()` was called.
  * - `invalid`: `track()` got something that is not a valid event (checked locally, never sent).
  * - `too_large`: one event alone does not fit in a request body (locally, or a 413 for a single event).
- * - `rejected`: the server answered 400 (validation); nothing of that request was stored.
+ * - `rejected`: the server answered 400 (a validation code such as `invalid_events`, or `invalid_event` for what
+ *   only PostgreSQL refuses); nothing of that request was stored. When every problem in `error.details` names an
+ *   event `index`, only those events are dropped and the others are sent again (same ids); a 400 with a
+ *   batch-level problem (no index, or -1) or without details drops the whole request.
  * - `unauthorized`: the server answered 401 or 403 (bad token).
  * - `unsupported_media_type`: the server answered 415.
  * - `http_error`: any other status the tracker cannot retry (e.g. 404, 3xx).
- * - `retries_exhausted`: network errors, timeouts, 408, 429 or 5xx persisted for `maxRetries` retries.
+ * - `retries_exhausted`: network errors, timeouts, 408, 429 or 5xx persisted beyond the retry budget of the
+ *   request: `maxRetries` retries or `maxRetryDurationMs` since its first attempt, whichever comes first.
  * - `shutdown`: tracked after `shutdown()` began, or still undelivered (or unconfirmed) at its deadline.
  * - `internal_error`: a bug in the tracker; the batch it was sending is given up.
  */
@@ -84,8 +88,8 @@ export interface WorkshopTrackerOptions {
   /** Most bytes per request body. Default and cap 1 MiB (1048576), the server's limit. */
   maxBodyBytes?: number;
   /**
-   * A partial batch is sent this long after its first event was tracked (or when the request in progress
-   * ends, if later). A full batch is sent at once. The timer is unref()ed. Default 1000 ms.
+   * A partial batch is sent this long after its first event was tracked (or when a sending slot frees up, if
+   * later; see `maxConcurrentBatches`). A full batch is sent at once. The timer is unref()ed. Default 1000 ms.
    */
   flushIntervalMs?: number;
   /** Most events waiting to be sent; beyond it `track()` drops (`queue_full`). Default 10000. */
@@ -95,12 +99,28 @@ export interface WorkshopTrackerOptions {
   /** Ceiling of the retry delay, including a server's `Retry-After`. Default 30000 ms. */
   maxBackoffMs?: number;
   /**
-   * Retries of one request before its events are dropped (`retries_exhausted`); `Infinity` retries until
-   * `shutdown()`'s deadline. Default 10 (about 1.5 minutes with the default backoff).
+   * Retries of one request before its events are dropped (`retries_exhausted`). Default 10 (about 1–2 minutes
+   * with the default backoff). `Infinity` together with `maxRetryDurationMs: Infinity` retries until
+   * `shutdown()`'s deadline.
    */
   maxRetries?: number;
+  /**
+   * Time budget of one request's retries, from its first attempt: a retry that could not start within it is
+   * not made and the events are dropped (`retries_exhausted`). Bounds the time a batch is held even when
+   * requests hang until `requestTimeoutMs` or the server asks for long `Retry-After`s. Positive integer or
+   * `Infinity`. Default 300000 ms (5 minutes).
+   */
+  maxRetryDurationMs?: number;
   /** A request with no answer after this long is aborted and retried. Default 10000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Batches being delivered at once (a request under way or waiting to be retried). While a batch the server
+   * keeps failing waits for its retry, later batches keep flowing in the other slots; batches may therefore
+   * arrive out of order (the server counts by `occurred_at`, so order does not matter). Events held in memory
+   * are at most `maxQueueSize` queued plus `maxConcurrentBatches × maxBatchSize` in flight. `1` sends one
+   * batch at a time, strictly in order. Default 2.
+   */
+  maxConcurrentBatches?: number;
   /** The fetch implementation. Default: the global `fetch` of Node 20. */
   fetch?: typeof fetch;
   /**
@@ -117,8 +137,8 @@ export interface ShutdownOptions {
 }
 
 /**
- * Sends workshop events to the ingestion service in the background: one request at a time, in order,
- * retried with the same event ids, so the server stores every event once.
+ * Sends workshop events to the ingestion service in the background: up to `maxConcurrentBatches` batches at a
+ * time, each retried with the same event ids, so the server stores every event once.
  */
 export interface WorkshopTracker {
   /**

@@ -38,6 +38,8 @@ describe('createWorkshopTracker options', () => {
     ['maxBodyBytes', '1000'],
     ['requestTimeoutMs', Number.NaN],
     ['initialBackoffMs', 0],
+    ['maxConcurrentBatches', 0],
+    ['maxConcurrentBatches', Infinity],
   ])('when %s is %j, then it throws a RangeError', (name, value) => {
     const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
     expect(create({ ...valid, [name]: value })).toThrow(
@@ -50,6 +52,15 @@ describe('createWorkshopTracker options', () => {
       `createWorkshopTracker: maxRetries must be a non-negative integer or Infinity, got ${v}`;
     expect(create({ ...valid, maxRetries: -1 })).toThrow(message('-1'));
     expect(create({ ...valid, maxRetries: 0.5 })).toThrow(message('0.5'));
+  });
+
+  it('when maxRetryDurationMs is zero or fractional, then it throws; Infinity is allowed', () => {
+    const message = (v: string) =>
+      `createWorkshopTracker: maxRetryDurationMs must be a positive integer or Infinity, got ${v}`;
+    expect(create({ ...valid, maxRetryDurationMs: 0 })).toThrow(new RangeError(message('0')));
+    expect(create({ ...valid, maxRetryDurationMs: 2.5 })).toThrow(new RangeError(message('2.5')));
+    expect(create({ ...valid, maxRetryDurationMs: '60000' })).toThrow(new RangeError(message('"60000"')));
+    expect(resolveOptions({ ...valid, maxRetryDurationMs: Infinity }).maxRetryDurationMs).toBe(Infinity);
   });
 
   it('when maxBackoffMs is below initialBackoffMs, then it throws', () => {
@@ -82,7 +93,9 @@ describe('createWorkshopTracker options', () => {
       initialBackoffMs: 200,
       maxBackoffMs: 30000,
       maxRetries: 10,
+      maxRetryDurationMs: 300000,
       requestTimeoutMs: 10000,
+      maxConcurrentBatches: 2,
     });
   });
 

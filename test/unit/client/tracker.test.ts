@@ -40,6 +40,10 @@ class FakeIngest {
   readonly script: Scripted[] = [];
   /** Answer every request with this when set (after the script). */
   always: Scripted | undefined;
+  /** Decides the answer from a request's events, before the script (e.g. a poison batch); undefined: go on. */
+  answerFor: ((events: Record<string, unknown>[]) => Scripted | undefined) | undefined;
+  /** Milliseconds to wait before answering (to make concurrent requests overlap). */
+  delayMs = 0;
   maxBodyBytes = 1024 * 1024;
   inFlight = 0;
   maxInFlight = 0;
@@ -68,7 +72,8 @@ class FakeIngest {
     const events = (parse(raw.toString())?.events ?? []) as Record<string, unknown>[];
     const log: RequestLog = { at: Date.now(), ids: events.map((e) => String(e.id)), status: 0 };
     this.requests.push(log);
-    const next = this.script.shift() ?? this.always;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const next = this.answerFor?.(events) ?? this.script.shift() ?? this.always;
     if (next === 'destroy' || next === 'hang') {
       log.status = next === 'hang' ? 'hung' : 'destroyed';
       if (next === 'destroy') req.socket.destroy();
@@ -199,8 +204,9 @@ describe('batching', () => {
     expect(Math.max(...server.requests.map((r) => r.ids.length))).toBeLessThanOrEqual(4);
   });
 
-  it('when many batches are sent, then only one request is in flight at a time, in order', async () => {
-    const tracker = await setup({ maxBatchSize: 5 });
+  it('when maxConcurrentBatches is 1, then only one request is in flight at a time, in order', async () => {
+    const tracker = await setup({ maxBatchSize: 5, maxConcurrentBatches: 1 });
+    server.delayMs = 10;
     const expected: string[] = [];
     for (let i = 0; i < 40; i++) {
       tracker.track(event(i));
@@ -209,6 +215,17 @@ describe('batching', () => {
     await tracker.flush();
     expect(server.maxInFlight).toBe(1);
     expect([...server.stored.values()].map((e) => e.session_id)).toEqual(expected);
+  });
+
+  it('when many batches are sent with the defaults, then two requests overlap and never more', async () => {
+    const tracker = await setup({ maxBatchSize: 5 });
+    server.delayMs = 20;
+    for (let i = 0; i < 40; i++) tracker.track(event(i));
+    await tracker.flush();
+    expect(server.maxInFlight).toBe(2);
+    expect(server.requests).toHaveLength(8);
+    expect(server.stored.size).toBe(40);
+    expect(tracker.stats()).toMatchObject({ sent: 40, duplicates: 0, dropped: 0, queued: 0, inFlight: 0 });
   });
 });
 
@@ -360,6 +377,164 @@ describe('permanent failures', () => {
     const tracker = await setup({ maxBodyBytes: 1000 });
     expect(tracker.track(event(1, { metadata: { pad: 'x'.repeat(2000) } }))).toBe(false);
     expect(tracker.stats().droppedByReason.too_large).toBe(1);
+  });
+});
+
+/** Session ids of the events in a request. */
+const sessions = (events: Record<string, unknown>[]) => events.map((e) => String(e.session_id));
+
+/** A 400 of the `invalid_event` kind (what PostgreSQL refused), naming the event at `index` when given. */
+function refused(index?: number): Scripted {
+  const detail = { ...(index === undefined ? {} : { index }), path: 'metadata', message: 'PostgreSQL refused it' };
+  return { status: 400, body: { error: { code: 'invalid_event', message: 'refused', details: [detail] } } };
+}
+
+describe('one bad batch never stalls the others', () => {
+  it('when a poison batch always gets 500, then a later batch is delivered during its backoff and the poison batch is dropped within its time budget', async () => {
+    const tracker = await setup({
+      maxBatchSize: 5,
+      initialBackoffMs: 200,
+      maxBackoffMs: 200,
+      maxRetries: Infinity,
+      maxRetryDurationMs: 1000,
+    });
+    server.answerFor = (events) => (sessions(events).some((s) => s.startsWith('poison')) ? { status: 500 } : undefined);
+    for (let i = 0; i < 5; i++) tracker.track(event(i, { session_id: `poison-${i}` }));
+    await waitFor(() => server.requests.length === 1);
+    for (let i = 0; i < 5; i++) tracker.track(event(i, { session_id: `good-${i}` }));
+    await waitFor(() => tracker.stats().sent === 5);
+    // The good batch is confirmed while the poison batch is still waiting for its next retry.
+    expect(server.stored.size).toBe(5);
+    expect(tracker.stats()).toMatchObject({ sent: 5, inFlight: 5, dropped: 0 });
+    await tracker.flush();
+
+    const poisonIds = server.requests[0]!.ids;
+    const arrivals = server.requests.map((r) => (r.ids[0] === poisonIds[0] ? 'poison' : 'good'));
+    expect(arrivals.slice(0, 3)).toEqual(['poison', 'good', 'poison']);
+    const poisonAttempts = server.requests.filter((r) => r.ids[0] === poisonIds[0]);
+    for (const attempt of poisonAttempts) expect(attempt.ids).toEqual(poisonIds);
+    // Retries 100-200 ms apart (more than one; at most 1000 / 100 of them), none starting later than 1000 ms
+    // after the first attempt (plus timer slack); the time budget, not a retry count, ended them.
+    expect(poisonAttempts.length).toBeGreaterThanOrEqual(3);
+    expect(poisonAttempts.length).toBeLessThanOrEqual(11);
+    expect(poisonAttempts.at(-1)!.at - poisonAttempts[0]!.at).toBeLessThanOrEqual(1000 + 100);
+    expect(errors[0]?.message).toContain('reaching the 1000 ms retry budget');
+    expect([...server.stored.values()].map((e) => e.session_id)).toEqual([
+      'good-0',
+      'good-1',
+      'good-2',
+      'good-3',
+      'good-4',
+    ]);
+    expect(tracker.stats()).toMatchObject({
+      sent: 5,
+      dropped: 5,
+      droppedByReason: { retries_exhausted: 5 },
+      retries: poisonAttempts.length - 1,
+      inFlight: 0,
+      queued: 0,
+    });
+    expect(errors.map((e) => [e.reason, e.eventCount, e.status])).toEqual([['retries_exhausted', 5, 500]]);
+  });
+
+  it('when maxConcurrentBatches is 1, then a later batch waits until the poison batch is given up', async () => {
+    const tracker = await setup({ maxBatchSize: 5, maxRetries: 3, maxConcurrentBatches: 1 });
+    server.answerFor = (events) => (sessions(events).some((s) => s.startsWith('poison')) ? { status: 500 } : undefined);
+    for (let i = 0; i < 5; i++) tracker.track(event(i, { session_id: `poison-${i}` }));
+    for (let i = 0; i < 5; i++) tracker.track(event(i, { session_id: `good-${i}` }));
+    await tracker.flush();
+    expect(server.requests.map((r) => r.ids.length)).toEqual([5, 5, 5, 5, 5]);
+    expect(server.requests.map((r) => r.status)).toEqual([500, 500, 500, 500, 202]);
+    expect(tracker.stats()).toMatchObject({ sent: 5, dropped: 5, droppedByReason: { retries_exhausted: 5 } });
+  });
+
+  it.each(['invalid_event', 'invalid_events'])(
+    'when a 400 %s names event index 3 of a 10-event batch, then exactly that event is dropped and the other 9 are delivered once',
+    async (code) => {
+      const tracker = await setup({ maxBatchSize: 10 });
+      server.script.push({
+        status: 400,
+        body: { error: { code, message: 'bad event', details: [{ index: 3, path: 'metadata', message: 'refused' }] } },
+      });
+      const ids = Array.from({ length: 10 }, () => crypto.randomUUID());
+      ids.forEach((id, i) => tracker.track(event(i, { id })));
+      await tracker.flush();
+
+      const withoutFourth = [...ids.slice(0, 3), ...ids.slice(4)];
+      expect(server.requests.map((r) => r.ids)).toEqual([ids, withoutFourth]);
+      expect([...server.stored.keys()]).toEqual(withoutFourth);
+      expect(tracker.stats()).toMatchObject({ sent: 9, duplicates: 0, dropped: 1, droppedByReason: { rejected: 1 } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ reason: 'rejected', eventCount: 1, status: 400 });
+      expect(errors[0]?.details).toEqual([{ index: 3, path: 'metadata', message: 'refused', id: ids[3] }]);
+    },
+  );
+
+  it('when a 400 invalid_event names the only event sent, then that event is dropped and nothing is resent', async () => {
+    const tracker = await setup();
+    server.script.push(refused(0));
+    tracker.track(event(1));
+    await tracker.flush();
+    expect(server.requests).toHaveLength(1);
+    expect(server.stored.size).toBe(0);
+    expect(tracker.stats()).toMatchObject({ sent: 0, dropped: 1, droppedByReason: { rejected: 1 } });
+  });
+
+  it.each([
+    ['names no event', refused()],
+    [
+      'reports a batch-level problem',
+      {
+        status: 400,
+        body: {
+          error: { code: 'invalid', message: 'bad batch', details: [{ index: -1, path: 'events', message: 'x' }] },
+        },
+      },
+    ],
+    ['names an index beyond the batch', refused(10)],
+    ['has no details', { status: 400, body: { error: { code: 'invalid_event', message: 'refused' } } }],
+  ] as Array<[string, Scripted]>)(
+    'when a 400 %s, then the whole batch is dropped as rejected without resending',
+    async (_case, answer) => {
+      const tracker = await setup({ maxBatchSize: 10 });
+      server.script.push(answer);
+      for (let i = 0; i < 10; i++) tracker.track(event(i));
+      await tracker.flush();
+      expect(server.requests).toHaveLength(1);
+      expect(tracker.stats()).toMatchObject({ sent: 0, dropped: 10, droppedByReason: { rejected: 10 } });
+      expect(errors.map((e) => [e.reason, e.eventCount])).toEqual([['rejected', 10]]);
+    },
+  );
+
+  it('when poison, refused, invalid and good events mix, then sent plus drops by reason add up to the events tracked', async () => {
+    const tracker = await setup({ maxBatchSize: 10, maxRetries: 2 });
+    server.answerFor = (events) => {
+      if (sessions(events).some((s) => s.startsWith('poison'))) return { status: 500 };
+      const refusedAt = sessions(events).indexOf('refused');
+      return refusedAt >= 0 ? refused(refusedAt) : undefined;
+    };
+    let tracked = 0;
+    const track = (e: unknown) => (tracked += 1) && tracker.track(e as WorkshopEvent);
+    for (let i = 0; i < 10; i++) track(event(i, { session_id: `poison-${i}` }));
+    for (let i = 0; i < 10; i++) track(event(i, { session_id: i === 6 ? 'refused' : `mixed-${i}` }));
+    track({ type: 'workshop_signup_started', duration_ms: -5 });
+    for (let i = 0; i < 7; i++) track(event(i, { session_id: `tail-${i}` }));
+    await tracker.flush();
+
+    // Hand count: 10 poison (retries_exhausted), 1 refused (rejected), 1 invalid (at track), 9 + 7 delivered.
+    expect(tracked).toBe(28);
+    const stats = tracker.stats();
+    expect(stats).toMatchObject({
+      sent: 16,
+      duplicates: 0,
+      dropped: 12,
+      droppedByReason: { retries_exhausted: 10, rejected: 1, invalid: 1 },
+      queued: 0,
+      inFlight: 0,
+    });
+    const dropsByReason = Object.values(stats.droppedByReason).reduce((a, b) => a + b, 0);
+    expect(stats.sent + stats.duplicates + dropsByReason).toBe(tracked);
+    expect(server.stored.size).toBe(16);
   });
 });
 
