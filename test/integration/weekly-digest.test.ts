@@ -61,7 +61,8 @@ describe('weekly digest delivery (real SMTP server, Slack-compatible webhook)', 
     expect(slack.received).toHaveLength(1);
     const text = String(slack.received[0]!.text);
     expect(text).toContain('Weekly digest, week of 2026-11-09');
-    expect(text).toContain('• Signup conversion: 50.00% (−50.00 pts) vs 100.00% — target > 60.00%: MISSED');
+    // Slack text escapes &, < and > (a "target < 24 h … target > 70%" pair would otherwise form a <…> control)
+    expect(text).toContain('• Signup conversion: 50.00% (−50.00 pts) vs 100.00% — target &gt; 60.00%: MISSED');
     expect(text).toContain('Dashboard: http://grafana.test:3001/d/workshop-overview');
 
     expect(smtp.received).toHaveLength(1);
