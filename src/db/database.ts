@@ -44,6 +44,15 @@ export async function openDatabase(
   }
 }
 
+async function pendingMigrationsAt(url: string): Promise<string[]> {
+  const pool = createPool(url, 1, () => {});
+  try {
+    return await pendingMigrations(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
 export interface Storage {
   /** The schema owner's URL (migrations); the pool connects with the app's. */
   readonly url: string;
@@ -62,8 +71,12 @@ export async function openStorage(
   const db = await openDatabase(config, (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'));
   let appUrl: string;
   try {
-    const ran = await migrate(db.url, (msg) => log.debug(msg));
-    if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+    // Only when something is pending: the migration runner wants to own pgmigrations, which an app role that
+    // was migrated for beforehand (compose's db-migrate) may only read.
+    if ((await pendingMigrationsAt(db.url)).length) {
+      const ran = await migrate(db.url, (msg) => log.debug(msg));
+      if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+    }
     appUrl = await db.appUrl();
   } catch (err) {
     await db.stop().catch(() => {});

@@ -110,6 +110,16 @@ describe('the service and the migrator', () => {
     expect(await sqlState(svc.pool, sql)).toBe('42501');
   });
 
+  it('when only DATABASE_URL (the app role) is given and the migrations ran before (compose: db-migrate), then it starts', async () => {
+    const app = await startTestService({ DATABASE_MIGRATION_URL: '' });
+    try {
+      expect((await app.pool.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u).toBe('workshop_app');
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('when workshop_app reads and writes data, then it may (every table the service uses)', async () => {
     for (const t of ['workshop_metrics', 'aggregator_runs', 'aggregator_jobs', 'workshop_alerts', 'pgmigrations'])
       expect(await sqlState(svc.pool, `SELECT * FROM ${t} LIMIT 1`), t).toBe('');
