@@ -68,7 +68,7 @@ beforeAll(async () => {
       /not permitted to log in|password authentication failed/,
     );
   }
-  // what the compose job grafana-reader-login does with secrets/grafana-reader-password
+  // what the compose job db-logins does with secrets/grafana-reader-password
   await withClient(service.databaseUrl, (c) => c.query(`ALTER ROLE grafana_reader WITH LOGIN PASSWORD '${password}'`));
 }, 120_000);
 
