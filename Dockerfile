@@ -39,7 +39,7 @@ COPY migrations ./migrations
 COPY --chmod=0755 <<'SH' /usr/local/bin/wa-entrypoint
 #!/bin/sh
 set -eu
-for var in DATABASE_URL PGPASSWORD INGEST_TOKENS ADMIN_TOKENS ALERT_WEBHOOK_TOKENS; do
+for var in DATABASE_URL PGPASSWORD INGEST_TOKENS ADMIN_TOKENS ALERT_WEBHOOK_TOKENS METRICS_TOKENS; do
   eval "file=\${${var}_FILE:-}"
   [ -n "$file" ] || continue
   eval "current=\${${var}:-}"

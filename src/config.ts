@@ -15,6 +15,11 @@ export interface Config {
   readonly host: string;
   /** PostgreSQL URL (DATABASE_URL). Unset: an embedded PostgreSQL keeps its data in DATA_DIR/postgres. */
   readonly databaseUrl: string | undefined;
+  /**
+   * PostgreSQL URL migrations run with, as the schema owner (DATABASE_MIGRATION_URL; default DATABASE_URL, so a
+   * single-URL deployment keeps working). Undefined with the embedded PostgreSQL, which migrates as its superuser.
+   */
+  readonly databaseMigrationUrl: string | undefined;
   /** Directory for embedded PostgreSQL data and generated tokens (DATA_DIR, default ./.data). */
   readonly dataDir: string;
   /** Bearer tokens accepted on POST /v1/events (INGEST_TOKENS, comma-separated). Empty: generated. */
@@ -25,6 +30,15 @@ export interface Config {
   readonly metricsTimeZone: string;
   /** What happens to client IP addresses (IP_MODE: store | truncate (default, /24 and /48) | drop). */
   readonly ipMode: IpMode;
+  /**
+   * Bearer tokens Prometheus must send on GET /metrics (METRICS_TOKENS). Empty (default): /metrics needs none.
+   */
+  readonly metricsTokens: readonly string[];
+  /**
+   * A separate port for GET /metrics (METRICS_PORT), on HOST; the main port then no longer serves it.
+   * Undefined (default): /metrics is on the main port.
+   */
+  readonly metricsPort: number | undefined;
   /** pino log level (LOG_LEVEL, default info). */
   readonly logLevel: LogLevel;
   /** OTLP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT). Unset: tracing off. */
@@ -77,6 +91,36 @@ export class ConfigError extends Error {
   }
 }
 
+/** The token variables, in the order problems are reported; a token may be in one of them only. */
+export const TOKEN_VARIABLES = ['INGEST_TOKENS', 'ADMIN_TOKENS', 'ALERT_WEBHOOK_TOKENS', 'METRICS_TOKENS'] as const;
+export type TokenVariable = (typeof TOKEN_VARIABLES)[number];
+
+/**
+ * Problems when one token is in two token variables (ingest, admin, alert webhook and metrics tokens must differ,
+ * so one leaked token never opens another door). Names the variables, never the token. `where` adds a source.
+ */
+export function sharedTokenProblems(
+  sets: Partial<Record<TokenVariable, readonly string[]>>,
+  where: Partial<Record<TokenVariable, string>> = {},
+): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, TokenVariable>();
+  const named = (v: TokenVariable) => (where[v] ? `${v} (${where[v]})` : v);
+  for (const v of TOKEN_VARIABLES) {
+    const clashes = new Set<TokenVariable>();
+    for (const t of sets[v] ?? []) {
+      const first = seen.get(t);
+      if (first && first !== v) clashes.add(first);
+      else seen.set(t, v);
+    }
+    for (const other of clashes)
+      problems.push(
+        `${named(v)}: a token is also in ${named(other)}; ingest, admin, alert webhook and metrics tokens must differ`,
+      );
+  }
+  return problems;
+}
+
 const TOKEN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
 
 const tokenList = (name: string) =>
@@ -123,17 +167,20 @@ const isoDate = z
     message: 'must be a date YYYY-MM-DD',
   });
 
+const postgresUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v))
+  .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must start with postgres:// or postgresql://',
+  });
+
 const schema = z
   .object({
     PORT: int(0, 65535, 3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z
-      .string()
-      .optional()
-      .transform((v) => (v === '' ? undefined : v))
-      .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
-        message: 'must start with postgres:// or postgresql://',
-      }),
+    DATABASE_URL: postgresUrl,
+    DATABASE_MIGRATION_URL: postgresUrl,
     DATA_DIR: z.string().min(1).default('./.data'),
     INGEST_TOKENS: tokenList('INGEST_TOKENS'),
     ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
@@ -154,6 +201,15 @@ const schema = z
     INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
     DATABASE_POOL_SIZE: int(2, 200, 10),
     ALERT_WEBHOOK_TOKENS: tokenList('ALERT_WEBHOOK_TOKENS'),
+    METRICS_TOKENS: tokenList('METRICS_TOKENS'),
+    METRICS_PORT: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), {
+        message: 'must be an integer from 0 to 65535',
+      })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
     DIGEST_SLACK_WEBHOOK_URL_FILE: optionalString,
     DIGEST_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
       message: 'must start with smtp:// or smtps://',
@@ -187,19 +243,30 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['BETA_END'], message: 'must be after BETA_START' });
     if (e.BETA_TARGET_MAX < e.BETA_TARGET_MIN)
       ctx.addIssue({ code: 'custom', path: ['BETA_TARGET_MAX'], message: 'must not be below BETA_TARGET_MIN' });
+    if (e.DATABASE_MIGRATION_URL && !e.DATABASE_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_MIGRATION_URL'],
+        message: 'only with DATABASE_URL (without it the embedded PostgreSQL is used, which migrates by itself)',
+      });
+    if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT)
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+    for (const message of sharedTokenProblems(e)) ctx.addIssue({ code: 'custom', path: [], message });
   });
 
 /** Reads the configuration from `env` (default process.env). Throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    // issues without a path already name their variables (shared tokens)
+    throw new ConfigError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message));
   }
   const e = parsed.data;
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseMigrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     ingestTokens: Object.freeze(e.INGEST_TOKENS),
     adminTokens: Object.freeze(e.ADMIN_TOKENS),
@@ -213,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     alertWebhookTokens: Object.freeze(e.ALERT_WEBHOOK_TOKENS),
+    metricsTokens: Object.freeze(e.METRICS_TOKENS),
+    metricsPort: e.METRICS_PORT,
     digest: Object.freeze({
       slackWebhookUrlFile: e.DIGEST_SLACK_WEBHOOK_URL_FILE,
       smtpUrl: e.DIGEST_SMTP_URL,

@@ -13,7 +13,7 @@ import type { Config } from './config.js';
 import { openStorage } from './db/database.js';
 import type { Pool } from './db/pool.js';
 import { createApp } from './http/app.js';
-import { healthRoutes } from './http/health-routes.js';
+import { healthRoutes, metricsRoutes } from './http/health-routes.js';
 import { startHttpServer } from './http/server.js';
 import { eventsEndpoint } from './ingest/event-routes.js';
 import { EventWriter, writerOptions } from './ingest/event-service.js';
@@ -27,6 +27,8 @@ import { resolveTokens, type Tokens } from './tokens.js';
 export interface Service {
   readonly url: string;
   readonly port: number;
+  /** The METRICS_PORT listener's base URL; undefined: /metrics is on `url`. */
+  readonly metricsUrl: string | undefined;
   readonly tokens: Tokens;
   readonly databaseUrl: string;
   readonly pool: Pool;
@@ -70,8 +72,11 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     registerSnapshotGauges(telemetry.registry, LIVE_KPI_GAUGES, agg.gaugeSamples);
     await agg.refresher.refresh();
     const { metricsText, contentType: metricsContentType } = telemetry;
+    const metricsRoute = metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics });
+    const ownMetricsPort = config.metricsPort !== undefined; // METRICS_PORT: /metrics only on its own listener
     const routes = [
-      healthRoutes({ readiness: storage.readiness, metricsText, metricsContentType }),
+      healthRoutes({ readiness: storage.readiness, adminTokens: tokens.admin }),
+      ...(ownMetricsPort ? [] : [metricsRoute]),
       ...agg.routes,
       alertRoutes({ store: new AlertStore(pool), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
     ];
@@ -80,22 +85,46 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const { ingest: metrics, http } = telemetry;
     const events = eventsEndpoint({ writer, metrics, http, log, ingestTokens: tokens.ingest, ipMode: config.ipMode });
     const fast = config.aggregatorMode === 'only' ? [] : [events];
-    const server = await startHttpServer({ host: config.host, port: config.port, fast, app });
+    const metricsServer = ownMetricsPort
+      ? await startHttpServer({
+          host: config.host,
+          port: config.metricsPort!,
+          fast: [],
+          app: createApp([metricsRoute], { log, http }),
+        })
+      : undefined;
+    const server = await startHttpServer({ host: config.host, port: config.port, fast, app }).catch(async (err) => {
+      await metricsServer?.drain(0); // stops listening
+      throw err;
+    });
     const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
-        await server.drain(opts.drainTimeoutMs ?? 15_000);
+        await Promise.all([server, metricsServer].map((s) => s?.drain(opts.drainTimeoutMs ?? 15_000)));
         await schedule.stop();
         await writer.close();
         server.close();
+        metricsServer?.close();
         await telemetry.shutdown();
         await storage.close();
         log.info('stopped');
       })());
     const { url, port } = server;
-    return { url, port, tokens, databaseUrl: storage.url, pool, store, aggregator: agg, telemetry, log, stop };
+    return {
+      url,
+      port,
+      metricsUrl: metricsServer?.url,
+      tokens,
+      databaseUrl: storage.url,
+      pool,
+      store,
+      aggregator: agg,
+      telemetry,
+      log,
+      stop,
+    };
   } catch (err) {
     await storage.close().catch(() => {});
     throw err;

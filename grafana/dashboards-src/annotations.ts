@@ -1,4 +1,7 @@
-/** Annotations from the event log (PostgreSQL, SQL on workshop_events within the dashboard's time range). */
+/**
+ * Annotations from the event log (PostgreSQL, SQL on workshop_events within the dashboard's time range; reasons come
+ * from the view grafana_events, bounded and masked: grafana_reader cannot read metadata).
+ */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { POSTGRES, sqlQuery } from './defaults.js';
 
@@ -33,9 +36,9 @@ export function suspensionsAnnotation() {
     `
     SELECT e.occurred_at AS time,
            CASE e.event_type WHEN 'workshop_suspended' THEN 'Suspended: ' ELSE 'Reactivated: ' END
-             || coalesce(w.name, e.workshop_id::text) || coalesce(' — ' || (e.metadata ->> 'reason'), '') AS text,
+             || coalesce(w.name, e.workshop_id::text) || coalesce(' — ' || e.reason, '') AS text,
            CASE e.event_type WHEN 'workshop_suspended' THEN 'suspension' ELSE 'reactivation' END AS tags
-    FROM workshop_events e
+    FROM grafana_events e
     LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
     WHERE e.event_type IN ('workshop_suspended', 'workshop_reactivated') AND $__timeFilter(e.occurred_at)
     ORDER BY e.occurred_at`,
@@ -72,9 +75,9 @@ export function workshopLifecycleAnnotation() {
     'blue',
     `
     SELECT occurred_at AS time,
-           replace(event_type, '_', ' ') || coalesce(' — ' || (metadata ->> 'reason'), '') AS text,
+           replace(event_type, '_', ' ') || coalesce(' — ' || reason, '') AS text,
            event_type AS tags
-    FROM workshop_events
+    FROM grafana_events
     WHERE workshop_id = '$workshop'
       AND event_type IN ('workshop_signup_success', 'workshop_approved', 'workshop_rejected', 'workshop_suspended',
                          'workshop_reactivated', 'workshop_first_mechanic', 'workshop_capacity_reached')

@@ -309,7 +309,8 @@ function sessionsPerDay() {
 function recentActivity() {
   return tablePanel({
     title: 'Recent activity',
-    description: 'The latest 50 events of the workshop in the dashboard range.',
+    description:
+      'The latest 50 events of the workshop in the dashboard range (details from grafana_events: first line, at most 200 characters, e-mail and IP addresses masked).',
     unit: 'none',
     w: 24,
     h: 10,
@@ -317,8 +318,8 @@ function recentActivity() {
     targets: [
       sqlQuery(`
       SELECT occurred_at AS "when", replace(event_type, '_', ' ') AS event, success,
-             coalesce(error_message, metadata ->> 'reason', metadata ->> 'service', metadata ->> 'invite_id', '') AS detail
-      FROM workshop_events
+             coalesce(error_summary, reason, service, invite_id, '') AS detail
+      FROM grafana_events
       WHERE workshop_id = '$workshop' AND $__timeFilter(occurred_at)
       ORDER BY occurred_at DESC
       LIMIT 50`),

@@ -366,15 +366,16 @@ function emailFailuresLastHour() {
 function emailLastFailure() {
   return tablePanel({
     title: 'Last email failure',
-    description: 'The latest failed email in the dashboard range, with its error.',
+    description:
+      'The latest failed email in the dashboard range, with its error (first line, at most 200 characters, addresses masked).',
     unit: 'dateTimeFromNow',
     w: 8,
     h: 4,
     datasource: POSTGRES,
     targets: [
       sqlQuery(`
-      SELECT occurred_at AS "when", replace(event_type, '_', ' ') AS email, error_message AS error
-      FROM workshop_events
+      SELECT occurred_at AS "when", replace(event_type, '_', ' ') AS email, error_summary AS error
+      FROM grafana_events
       WHERE event_category = 'email' AND success = false AND $__timeFilter(occurred_at)
       ORDER BY occurred_at DESC
       LIMIT 1`),

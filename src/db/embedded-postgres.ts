@@ -131,6 +131,34 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/**
+ * Gives the existing role `role` a login with the password kept in `passwordFile` (generated on first use, mode
+ * 0600), as the superuser at `adminUrl`; returns `adminUrl` with that role and password. Run on every start, so a
+ * role recreated or a password file replaced takes effect.
+ */
+export async function ensureLogin(adminUrl: string, role: string, passwordFile: string): Promise<string> {
+  let password: string;
+  if (existsSync(passwordFile)) password = (await readFile(passwordFile, 'utf8')).trim();
+  else {
+    password = randomBytes(18).toString('base64url');
+    await writeFile(passwordFile, password + '\n', { mode: 0o600 });
+  }
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    // ALTER ROLE takes no parameters; the literal is escaped (the password is base64url anyway)
+    await client.query(
+      `ALTER ROLE ${client.escapeIdentifier(role)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`,
+    );
+  } finally {
+    await client.end();
+  }
+  const u = new URL(adminUrl);
+  u.username = role;
+  u.password = password;
+  return u.toString();
+}
+
 /** Creates `name` on the cluster at `adminUrl` if missing; returns the URL of that database. */
 export async function ensureDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export type TokenScope = 'ingest' | 'admin' | 'alert webhook';
+export type TokenScope = 'ingest' | 'admin' | 'alert webhook' | 'metrics';
 
 /** Checks an Authorization header against `tokens`: undefined when accepted, else the 401 to answer. */
 export function tokenCheck(

@@ -1,25 +1,50 @@
-/** GET /healthz (process alive), GET /readyz (database reachable, migrations applied), GET /metrics. */
+/**
+ * GET /healthz (process alive), GET /readyz (database reachable, migrations applied), GET /metrics.
+ * /readyz tells anyone whether the service is ready, but only an admin token gets the problems (they may name
+ * hosts, roles or migrations). /metrics wants a metrics token when METRICS_TOKENS is set; with METRICS_PORT it is
+ * served by its own listener (metricsRoutes) and not by these routes.
+ */
 import { Router } from 'express';
+import { requireToken, tokenCheck } from './auth.js';
 
 export interface HealthDeps {
   /** Resolves to a list of problems; empty means ready. */
   readiness(): Promise<string[]>;
+  /** Tokens that may see the readiness problems. */
+  adminTokens: readonly string[];
+}
+
+export interface MetricsDeps {
   metricsText(): Promise<string>;
   metricsContentType: string;
+  /** Bearer tokens /metrics wants; empty: none. */
+  metricsTokens: readonly string[];
 }
 
 export function healthRoutes(deps: HealthDeps): Router {
   const router = Router();
+  const isAdmin = tokenCheck(deps.adminTokens, 'admin');
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const problems = await deps.readiness().catch((err: Error) => [`readiness check failed: ${err.message}`]);
-    res
-      .status(problems.length ? 503 : 200)
-      .json(problems.length ? { status: 'not_ready', problems } : { status: 'ready' });
+    if (!problems.length) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    const admin = req.get('authorization') !== undefined && isAdmin(req.get('authorization')) === undefined;
+    res.status(503).json(admin ? { status: 'not_ready', problems } : { status: 'not_ready' });
   });
-  router.get('/metrics', async (_req, res) => {
+  return router;
+}
+
+export function metricsRoutes(deps: MetricsDeps): Router {
+  const router = Router();
+  const auth = deps.metricsTokens.length
+    ? [requireToken(deps.metricsTokens, 'metrics')]
+    : ([] as Array<ReturnType<typeof requireToken>>);
+  router.get('/metrics', ...auth, async (_req, res) => {
     const text = await deps.metricsText();
     res.type(deps.metricsContentType).send(text);
   });

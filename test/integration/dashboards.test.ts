@@ -625,6 +625,8 @@ describe('the read-only role', () => {
     await expect(reader.query(`DELETE FROM workshop_alerts`)).rejects.toThrow(
       /read-only transaction|permission denied/,
     );
+    // and without the event log's personal columns: the panels above read them through grafana_events
+    await expect(reader.query(`SELECT ip_address FROM workshop_events LIMIT 1`)).rejects.toThrow(/permission denied/);
   });
 });
 

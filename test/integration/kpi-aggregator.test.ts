@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_COLUMNS } from '../../src/aggregate/kpi-definitions.js';
 import { expectedKpis } from '../support/kpi-reference.js';
+import { withClient } from '../support/database.js';
 import { generateScenario, prng, type RawEvent } from '../support/scenario.js';
 import { ADMIN_TOKEN, postEvents, startTestService } from '../support/service.js';
 
@@ -183,7 +184,9 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     await svc.pool.query(
       `UPDATE workshop_metrics SET signups_started = -1, avg_approval_time_hours = 999 WHERE metric_date = '2026-03-12' AND metric_type = 'daily'`,
     );
-    await svc.pool.query('ALTER TABLE workshops RENAME TO workshops_away'); // the approvals source joins it
+    // as the schema owner: the service's role (workshop_app) may not alter tables
+    const asOwner = (sql: string) => withClient(svc.databaseUrl, (c) => c.query(sql));
+    await asOwner('ALTER TABLE workshops RENAME TO workshops_away'); // the approvals source joins it
     try {
       const res = await admin(svc, '/api/cron/workshop-metrics', { date: '2026-03-12' });
       expect(res.status).toBe(200);
@@ -192,7 +195,7 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
       expect(row.active_workshops).toBe(before.active_workshops); // states recomputed
       expect(row.avg_approval_time_hours).toBe(999); // approvals kept
     } finally {
-      await svc.pool.query('ALTER TABLE workshops_away RENAME TO workshops');
+      await asOwner('ALTER TABLE workshops_away RENAME TO workshops');
     }
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/^workshop_aggregator_kpi_failures_total\{source="approvals"\} 1$/m);

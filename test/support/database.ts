@@ -9,6 +9,14 @@ export async function createTestDatabase(prefix = 'wa_test'): Promise<string> {
   return ensureDatabase(inject('pgAdminUrl'), name, inject('pgTemplate'));
 }
 
+/** The same database as the app role workshop_app (the service's pool connects so; `url` stays the owner's). */
+export function asAppRole(url: string): string {
+  const u = new URL(url);
+  u.username = 'workshop_app';
+  u.password = inject('pgAppPassword');
+  return u.toString();
+}
+
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();

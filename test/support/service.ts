@@ -5,13 +5,17 @@ import { mkdtempSync } from 'node:fs';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type Service } from '../../src/service.js';
-import { createTestDatabase } from './database.js';
+import { asAppRole, createTestDatabase } from './database.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 
-/** Starts the service with its cron schedule off unless `opts.schedule` (tests call jobs directly). */
+/**
+ * Starts the service with its cron schedule off unless `opts.schedule` (tests call jobs directly). Like a
+ * deployment with two roles: it migrates with `databaseUrl` (the admin, which owns the schema; `svc.databaseUrl`)
+ * and its pool connects as workshop_app to the same database.
+ */
 export async function startTestService(
   env: Record<string, string> = {},
   databaseUrl?: string,
@@ -20,7 +24,8 @@ export async function startTestService(
   const url = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     PORT: '0',
-    DATABASE_URL: url,
+    DATABASE_URL: asAppRole(url),
+    DATABASE_MIGRATION_URL: url,
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wa-test-data-')),
     INGEST_TOKENS: INGEST_TOKEN,
     ADMIN_TOKENS: ADMIN_TOKEN,

@@ -79,4 +79,74 @@ describe('loadConfig', () => {
     expect(c.ingestTokens).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(c.metricsTimeZone).toBe('America/Toronto');
   });
+
+  it('when METRICS_TOKENS, METRICS_PORT and DATABASE_MIGRATION_URL are unset, then /metrics is open on the main port and migrations use DATABASE_URL', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://app@db/x' });
+    expect(c.metricsTokens).toEqual([]);
+    expect(c.metricsPort).toBeUndefined();
+    expect(c.databaseMigrationUrl).toBe('postgres://app@db/x');
+    expect(loadConfig({}).databaseMigrationUrl).toBeUndefined();
+  });
+
+  it('when METRICS_TOKENS, METRICS_PORT and DATABASE_MIGRATION_URL are set, then they are read and checked', () => {
+    const c = loadConfig({
+      METRICS_TOKENS: 'metrics-token-0123456789, metrics-token-abcdefghij',
+      METRICS_PORT: '9464',
+      DATABASE_URL: 'postgres://app@db/x',
+      DATABASE_MIGRATION_URL: 'postgres://owner@db/x',
+    });
+    expect(c.metricsTokens).toEqual(['metrics-token-0123456789', 'metrics-token-abcdefghij']);
+    expect(c.metricsPort).toBe(9464);
+    expect(c.databaseMigrationUrl).toBe('postgres://owner@db/x');
+    const err = (() => {
+      try {
+        loadConfig({
+          METRICS_TOKENS: 'short',
+          METRICS_PORT: '70000',
+          DATABASE_URL: 'postgres://app@db/x',
+          DATABASE_MIGRATION_URL: 'mysql://x',
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'DATABASE_MIGRATION_URL',
+      'METRICS_PORT',
+      'METRICS_TOKENS',
+    ]);
+  });
+
+  it('when DATABASE_MIGRATION_URL is set without DATABASE_URL, then start-up refuses (the app would use the embedded server)', () => {
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'postgres://owner@db/x' })).toThrow(
+      /DATABASE_MIGRATION_URL: only with DATABASE_URL/,
+    );
+  });
+
+  it('when METRICS_PORT equals PORT, then start-up refuses', () => {
+    expect(() => loadConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0); // both free ports: two listeners
+  });
+
+  it('when one token is in two of INGEST_TOKENS, ADMIN_TOKENS, ALERT_WEBHOOK_TOKENS, METRICS_TOKENS, then start-up refuses naming both', () => {
+    const shared = 'shared-token-0123456789';
+    const err = (() => {
+      try {
+        loadConfig({
+          INGEST_TOKENS: `ingest-token-0123456789,${shared}`,
+          ADMIN_TOKENS: shared,
+          ALERT_WEBHOOK_TOKENS: 'webhook-token-0123456789',
+          METRICS_TOKENS: 'webhook-token-0123456789',
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual([
+      'ADMIN_TOKENS: a token is also in INGEST_TOKENS; ingest, admin, alert webhook and metrics tokens must differ',
+      'METRICS_TOKENS: a token is also in ALERT_WEBHOOK_TOKENS; ingest, admin, alert webhook and metrics tokens must differ',
+    ]);
+    expect(err!.message).not.toContain(shared); // the secret itself is never printed
+  });
 });

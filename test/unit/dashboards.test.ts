@@ -257,14 +257,14 @@ describe('generated dashboards', () => {
     expect(scorecardVar).toMatchObject({ type: 'query', datasource: { uid: 'postgres' } });
   });
 
-  it('annotates approvals, suspensions and the beta milestone from workshop_events', () => {
+  it('annotates approvals, suspensions and the beta milestone from workshop_events (or its view grafana_events)', () => {
     const names = (uid: string) => byUid(uid).annotations.list.map((a) => a.name);
     expect(names('workshop-overview')).toEqual(['Approvals', 'Suspensions']);
     expect(names('workshop-beta-tracker')).toEqual(['Approvals', 'Suspensions', 'Beta milestone']);
     for (const d of dashboards) {
       for (const a of d.annotations.list) {
         expect(a.datasource.uid).toBe('postgres');
-        expect(a.target!.rawSql).toMatch(/workshop_events[\s\S]*\$__timeFilter\(/);
+        expect(a.target!.rawSql).toMatch(/(workshop|grafana)_events[\s\S]*\$__timeFilter\(/);
       }
     }
   });

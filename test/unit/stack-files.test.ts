@@ -171,6 +171,58 @@ describe('docker-compose.yml', () => {
     expect(hostPathOf('alertmanager', '/etc/alertmanager/secrets/webhook-token')).toBe(appToken);
   });
 
+  it('publishes only Grafana and the service (ingest) beyond 127.0.0.1; every other port is bound to loopback', () => {
+    const open: string[] = [];
+    for (const [name, svc] of Object.entries(services)) {
+      for (const p of (svc.ports ?? []) as Array<string | number | { host_ip?: string; published?: unknown }>) {
+        const loopback = typeof p === 'object' ? p.host_ip === '127.0.0.1' : String(p).startsWith('127.0.0.1:');
+        if (!loopback) open.push(name);
+      }
+    }
+    expect([...new Set(open)].sort()).toEqual(['app', 'grafana']);
+  });
+
+  it('runs Prometheus without --web.enable-lifecycle (no remote shutdown or reload)', () => {
+    const cmd = (services.prometheus!.command ?? []) as string[];
+    expect(cmd.some((c) => c.startsWith('--web.enable-lifecycle'))).toBe(false);
+    expect(cmd.some((c) => c.startsWith('--web.enable-admin-api'))).toBe(false);
+  });
+
+  it('has Prometheus scrape the service with the metrics token the service wants: one secret file', () => {
+    const env = services.app!.environment as Record<string, string>;
+    expect(env.METRICS_TOKENS).toBeUndefined();
+    expect(env.METRICS_TOKENS_FILE).toMatch(/^\/run\/secrets\//);
+    expect(read('Dockerfile')).toMatch(/for var in [^\n]*\bMETRICS_TOKENS\b/);
+    const jobs = yaml('prometheus/prometheus.yml').scrape_configs as Array<{
+      job_name: string;
+      authorization?: { credentials_file?: string };
+    }>;
+    const job = jobs.find((sc) => sc.job_name === 'workshop-analytics')!;
+    const file = String(job.authorization?.credentials_file);
+    // relative paths are resolved against prometheus.yml's directory (/etc/prometheus in the container)
+    const inContainer = path.posix.resolve('/etc/prometheus', file);
+    expect(hostPathOf('prometheus', inContainer), `${inContainer} is mounted`).toBe(
+      hostPathOf('app', env.METRICS_TOKENS_FILE!),
+    );
+  });
+
+  it('migrates as the schema owner in a one-shot job, then runs the service as workshop_app', () => {
+    const migrate = services['db-migrate']!;
+    const logins = services['db-logins']!;
+    const app = services.app!;
+    expect(isOneShot('db-migrate') && isOneShot('db-logins')).toBe(true);
+    expect(migrate.image).toBe(app.image);
+    expect(migrate.environment.DATABASE_URL).toMatch(/^postgres:\/\/workshop@postgres:5432\//);
+    expect(app.environment.DATABASE_URL).toMatch(/^postgres:\/\/workshop_app@postgres:5432\//);
+    expect(app.environment.DATABASE_MIGRATION_URL).toBeUndefined(); // the app never has the owner's password
+    expect(hostPathOf('app', app.environment.PGPASSWORD_FILE)).toBe(compose.secrets.app_db_password.file);
+    expect(hostPathOf('db-migrate', migrate.environment.PGPASSWORD_FILE)).toBe(compose.secrets.postgres_password.file);
+    expect(logins.depends_on['db-migrate'].condition).toBe('service_completed_successfully');
+    expect(app.depends_on['db-logins'].condition).toBe('service_completed_successfully');
+    expect(String(logins.command)).toMatch(/ALTER ROLE workshop_app WITH LOGIN PASSWORD/);
+    expect(String(logins.command)).toMatch(/ALTER ROLE grafana_reader WITH LOGIN PASSWORD/);
+  });
+
   it('mounts Prometheus rule files where prometheus.yml looks for them', () => {
     const cmd = (services.prometheus!.command ?? []) as string[];
     const configPath =

@@ -142,7 +142,12 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
         : sc.job_name === 'alertmanager'
           ? hostOf(targets.alertmanager)
           : `127.0.0.1:${port}`;
-    return { ...sc, static_configs: [{ targets: [target] }] };
+    // prometheus.yml's credentials_file is relative to it (the repository's placeholder: test services want no token)
+    const auth = sc.authorization as { credentials_file?: string } | undefined;
+    const authorization = auth?.credentials_file
+      ? { ...auth, credentials_file: path.resolve(path.dirname(cfgPath), auth.credentials_file) }
+      : auth;
+    return { ...sc, ...(authorization ? { authorization } : {}), static_configs: [{ targets: [target] }] };
   });
   cfg.alerting = { alertmanagers: [{ static_configs: [{ targets: [hostOf(targets.alertmanager)] }] }] };
   const file = path.join(dir, 'prometheus.yml');
