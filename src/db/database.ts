@@ -10,8 +10,8 @@ import { createPool, type Pool } from './pool.js';
 
 export interface Database {
   readonly url: string;
-  /** Stops the embedded server (no-op for DATABASE_URL). */
-  stop(): Promise<void>;
+  /** Stops the embedded server (no-op for DATABASE_URL); see EmbeddedPostgresHandle.stop for `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export const EMBEDDED_DATABASE_NAME = 'workshop_analytics';
@@ -19,12 +19,13 @@ export const EMBEDDED_DATABASE_NAME = 'workshop_analytics';
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   log: (msg: string) => void,
+  notice: (msg: string) => void = log,
 ): Promise<Database> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
-  const server = await startEmbeddedPostgres(config.dataDir, { log });
+  const server = await startEmbeddedPostgres(config.dataDir, { log, notice });
   try {
     const url = await ensureDatabase(server.url, EMBEDDED_DATABASE_NAME);
-    return { url, stop: () => server.stop() };
+    return { url, stop: (timeoutMs) => server.stop(timeoutMs) };
   } catch (err) {
     await server.stop();
     throw err;
@@ -36,7 +37,11 @@ export interface Storage {
   readonly pool: Pool;
   /** Problems that make the service not ready (unapplied migrations); empty when ready. */
   readiness(): Promise<string[]>;
-  /** Closes the pool, then stops an embedded PostgreSQL. */
+  /** Ends the pool: waits for checked-out clients to be released (callers bound the wait). */
+  closePool(): Promise<void>;
+  /** Stops an embedded PostgreSQL (fast shutdown for `timeoutMs`, then immediate); no-op for DATABASE_URL. */
+  stopDatabase(timeoutMs?: number): Promise<void>;
+  /** closePool, then stopDatabase. */
   close(): Promise<void>;
 }
 
@@ -45,7 +50,11 @@ export async function openStorage(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
   log: Logger,
 ): Promise<Storage> {
-  const db = await openDatabase(config, (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'));
+  const db = await openDatabase(
+    config,
+    (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'),
+    (msg) => log.warn(msg),
+  );
   try {
     const ran = await migrate(db.url, (msg) => log.debug(msg));
     if (ran.length) log.info({ migrations: ran }, 'migrations applied');
@@ -61,6 +70,10 @@ export async function openStorage(
       const pending = await pendingMigrations(pool);
       return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
     },
+    async closePool() {
+      await pool.end().catch(() => {});
+    },
+    stopDatabase: (timeoutMs) => db.stop(timeoutMs),
     async close() {
       await pool.end().catch(() => {});
       await db.stop();
