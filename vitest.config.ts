@@ -4,6 +4,7 @@
  * - contract:    configuration checked by the real promtool, amtool and docker-compose.
  * - integration: the service in-process against a real PostgreSQL (one embedded server per run).
  * - e2e:         real Prometheus and Alertmanager against the service and real SMTP/HTTP peers.
+ * - faults:      real processes killed and restarted under load (PostgreSQL, the service), a read-only database.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -23,6 +24,7 @@ export default defineConfig({
         test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: POSTGRES },
       },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: POSTGRES } },
+      { extends: true, test: { name: 'faults', include: ['test/faults/**/*.test.ts'], globalSetup: POSTGRES } },
     ],
   },
 });

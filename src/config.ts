@@ -54,6 +54,18 @@ export interface Config {
   readonly flushConcurrency: number;
   /** Most events waiting for a flush before new requests get 503 (INGEST_MAX_PENDING_EVENTS, default 50000). */
   readonly maxPendingEvents: number;
+  /**
+   * Most bytes of request bodies whose events are not yet answered (waiting for or in a flush) before new
+   * requests get 503 (INGEST_MAX_PENDING_BYTES, default 64 MiB).
+   */
+  readonly maxPendingBytes: number;
+  /** POST /v1/events bodies read at once; one more is answered 503 at once (INGEST_MAX_CONCURRENT_BODIES, 256). */
+  readonly maxConcurrentBodies: number;
+  /**
+   * After SIGTERM (not SIGINT), how long /readyz answers 503 while requests are still served, so a load balancer
+   * stops sending before the drain (SHUTDOWN_DELAY_SECONDS, default 5). Part of the 25 s shutdown limit.
+   */
+  readonly shutdownDelaySeconds: number;
   /** PostgreSQL pool size (DATABASE_POOL_SIZE, default 10). */
   readonly databasePoolSize: number;
   /**
@@ -199,6 +211,9 @@ const schema = z
     INGEST_FLUSH_MAX_EVENTS: int(1, 20000, 2000),
     INGEST_FLUSH_CONCURRENCY: int(1, 16, 2),
     INGEST_MAX_PENDING_EVENTS: int(1000, 10_000_000, 50_000),
+    INGEST_MAX_PENDING_BYTES: int(1024 * 1024, 16 * 1024 ** 3, 64 * 1024 * 1024),
+    INGEST_MAX_CONCURRENT_BODIES: int(1, 100_000, 256),
+    SHUTDOWN_DELAY_SECONDS: int(0, 20, 5),
     DATABASE_POOL_SIZE: int(2, 200, 10),
     ALERT_WEBHOOK_TOKENS: tokenList('ALERT_WEBHOOK_TOKENS'),
     METRICS_TOKENS: tokenList('METRICS_TOKENS'),
@@ -278,6 +293,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushMaxEvents: e.INGEST_FLUSH_MAX_EVENTS,
     flushConcurrency: e.INGEST_FLUSH_CONCURRENCY,
     maxPendingEvents: e.INGEST_MAX_PENDING_EVENTS,
+    maxPendingBytes: e.INGEST_MAX_PENDING_BYTES,
+    maxConcurrentBodies: e.INGEST_MAX_CONCURRENT_BODIES,
+    shutdownDelaySeconds: e.SHUTDOWN_DELAY_SECONDS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     alertWebhookTokens: Object.freeze(e.ALERT_WEBHOOK_TOKENS),
     metricsTokens: Object.freeze(e.METRICS_TOKENS),

@@ -1,7 +1,7 @@
 /** Entry point: `npm start`. Starts the service, prints where it listens and how to authenticate. */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startService } from './service.js';
+import { STOP_LIMIT_MS, startService } from './service.js';
 import { stopTracing } from './telemetry/tracing.js';
 
 async function main(): Promise<void> {
@@ -35,9 +35,16 @@ async function main(): Promise<void> {
     if (signalled) return;
     signalled = true;
     log.info({ signal }, 'shutting down');
+    // service.stop() bounds every step (STOP_LIMIT_MS in all); this is the last resort should anything still hang.
+    setTimeout(() => {
+      log.error({ limitMs: STOP_LIMIT_MS + 5_000 }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, STOP_LIMIT_MS + 5_000).unref();
+    const tracingStopped = () => Promise.race([stopTracing(), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
     service
-      .stop()
-      .then(() => stopTracing())
+      // SIGTERM comes from an orchestrator behind a load balancer; Ctrl-C (SIGINT) from a person, who need not wait.
+      .stop({ readinessDelayMs: signal === 'SIGTERM' ? config.shutdownDelaySeconds * 1000 : 0 })
+      .then(tracingStopped)
       .then(
         () => process.exit(0),
         (err) => {

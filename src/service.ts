@@ -1,8 +1,9 @@
 /**
  * The composition root: it only wires. Database and migrations, the event store and group-commit writer,
  * telemetry, the aggregator, the alert APIs and the HTTP server; start and stop.
- * Stop order (SIGTERM): stop accepting and drain in-flight requests, stop the schedule, flush the writer,
- * close connections, stop telemetry, close the pool, stop an embedded PostgreSQL.
+ * Stop order (SIGTERM): /readyz turns 503 (for `readinessDelayMs` requests are still served), stop accepting and
+ * drain in-flight requests, stop the schedule, flush the writer, close connections, stop telemetry, close the
+ * pool, stop an embedded PostgreSQL — all within STOP_LIMIT_MS, each step bounded (http/shutdown.ts).
  */
 import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
 import { LIVE_KPI_GAUGES } from './aggregate/kpi-gauges.js';
@@ -12,9 +13,9 @@ import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
 import { openStorage } from './db/database.js';
 import type { Pool } from './db/pool.js';
-import { createApp } from './http/app.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
-import { startHttpServer } from './http/server.js';
+import { startListeners } from './http/listeners.js';
+import { runShutdown } from './http/shutdown.js';
 import { eventsEndpoint } from './ingest/event-routes.js';
 import { EventWriter, writerOptions } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
@@ -36,9 +37,17 @@ export interface Service {
   readonly aggregator: AggregatorModule;
   readonly telemetry: Telemetry;
   readonly log: Logger;
-  /** Graceful stop; safe to call more than once. */
-  stop(): Promise<void>;
+  /** Graceful stop within STOP_LIMIT_MS; safe to call more than once (later calls join the first). */
+  stop(opts?: StopOptions): Promise<void>;
 }
+
+export interface StopOptions {
+  /** How long /readyz answers 503 while requests are still served, before the drain (default 0). */
+  readinessDelayMs?: number;
+}
+
+/** The whole stop, every step included, takes at most this long. */
+export const STOP_LIMIT_MS = 25_000;
 
 export interface StartOptions {
   log?: Logger;
@@ -72,59 +81,61 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     registerSnapshotGauges(telemetry.registry, LIVE_KPI_GAUGES, agg.gaugeSamples);
     await agg.refresher.refresh();
     const { metricsText, contentType: metricsContentType } = telemetry;
-    const metricsRoute = metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics });
-    const ownMetricsPort = config.metricsPort !== undefined; // METRICS_PORT: /metrics only on its own listener
+    let stopping: Promise<void> | undefined;
+    const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());
     const routes = [
-      healthRoutes({ readiness: storage.readiness, adminTokens: tokens.admin }),
-      ...(ownMetricsPort ? [] : [metricsRoute]),
+      healthRoutes({ readiness, adminTokens: tokens.admin }),
       ...agg.routes,
       alertRoutes({ store: new AlertStore(pool), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
     ];
-    const app = createApp(routes, { log, http: telemetry.http });
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
-    const events = eventsEndpoint({ writer, metrics, http, log, ingestTokens: tokens.ingest, ipMode: config.ipMode });
-    const fast = config.aggregatorMode === 'only' ? [] : [events];
-    const metricsServer = ownMetricsPort
-      ? await startHttpServer({
-          host: config.host,
-          port: config.metricsPort!,
-          fast: [],
-          app: createApp([metricsRoute], { log, http }),
-        })
-      : undefined;
-    const server = await startHttpServer({ host: config.host, port: config.port, fast, app }).catch(async (err) => {
-      await metricsServer?.drain(0); // stops listening
-      throw err;
+    const { ipMode, maxConcurrentBodies } = config;
+    const ingestTokens = tokens.ingest;
+    const events = eventsEndpoint({ writer, metrics, http, log, ingestTokens, ipMode, maxConcurrentBodies });
+    const { host, port: mainPort, metricsPort } = config;
+    const server = await startListeners({
+      host,
+      port: mainPort,
+      metricsPort,
+      fast: config.aggregatorMode === 'only' ? [] : [events],
+      routes,
+      metricsRoute: metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics }),
+      log,
+      http,
     });
     const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
 
-    let stopping: Promise<void> | undefined;
-    const stop = () =>
-      (stopping ??= (async () => {
-        await Promise.all([server, metricsServer].map((s) => s?.drain(opts.drainTimeoutMs ?? 15_000)));
-        await schedule.stop();
-        await writer.close();
-        server.close();
-        metricsServer?.close();
-        await telemetry.shutdown();
-        await storage.close();
-        log.info('stopped');
-      })());
-    const { url, port } = server;
-    return {
-      url,
-      port,
-      metricsUrl: metricsServer?.url,
-      tokens,
-      databaseUrl: storage.url,
-      pool,
-      store,
-      aggregator: agg,
-      telemetry,
-      log,
-      stop,
-    };
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const stop = (o: StopOptions = {}) =>
+      (stopping ??= runShutdown(
+        [
+          { name: 'readiness delay', run: () => sleep(o.readinessDelayMs ?? 0), reserveMs: 10_000 },
+          {
+            name: 'http drain',
+            run: async (ms) => ((await server.drain(ms)) ? undefined : 'cut'),
+            maxMs: opts.drainTimeoutMs ?? 15_000,
+            reserveMs: 8_000,
+          },
+          { name: 'schedule stop', run: () => schedule.stop(), reserveMs: 7_000 },
+          { name: 'writer close', run: () => writer.close(), reserveMs: 6_500 },
+          { name: 'connections close', run: () => server.close() },
+          { name: 'telemetry shutdown', run: () => telemetry.shutdown(), maxMs: 2_000, reserveMs: 6_000 },
+          { name: 'pool end', run: () => storage.closePool(), maxMs: 3_000, reserveMs: 5_500 },
+          { name: 'database stop', run: (ms) => storage.stopDatabase(Math.max(500, ms - 5_000)) },
+        ],
+        { totalMs: STOP_LIMIT_MS, log },
+      ).then((r) => {
+        log.info({ cutShort: r.cut, failed: r.failed.map((f) => f.step) }, 'stopped');
+        if (r.failed.length)
+          throw new AggregateError(
+            r.failed.map((f) => f.err),
+            'some shutdown steps failed',
+          );
+      }));
+    const { url, port, metricsUrl } = server;
+    const databaseUrl = storage.url;
+    return { url, port, metricsUrl, tokens, databaseUrl, pool, store, aggregator: agg, telemetry, log, stop };
   } catch (err) {
     await storage.close().catch(() => {});
     throw err;

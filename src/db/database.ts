@@ -18,8 +18,8 @@ export interface Database {
   readonly url: string;
   /** The URL the service's pool uses, once the migrations ran (they create the embedded server's app role). */
   appUrl(): Promise<string>;
-  /** Stops the embedded server (no-op for DATABASE_URL). */
-  stop(): Promise<void>;
+  /** Stops the embedded server (no-op for DATABASE_URL); see EmbeddedPostgresHandle.stop for `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export const EMBEDDED_DATABASE_NAME = 'workshop_analytics';
@@ -29,15 +29,16 @@ export const APP_ROLE = 'workshop_app';
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'databaseMigrationUrl' | 'dataDir'>,
   log: (msg: string) => void,
+  notice: (msg: string) => void = log,
 ): Promise<Database> {
   const { databaseUrl } = config;
   if (databaseUrl)
     return { url: config.databaseMigrationUrl ?? databaseUrl, appUrl: async () => databaseUrl, stop: async () => {} };
-  const server = await startEmbeddedPostgres(config.dataDir, { log });
+  const server = await startEmbeddedPostgres(config.dataDir, { log, notice });
   try {
     const url = await ensureDatabase(server.url, EMBEDDED_DATABASE_NAME);
     const appUrl = () => ensureLogin(url, APP_ROLE, path.join(config.dataDir, 'app-db-password'));
-    return { url, appUrl, stop: () => server.stop() };
+    return { url, appUrl, stop: (timeoutMs) => server.stop(timeoutMs) };
   } catch (err) {
     await server.stop();
     throw err;
@@ -59,7 +60,11 @@ export interface Storage {
   readonly pool: Pool;
   /** Problems that make the service not ready (unapplied migrations); empty when ready. */
   readiness(): Promise<string[]>;
-  /** Closes the pool, then stops an embedded PostgreSQL. */
+  /** Ends the pool: waits for checked-out clients to be released (callers bound the wait). */
+  closePool(): Promise<void>;
+  /** Stops an embedded PostgreSQL (fast shutdown for `timeoutMs`, then immediate); no-op for DATABASE_URL. */
+  stopDatabase(timeoutMs?: number): Promise<void>;
+  /** closePool, then stopDatabase. */
   close(): Promise<void>;
 }
 
@@ -68,7 +73,11 @@ export async function openStorage(
   config: Pick<Config, 'databaseUrl' | 'databaseMigrationUrl' | 'dataDir' | 'databasePoolSize'>,
   log: Logger,
 ): Promise<Storage> {
-  const db = await openDatabase(config, (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'));
+  const db = await openDatabase(
+    config,
+    (msg) => log.debug({ postgres: msg.trim() }, 'embedded postgres'),
+    (msg) => log.warn(msg),
+  );
   let appUrl: string;
   try {
     // Only when something is pending: the migration runner wants to own pgmigrations, which an app role that
@@ -90,6 +99,10 @@ export async function openStorage(
       const pending = await pendingMigrations(pool);
       return pending.length ? [`migrations not applied: ${pending.join(', ')}`] : [];
     },
+    async closePool() {
+      await pool.end().catch(() => {});
+    },
+    stopDatabase: (timeoutMs) => db.stop(timeoutMs),
     async close() {
       await pool.end().catch(() => {});
       await db.stop();

@@ -10,11 +10,16 @@ import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { clearStalePostmaster } from './postmaster-lock.js';
 
 export interface EmbeddedPostgresHandle {
   readonly url: string;
   readonly port: number;
-  stop(): Promise<void>;
+  /**
+   * Fast shutdown (SIGINT); if PostgreSQL has not exited within `timeoutMs` (default 10 s), immediate shutdown
+   * (SIGQUIT: the next start recovers from the WAL), then SIGKILL. Resolves at once when it already exited.
+   */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
@@ -68,7 +73,7 @@ async function passwordFor(dir: string): Promise<string> {
 /** Starts (initialising on first use) a PostgreSQL cluster whose data lives in `dir`/postgres. */
 export async function startEmbeddedPostgres(
   dir: string,
-  opts: { port?: number; log?: (msg: string) => void } = {},
+  opts: { port?: number; log?: (msg: string) => void; notice?: (msg: string) => void } = {},
 ): Promise<EmbeddedPostgresHandle> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = process.getuid?.() === 0;
@@ -77,6 +82,8 @@ export async function startEmbeddedPostgres(
   const password = await passwordFor(dir);
   const port = opts.port ?? (await freePort());
   const log = opts.log ?? (() => {});
+  /** What this module itself has to say (a stale lock removed, a stop escalated): louder than PostgreSQL's log. */
+  const notice = opts.notice ?? log;
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -108,6 +115,8 @@ export async function startEmbeddedPostgres(
     const ids = postgresIds();
     if (ids) await chown(databaseDir, ids.uid, ids.gid);
   }
+  // After a crash: a stale postmaster.pid, or the postmaster of a killed service still running (postmaster-lock.ts).
+  await clearStalePostmaster(databaseDir, notice);
   try {
     await server.start();
   } catch (err) {
@@ -124,9 +133,23 @@ export async function startEmbeddedPostgres(
   return {
     url,
     port,
-    stop: async () => {
+    // Not the package's stop(): it waits for an 'exit' event that never comes when PostgreSQL already died, and
+    // without a time limit.
+    stop: async (timeoutMs = 10_000) => {
       process.removeListener('exit', onExit);
-      await server.stop();
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const within = (ms: number) =>
+        Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
+      for (const [signal, ms] of [
+        ['SIGINT', timeoutMs],
+        ['SIGQUIT', 3_000],
+        ['SIGKILL', 2_000],
+      ] as const) {
+        if (signal !== 'SIGINT') notice(`embedded PostgreSQL did not stop in time; sending ${signal}`);
+        child.kill(signal);
+        if (await within(ms)) return;
+      }
     },
   };
 }

@@ -1,4 +1,7 @@
-/** The PostgreSQL pool, and the classification of errors that mean "the database is unreachable". */
+/**
+ * The PostgreSQL pool, and the classification of errors that mean "the database cannot take this now" (unreachable,
+ * read-only, disk full).
+ */
 import pg from 'pg';
 
 export type Pool = pg.Pool;
@@ -15,6 +18,8 @@ export function createPool(databaseUrl: string, max: number, onError: (err: Erro
     options: '-c plan_cache_mode=force_custom_plan',
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client whose query failed is not reused: pool.query() releases it with the error, which destroys it, so a
+  // connection to a demoted primary (read-only for good) is replaced by a fresh one on the next query.
   pool.on('error', onError);
   return pool;
 }
@@ -30,6 +35,9 @@ const UNAVAILABLE_CODES = new Set([
   '57P02',
   '57P03',
   '53300',
+  // read-only transaction (25006): a standby, e.g. the old primary after a failover; disk full (53100)
+  '25006',
+  '53100',
 ]);
 
 const CONNECTION_LOST = new RegExp(
@@ -42,7 +50,10 @@ const CONNECTION_LOST = new RegExp(
   'i',
 );
 
-/** True when the error means PostgreSQL cannot be reached (so the caller should answer 503 and retry later). */
+/**
+ * True when PostgreSQL cannot be reached or cannot write now — refused or lost connections, shutting down, too
+ * many connections, read-only (25006), disk full (53100) — so the caller should answer 503 and retry later.
+ */
 export function isUnavailableError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: string }).code;

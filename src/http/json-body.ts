@@ -100,6 +100,11 @@ function drain(req: IncomingMessage, done: () => void): void {
 
 /** Reads the body (at most `limit` bytes after decoding) and parses it as JSON; rejects with AppError. */
 export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  return readJsonBodySized(req, limit).then((r) => r.value);
+}
+
+/** readJsonBody, with the size of the body read (after decoding), for callers that account for memory. */
+export function readJsonBodySized(req: IncomingMessage, limit: number): Promise<{ value: unknown; bytes: number }> {
   return new Promise((resolve, reject) => {
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
     const dec = decoder(encoding);
@@ -144,7 +149,7 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       let text = bytes.toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       try {
-        resolve(parseStrict(text));
+        resolve({ value: parseStrict(text), bytes: size });
       } catch (err) {
         reject(err);
       }

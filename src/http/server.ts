@@ -20,9 +20,9 @@ export interface HttpServer {
   readonly port: number;
   /**
    * Stops accepting connections, closes idle ones, asks clients to close after their current request, and
-   * resolves when no request is in flight or after `timeoutMs`.
+   * resolves when no request is in flight (true) or after `timeoutMs` (false: requests were still in flight).
    */
-  drain(timeoutMs: number): Promise<void>;
+  drain(timeoutMs: number): Promise<boolean>;
   /** Closes every remaining connection. */
   close(): void;
 }
@@ -56,13 +56,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       draining = true;
       server.close();
       server.closeIdleConnections();
-      if (inFlight === 0) return;
+      if (inFlight === 0) return true;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((r) => idle.push(r)),
-        new Promise<void>((r) => (timer = setTimeout(r, timeoutMs).unref())),
+      const drained = await Promise.race([
+        new Promise<boolean>((r) => idle.push(() => r(true))),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs).unref())),
       ]);
       clearTimeout(timer);
+      return drained;
     },
     close() {
       server.closeAllConnections();

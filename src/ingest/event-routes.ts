@@ -10,7 +10,7 @@ import type { IpMode } from '../config.js';
 import { AppError } from '../errors.js';
 import { tokenCheck } from '../http/auth.js';
 import type { HttpMetrics } from '../http/http-metrics.js';
-import { checkJsonContentType, readJsonBody } from '../http/json-body.js';
+import { checkJsonContentType, readJsonBodySized } from '../http/json-body.js';
 import { answerError, beginRequest } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
 import { validateBody } from './event-schema.js';
@@ -27,7 +27,12 @@ export interface EventRoutesDeps {
   log: Logger;
   ingestTokens: readonly string[];
   ipMode: IpMode;
+  /** Bodies read at once (INGEST_MAX_CONCURRENT_BODIES); a request beyond it is answered 503 without reading. */
+  maxConcurrentBodies: number;
 }
+
+const overloaded = () =>
+  new AppError('overloaded', 503, 'too many requests being read; nothing was stored, retry', undefined, 1);
 
 /** Body refusals by status (an aborted upload and a body that is not UTF-8 answer 400, counted as invalid JSON). */
 const REASONS: Record<number, RejectReason> = { 400: 'invalid_json', 413: 'too_large', 415: 'unsupported_media_type' };
@@ -35,6 +40,7 @@ const REASONS: Record<number, RejectReason> = { 400: 'invalid_json', 413: 'too_l
 /** Returns a request listener that serves POST /v1/events and returns false for every other request. */
 export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const auth = tokenCheck(deps.ingestTokens, 'ingest');
+  let reading = 0;
 
   async function ingest(req: IncomingMessage): Promise<SubmitResult> {
     const refused = auth(req.headers.authorization);
@@ -43,10 +49,20 @@ export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, re
       throw refused;
     }
     let body: unknown;
+    let bytes: number;
     try {
       const badType = checkJsonContentType(req);
       if (badType) throw badType;
-      body = await readJsonBody(req, MAX_BODY_BYTES);
+      if (reading >= deps.maxConcurrentBodies) {
+        deps.metrics.rejected('overloaded', 1);
+        throw overloaded();
+      }
+      reading++;
+      try {
+        ({ value: body, bytes } = await readJsonBodySized(req, MAX_BODY_BYTES));
+      } finally {
+        reading--;
+      }
     } catch (err) {
       const reason = err instanceof AppError ? REASONS[err.status] : undefined;
       if (reason) deps.metrics.rejected(reason, 1);
@@ -65,7 +81,8 @@ export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, re
     }
     deps.metrics.batchSize(result.events.length);
     try {
-      return await deps.writer.submit(result.events);
+      // `gone`: the client closed its connection while waiting; its events are dropped before their flush.
+      return await deps.writer.submit(result.events, { bytes, gone: () => req.socket.destroyed });
     } catch (err) {
       if (err instanceof AppError && err.status === 503)
         deps.metrics.rejected(err.code === 'overloaded' ? 'overloaded' : 'unavailable', result.events.length);

@@ -32,21 +32,34 @@ export interface EventWriterOptions {
   concurrency: number;
   /** Most events waiting; beyond it submit() fails with 503 overloaded. */
   maxPendingEvents: number;
+  /** Most body bytes of requests not yet answered (waiting or in a flush); beyond it 503 overloaded (default: none). */
+  maxPendingBytes?: number;
 }
 
-/** The writer's options as configured: INGEST_FLUSH_MAX_EVENTS, _FLUSH_CONCURRENCY, _MAX_PENDING_EVENTS. */
+/** What submit() knows of the request behind the events. */
+export interface SubmitOptions {
+  /** Size of the request body the events came in (counted against maxPendingBytes until answered). */
+  bytes?: number;
+  /** True once nobody waits for the answer (the client closed its connection): dropped before its flush. */
+  gone?: () => boolean;
+}
+
+/** The writer's options as configured: INGEST_FLUSH_MAX_EVENTS, _FLUSH_CONCURRENCY, _MAX_PENDING_EVENTS, _BYTES. */
 export function writerOptions(
-  config: Pick<Config, 'flushMaxEvents' | 'flushConcurrency' | 'maxPendingEvents'>,
+  config: Pick<Config, 'flushMaxEvents' | 'flushConcurrency' | 'maxPendingEvents' | 'maxPendingBytes'>,
 ): EventWriterOptions {
   return {
     maxEventsPerFlush: config.flushMaxEvents,
     concurrency: config.flushConcurrency,
     maxPendingEvents: config.maxPendingEvents,
+    maxPendingBytes: config.maxPendingBytes,
   };
 }
 
 interface Pending {
   events: NormalizedEvent[];
+  bytes: number;
+  gone: (() => boolean) | undefined;
   resolve: (r: SubmitResult) => void;
   reject: (e: unknown) => void;
 }
@@ -56,6 +69,7 @@ const MAX_ATTEMPTS = 3;
 export class EventWriter {
   private queue: Pending[] = [];
   private pendingEvents = 0;
+  private pendingBytes = 0;
   private active = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -67,19 +81,32 @@ export class EventWriter {
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Resolves once the events are committed (or were already stored); rejects with AppError otherwise. */
-  submit(events: NormalizedEvent[]): Promise<SubmitResult> {
+  /**
+   * Resolves once the events are committed (or were already stored); rejects with AppError otherwise. The caller
+   * counts refusals (rejected{reason}); the writer does not, so a refused request is counted once.
+   */
+  submit(events: NormalizedEvent[], opts: SubmitOptions = {}): Promise<SubmitResult> {
     if (this.closed)
       return Promise.reject(new AppError('shutting_down', 503, 'the service is shutting down; retry', undefined, 1));
-    if (this.pendingEvents + events.length > this.opts.maxPendingEvents) {
-      this.metrics.rejected('overloaded', events.length);
+    const bytes = opts.bytes ?? 0;
+    if (
+      this.pendingEvents + events.length > this.opts.maxPendingEvents ||
+      this.pendingBytes + bytes > (this.opts.maxPendingBytes ?? Infinity)
+    ) {
       return Promise.reject(
-        new AppError('overloaded', 503, 'too many events waiting to be written; retry', undefined, 1),
+        new AppError(
+          'overloaded',
+          503,
+          'too many events waiting to be written; nothing was stored, retry',
+          undefined,
+          1,
+        ),
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, bytes, gone: opts.gone, resolve, reject });
       this.pendingEvents += events.length;
+      this.pendingBytes += bytes;
       this.metrics.pending(this.pendingEvents);
       this.pump();
     });
@@ -96,23 +123,39 @@ export class EventWriter {
     while (this.active < this.opts.concurrency && this.queue.length > 0) {
       const group: Pending[] = [];
       let size = 0;
+      let bytes = 0;
       while (
         this.queue.length > 0 &&
         (group.length === 0 || size + this.queue[0]!.events.length <= this.opts.maxEventsPerFlush)
       ) {
         const p = this.queue.shift()!;
+        if (p.gone?.()) {
+          // Nobody waits for this answer: not written (the client never saw an acknowledgement).
+          this.pendingEvents -= p.events.length;
+          this.pendingBytes -= p.bytes;
+          p.reject(new AppError('client_gone', 499, 'the client closed the connection; nothing was stored'));
+          continue;
+        }
         group.push(p);
         size += p.events.length;
+        bytes += p.bytes;
       }
       this.pendingEvents -= size;
       this.metrics.pending(this.pendingEvents);
+      if (group.length === 0) break;
       this.active++;
       void this.flushGroup(group).finally(() => {
         this.active--;
+        this.pendingBytes -= bytes;
         this.pump();
-        if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
+        this.notifyIfIdle();
       });
     }
+    this.notifyIfIdle();
+  }
+
+  private notifyIfIdle(): void {
+    if (this.active === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
   }
 
   private async flushGroup(group: Pending[]): Promise<void> {
