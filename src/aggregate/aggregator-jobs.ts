@@ -1,6 +1,7 @@
 /**
  * The aggregator's scheduled jobs (times in METRICS_TZ):
- * - daily_metrics 01:00: yesterday, and again the two days before it (late events);
+ * - daily_metrics 01:00: yesterday, and again the two days before it (late events); event log partitions for
+ *   this month and the 3 after it;
  * - weekly_metrics Monday 02:00: the previous ISO week;
  * - hourly_checks every hour: invitation expiry and the alert checks, and pruning of old claims;
  * - gauge_refresh every minute, on every replica (each process exports its own gauges).
@@ -19,6 +20,8 @@ export interface AggregatorJobsDeps {
   refresher: GaugeRefresher;
   timeZone: string;
   report(job: string, outcome: JobOutcome, error?: unknown): void;
+  /** Creates the event log's monthly partitions for the month of `nowMs` and the 3 after it. */
+  createPartitionsAhead?(nowMs: number): Promise<void>;
   /** Called after a weekly row has been stored (the weekly digest hooks in here). */
   afterWeekly?(monday: string): Promise<void>;
 }
@@ -37,6 +40,7 @@ export function aggregatorJobs(d: AggregatorJobsDeps): Record<(typeof JOB_NAMES)
       run: locked('daily_metrics', async (at) => {
         const y = yesterday(at, d.timeZone);
         await d.aggregator.compute('daily', [addDays(y, -2), addDays(y, -1), y]);
+        await d.createPartitionsAhead?.(at);
       }),
     },
     weekly_metrics: {

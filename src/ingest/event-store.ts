@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
-import { isRetryableError, isUnavailableError } from '../db/pool.js';
+import { isRetryableError, isTimeoutError, isUnavailableError } from '../db/pool.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer, type ProjectionSpec } from './projection-spec.js';
 import { StoreFailure } from './store-failure.js';
@@ -155,7 +155,9 @@ export function classifyWriteError(err: unknown): StoreFailure | undefined {
   // No partition for a row (23514; 42P01, e.g. one was dropped) or one created concurrently (42P07).
   if (code === '23514' || code === '42P01' || code === '42P07') return new StoreFailure('partition_missing', err);
   if (isRetryableError(err)) return new StoreFailure('retryable', err);
-  if (isUnavailableError(err)) return new StoreFailure('unavailable', err);
+  // Gave up waiting (statement_timeout, or partition creation's lock_timeout after its retries): nothing was
+  // stored and the database is too busy to say when it will be: 503, retry later.
+  if (isUnavailableError(err) || isTimeoutError(err)) return new StoreFailure('unavailable', err);
   if (typeof code === 'string' && code.startsWith('22')) return new StoreFailure('data_error', err);
   return undefined;
 }
@@ -181,6 +183,34 @@ export function monthOf(ms: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
 }
 
+/** Tries of a partition creation that timed out on its lock (2 s each, in the SQL function) before giving up. */
+const PARTITION_LOCK_ATTEMPTS = 3;
+
+/**
+ * Creates the monthly partitions holding `months` (ISO month starts) if missing. The SQL function bounds its
+ * lock wait (lock_timeout 2 s) and never blocks readers or inserts while waiting; a timed-out try is repeated,
+ * and after PARTITION_LOCK_ATTEMPTS the 55P03 error is thrown (classified as unavailable).
+ */
+export async function ensureMonthPartitions(pool: pg.Pool, months: readonly string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query('SELECT workshop_events_ensure_partition(m) FROM unnest($1::timestamptz[]) AS m', [months]);
+      return;
+    } catch (err) {
+      if (!isTimeoutError(err) || attempt >= PARTITION_LOCK_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+/** The ISO month starts of the month holding `nowMs` and the `ahead` months after it. */
+export function monthsAhead(nowMs: number, ahead: number): string[] {
+  const d = new Date(nowMs);
+  return Array.from({ length: ahead + 1 }, (_, i) =>
+    new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString(),
+  );
+}
+
 export class EventStore {
   private readonly exact: { name: string; text: string };
   private readonly fresh: { name: string; text: string };
@@ -201,7 +231,7 @@ export class EventStore {
   async ensurePartitions(months: Iterable<string>): Promise<void> {
     const missing = [...new Set(months)].filter((m) => !this.knownMonths.has(m));
     if (missing.length === 0) return;
-    await this.pool.query('SELECT workshop_events_ensure_partition(m) FROM unnest($1::timestamptz[]) AS m', [missing]);
+    await ensureMonthPartitions(this.pool, missing);
     missing.forEach((m) => this.knownMonths.add(m));
   }
 
@@ -210,13 +240,19 @@ export class EventStore {
     this.knownMonths.clear();
   }
 
-  /** Creates partitions for the current month and the next `ahead` months. */
-  async createPartitionsAhead(nowMs: number, ahead = 3): Promise<void> {
-    const d = new Date(nowMs);
-    const months = Array.from({ length: ahead + 1 }, (_, i) =>
-      new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString(),
-    );
-    await this.ensurePartitions(months);
+  /**
+   * Creates partitions for the current month and the next `ahead` months. Returns false, instead of failing
+   * start-up, when the lock stayed taken (inserts create a missing partition on demand, and the daily job
+   * creates them ahead again).
+   */
+  async createPartitionsAhead(nowMs: number, ahead = 3): Promise<boolean> {
+    try {
+      await this.ensurePartitions(monthsAhead(nowMs, ahead));
+      return true;
+    } catch (err) {
+      if (isTimeoutError(err)) return false;
+      throw err;
+    }
   }
 
   /**
