@@ -4,8 +4,9 @@
  *   this month and the 3 after it;
  * - weekly_metrics Monday 02:00: the previous ISO week, then the weekly digest;
  * - hourly_checks every hour: first the daily and weekly firings of the last 14 days that failed or were
- *   abandoned (a claim is a lease, job-store.ts) are run again; then invitation expiry and the alert checks, and
- *   pruning of old claims;
+ *   abandoned (a claim is a lease, job-store.ts) are run again; invitation expiry and the alert checks; then the
+ *   days marked by late events (kpi_dirty_days: older than the daily window, or in an ended week; expiry events
+ *   included) and their ended weeks are recomputed and their marks cleared; pruning of old claims;
  * - gauge_refresh every minute, on every replica (each process exports its own gauges).
  * And catchUp, once at start-up: the latest due daily and weekly firings (so a missed digest is sent), the
  * retakeable firings, then any daily row of the last 14 days and weekly row of a complete week among them that
@@ -15,8 +16,24 @@ import type { AlertChecks } from './alert-checks.js';
 import type { GaugeRefresher } from './gauge-refresher.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
 import type { JobOutcome, JobStore } from './job-store.js';
-import { addDays, dateRange, localDate, mondayOf, previousWeek, yesterday, zonedTimeMs } from './periods.js';
+import {
+  addDays,
+  dateRange,
+  groupsWithin,
+  localDate,
+  mondayOf,
+  previousWeek,
+  yesterday,
+  zonedTimeMs,
+} from './periods.js';
 import type { ScheduledJob } from './schedule.js';
+
+/** Local days marked by late events (kpi_dirty_days, written by the ingest flush). */
+export interface LateDays {
+  read(): Promise<Array<{ day: string; marks: number }>>;
+  /** Clears the marks as read; a day marked again since keeps its mark. */
+  clear(days: ReadonlyArray<{ day: string; marks: number }>): Promise<void>;
+}
 
 export interface AggregatorJobsDeps {
   aggregator: KpiAggregator;
@@ -25,6 +42,7 @@ export interface AggregatorJobsDeps {
   refresher: GaugeRefresher;
   timeZone: string;
   report(job: string, outcome: JobOutcome, error?: unknown): void;
+  lateDays?: LateDays;
   /** Creates the event log's monthly partitions for the month of `nowMs` and the 3 after it. */
   createPartitionsAhead?(nowMs: number): Promise<void>;
   /** Called after a weekly row has been stored (the weekly digest hooks in here). */
@@ -90,6 +108,25 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
     d.report('daily_metrics', r.outcome, r.error);
   };
 
+  /**
+   * Recomputes the days marked by late events and the ended ISO weeks holding them (scanning at most a month at a
+   * time), then clears those marks; under the daily job's lock, so never beside a daily run.
+   */
+  const recomputeLateDays = async (nowMs: number) => {
+    const marked = (await d.lateDays?.read()) ?? [];
+    if (marked.length === 0) return;
+    const today = localDate(nowMs, tz);
+    const days = marked.map((m) => m.day);
+    const mondays = [...new Set(days.map(mondayOf))].filter((m) => addDays(m, 7) <= today);
+    const r = await d.jobs.run('daily_metrics', null, async () => {
+      for (const group of groupsWithin(days, 31)) await d.aggregator.compute('daily', group);
+      for (const group of groupsWithin(mondays, 35)) await d.aggregator.compute('weekly', group);
+      await d.lateDays!.clear(marked);
+    });
+    d.report('daily_metrics', r.outcome, r.error);
+    if (r.outcome === 'failure') throw r.error;
+  };
+
   return {
     daily_metrics: { name: 'daily_metrics', cron: '0 1 * * *', run: firings.daily_metrics },
     weekly_metrics: { name: 'weekly_metrics', cron: '0 2 * * 1', run: firings.weekly_metrics },
@@ -97,7 +134,12 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
       name: 'hourly_checks',
       cron: '0 * * * *',
       run: locked('hourly_checks', (at) =>
-        allSteps([() => retryFirings(at), () => d.checks.run(at), () => d.jobs.prune()]),
+        allSteps([
+          () => retryFirings(at),
+          () => d.checks.run(at), // before the late days: expired invitations are events of past days
+          () => recomputeLateDays(at),
+          () => d.jobs.prune(),
+        ]),
       ),
     },
     gauge_refresh: {

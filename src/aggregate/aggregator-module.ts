@@ -2,7 +2,7 @@
 import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { ensureMonthPartitions, monthsAhead } from '../ingest/event-store.js';
+import { clearDirtyDays, ensureMonthPartitions, monthsAhead, readDirtyDays } from '../ingest/event-store.js';
 import type { Logger } from '../logger.js';
 import { aggregatorJobs } from './aggregator-jobs.js';
 import type { AggregatorMetrics } from './aggregator-metrics.js';
@@ -69,6 +69,7 @@ export function createAggregatorModule(
     checks,
     refresher,
     timeZone: config.metricsTimeZone,
+    lateDays: { read: () => readDirtyDays(pool), clear: (days) => clearDirtyDays(pool, days) },
     createPartitionsAhead: (nowMs) => ensureMonthPartitions(pool, monthsAhead(nowMs, 3)),
     afterWeekly: deps.afterWeekly && ((monday) => deps.afterWeekly!(monday, kpiStore)),
     report: (job, outcome, error) => {

@@ -65,3 +65,14 @@ function offsetMs(ms: number, tz: string): number {
   const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
   return wall - Math.floor(ms / 1000) * 1000;
 }
+
+/** Sorted, distinct `dates` in groups whose first and last date are at most `maxDays` - 1 days apart. */
+export function groupsWithin(dates: readonly string[], maxDays: number): string[][] {
+  const groups: string[][] = [];
+  for (const d of [...new Set(dates)].sort()) {
+    const g = groups[groups.length - 1];
+    if (g && d < addDays(g[0]!, maxDays)) g.push(d);
+    else groups.push([d]);
+  }
+  return groups;
+}
