@@ -66,7 +66,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
   const storage = await openStorage(config, log);
   try {
     const { pool } = storage;
-    const store = new EventStore(pool, config.ipMode);
+    const store = new EventStore(pool, config.ipMode, config.metricsTimeZone);
     await store.createPartitionsAhead(Date.now());
     const telemetry = createTelemetry({ serviceName: config.serviceName });
     const onWriteError = (err: unknown) => log.error({ err }, 'event write failed');

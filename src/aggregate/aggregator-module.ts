@@ -2,6 +2,7 @@
 import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
+import { clearDirtyDays, ensureMonthPartitions, monthsAhead, readDirtyDays } from '../ingest/event-store.js';
 import type { Logger } from '../logger.js';
 import { aggregatorJobs } from './aggregator-jobs.js';
 import type { AggregatorMetrics } from './aggregator-metrics.js';
@@ -25,7 +26,15 @@ export interface AggregatorModule {
   readonly routes: Router[];
   /** The live KPI gauges of the current snapshot, for /metrics (computed once per refresh). */
   readonly gaugeSamples: () => GaugeSamples;
-  /** Starts the cron schedule per AGGREGATOR_MODE (gauges refresh in every mode). */
+  /**
+   * Catches up what no replica computed (aggregator-jobs.ts): the latest due daily and weekly firings, failed or
+   * abandoned firings, missing rows of the last 14 days. Each once across replicas; never throws.
+   */
+  catchUp(nowMs: number): Promise<void>;
+  /**
+   * Starts the cron schedule per AGGREGATOR_MODE (gauges refresh in every mode) and, unless the mode is `off`,
+   * the catch-up in the background; stopping the schedule ends the catch-up after its current step.
+   */
   start(): Schedule;
 }
 
@@ -60,6 +69,8 @@ export function createAggregatorModule(
     checks,
     refresher,
     timeZone: config.metricsTimeZone,
+    lateDays: { read: () => readDirtyDays(pool), clear: (days) => clearDirtyDays(pool, days) },
+    createPartitionsAhead: (nowMs) => ensureMonthPartitions(pool, monthsAhead(nowMs, 3)),
     afterWeekly: deps.afterWeekly && ((monday) => deps.afterWeekly!(monday, kpiStore)),
     report: (job, outcome, error) => {
       metrics.jobRun(job, outcome);
@@ -77,9 +88,23 @@ export function createAggregatorModule(
       kpiRoutes({ aggregator, store: kpiStore, adminTokens: deps.adminTokens, timeZone: config.metricsTimeZone }),
       workshopRoutes({ checks, gauges: gaugeStore, adminTokens: deps.adminTokens }),
     ],
+    catchUp: (nowMs) => jobs.catchUp(nowMs),
     start() {
-      const scheduled = config.aggregatorMode === 'off' ? [jobs.gauge_refresh] : Object.values(jobs);
-      return startSchedule(scheduled, config.metricsTimeZone);
+      const { daily_metrics, weekly_metrics, hourly_checks, gauge_refresh } = jobs;
+      const off = config.aggregatorMode === 'off';
+      const schedule = startSchedule(
+        off ? [gauge_refresh] : [daily_metrics, weekly_metrics, hourly_checks, gauge_refresh],
+        config.metricsTimeZone,
+      );
+      if (off) return schedule;
+      let stopping = false;
+      const catchingUp = jobs.catchUp(Date.now(), () => stopping);
+      return {
+        async stop() {
+          stopping = true;
+          await Promise.all([schedule.stop(), catchingUp]);
+        },
+      };
     },
   };
 }

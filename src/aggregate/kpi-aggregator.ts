@@ -84,6 +84,16 @@ export class KpiAggregator {
     return rows.filter((r) => wanted.has(r.metric_date));
   }
 
+  /** Those of `dates` (days, or Mondays for weekly) that have no stored row. */
+  async missing(type: MetricType, dates: readonly string[]): Promise<string[]> {
+    if (dates.length === 0) return [];
+    const sorted = [...dates].sort();
+    const stored = new Set(
+      (await this.store.read(type, sorted[0]!, sorted[sorted.length - 1]!)).map((r) => r.metric_date),
+    );
+    return sorted.filter((d) => !stored.has(d));
+  }
+
   private countsFor(w: Window, type: MetricType, byDay: ReadonlyMap<string, readonly DayTypeCount[]>) {
     const byType = new Map<string, number>();
     let failures = 0;

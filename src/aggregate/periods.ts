@@ -40,3 +40,39 @@ export function daysOf(date: string, type: 'daily' | 'weekly'): string[] {
 
 export const yesterday = (nowMs: number, tz: string) => addDays(localDate(nowMs, tz), -1);
 export const previousWeek = (nowMs: number, tz: string) => addDays(mondayOf(localDate(nowMs, tz)), -7);
+
+/** The instant (ms) at which the wall clock in `tz` shows `hour`:00 on `date` (DST gaps: the hour after). */
+export function zonedTimeMs(date: string, hour: number, tz: string): number {
+  const wall = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
+  let ms = wall - offsetMs(wall, tz);
+  ms = wall - offsetMs(ms, tz); // the offset in force at the instant itself, not at the wall time read as UTC
+  return ms;
+}
+
+/** How far the wall clock in `tz` is ahead of UTC at `ms`. */
+function offsetMs(ms: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(ms / 1000) * 1000;
+}
+
+/** Sorted, distinct `dates` in groups whose first and last date are at most `maxDays` - 1 days apart. */
+export function groupsWithin(dates: readonly string[], maxDays: number): string[][] {
+  const groups: string[][] = [];
+  for (const d of [...new Set(dates)].sort()) {
+    const g = groups[groups.length - 1];
+    if (g && d < addDays(g[0]!, maxDays)) g.push(d);
+    else groups.push([d]);
+  }
+  return groups;
+}

@@ -7,15 +7,25 @@ import pg from 'pg';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(databaseUrl: string, max: number, onError: (err: Error) => void): pg.Pool {
+/** Default bound on any one statement of the pool (ingest flushes take milliseconds; KPI scans seconds at most). */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
+export function createPool(
+  databaseUrl: string,
+  max: number,
+  onError: (err: Error) => void,
+  opts: { statementTimeoutMs?: number } = {},
+): pg.Pool {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     // Prepared statements (the ingest flush) are planned for each execution's parameters, never with a generic
-    // plan that cannot see how many rows the arrays hold.
-    options: '-c plan_cache_mode=force_custom_plan',
+    // plan that cannot see how many rows the arrays hold. No statement waits forever (a lock held elsewhere, a
+    // runaway scan): past statement_timeout it fails with 57014, which ingest answers with 503 (nothing stored).
+    options: `-c plan_cache_mode=force_custom_plan -c statement_timeout=${statementTimeoutMs}`,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   // A client whose query failed is not reused: pool.query() releases it with the error, which destroys it, so a
@@ -59,6 +69,15 @@ export function isUnavailableError(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
   return CONNECTION_LOST.test(err.message);
+}
+
+/**
+ * True when PostgreSQL gave up waiting: statement_timeout (57014 query_canceled) or lock_timeout (55P03
+ * lock_not_available). The statement was rolled back; trying again later may succeed.
+ */
+export function isTimeoutError(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === '57014' || code === '55P03';
 }
 
 /** True for errors a transaction may simply be retried after: deadlock, serialization failure. */

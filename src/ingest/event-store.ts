@@ -2,10 +2,11 @@
  * PostgreSQL access for the event log: partition upkeep, the group-commit insert (idempotency keys, events
  * and projections in one statement) and the projection rebuild.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { isEventType, categoryOf } from '../catalogue/event-catalogue.js';
 import type { IpMode } from '../config.js';
-import { isRetryableError, isUnavailableError } from '../db/pool.js';
+import { isRetryableError, isTimeoutError, isUnavailableError } from '../db/pool.js';
 import type { NormalizedEvent } from './event-schema.js';
 import { PROJECTIONS, ProjectionReducer, type ProjectionSpec } from './projection-spec.js';
 import { StoreFailure } from './store-failure.js';
@@ -74,7 +75,7 @@ function projectionCtes(
  * Parameters: the event column arrays, then per projection its contribution arrays (contributionValues).
  * Returns the ids that were new.
  */
-function exactSql(ipMode: IpMode): string {
+function exactSql(ipMode: IpMode, timeZone: string): string {
   const projections = projectionCtes(
     (spec, first) => contributionUpsertSql(spec, first, 'ins'),
     contributionParamCount,
@@ -87,7 +88,7 @@ ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM input i JOIN new_ids n ON n.id = i.id
   RETURNING id
-)${projections}
+)${projections}${dirtyDaysCte(timeZone)}
 SELECT id FROM ins`;
 }
 
@@ -98,7 +99,7 @@ SELECT id FROM ins`;
  * violation on workshop_event_ids_pkey, the statement changes nothing, and the store runs exactSql instead.
  * Parameters: the event column arrays, then per projection its merged rows (upsertValues).
  */
-function freshSql(ipMode: IpMode): string {
+function freshSql(ipMode: IpMode, timeZone: string): string {
   const projections = projectionCtes(upsertSql, (spec) => spec.columns.length);
   const param = (name: string) => `$${EVENT_COLUMNS.findIndex(([n]) => n === name) + 1}`;
   return `WITH keys AS (
@@ -108,8 +109,27 @@ function freshSql(ipMode: IpMode): string {
 ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM unnest(${EVENT_ARRAYS}) AS i(${NAMES})
-)${projections}
+)${projections}${dirtyDaysCte(timeZone)}
 SELECT 1`;
+}
+
+/**
+ * Marks, in kpi_dirty_days, the local days (in `timeZone`) of the flush's events whose KPI rows the scheduled
+ * jobs will not recompute: days before the day before yesterday (the daily job recomputes yesterday and the two
+ * days before), and days of an ISO week that has ended (its weekly row is computed on Monday). Today's traffic
+ * marks nothing, so the upsert's row lock is only taken by late events.
+ */
+function dirtyDaysCte(timeZone: string): string {
+  const occurredAt = `$${EVENT_COLUMNS.findIndex(([n]) => n === 'occurred_at') + 1}`;
+  const tz = `'${timeZone.replace(/'/g, "''")}'`;
+  const today = `(now() AT TIME ZONE ${tz})::date`;
+  return `,
+dirty AS (
+  INSERT INTO kpi_dirty_days AS k (day)
+  SELECT DISTINCT d FROM (SELECT (o AT TIME ZONE ${tz})::date AS d FROM unnest(${occurredAt}::timestamptz[]) AS o) days
+   WHERE d < greatest(${today} - 2, date_trunc('week', ${today})::date)
+  ON CONFLICT (day) DO UPDATE SET marked_at = now(), marks = k.marks + 1
+)`;
 }
 
 /** A unique violation of the idempotency key: some id of the flush was already stored. */
@@ -155,7 +175,9 @@ export function classifyWriteError(err: unknown): StoreFailure | undefined {
   // No partition for a row (23514; 42P01, e.g. one was dropped) or one created concurrently (42P07).
   if (code === '23514' || code === '42P01' || code === '42P07') return new StoreFailure('partition_missing', err);
   if (isRetryableError(err)) return new StoreFailure('retryable', err);
-  if (isUnavailableError(err)) return new StoreFailure('unavailable', err);
+  // Gave up waiting (statement_timeout, or partition creation's lock_timeout after its retries): nothing was
+  // stored and the database is too busy to say when it will be: 503, retry later.
+  if (isUnavailableError(err) || isTimeoutError(err)) return new StoreFailure('unavailable', err);
   if (typeof code === 'string' && code.startsWith('22')) return new StoreFailure('data_error', err);
   return undefined;
 }
@@ -181,6 +203,61 @@ export function monthOf(ms: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
 }
 
+/** Tries of a partition creation that timed out on its lock (2 s each, in the SQL function) before giving up. */
+const PARTITION_LOCK_ATTEMPTS = 3;
+
+/**
+ * Creates the monthly partitions holding `months` (ISO month starts) if missing. The SQL function bounds its
+ * lock wait (lock_timeout 2 s) and never blocks readers or inserts while waiting; a timed-out try is repeated,
+ * and after PARTITION_LOCK_ATTEMPTS the 55P03 error is thrown (classified as unavailable).
+ */
+export async function ensureMonthPartitions(pool: pg.Pool, months: readonly string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query('SELECT workshop_events_ensure_partition(m) FROM unnest($1::timestamptz[]) AS m', [months]);
+      return;
+    } catch (err) {
+      if (!isTimeoutError(err) || attempt >= PARTITION_LOCK_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+/** The ISO month starts of the month holding `nowMs` and the `ahead` months after it. */
+export function monthsAhead(nowMs: number, ahead: number): string[] {
+  const d = new Date(nowMs);
+  return Array.from({ length: ahead + 1 }, (_, i) =>
+    new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString(),
+  );
+}
+
+/** Days marked by late events (kpi_dirty_days), with the mark count that clearing them compares. */
+export interface DirtyDay {
+  day: string;
+  marks: number;
+}
+
+/** The local days marked by late events, oldest first. */
+export async function readDirtyDays(pool: pg.Pool, limit = 1000): Promise<DirtyDay[]> {
+  const res = await pool.query<{ day: string; marks: string }>(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, marks FROM kpi_dirty_days ORDER BY day LIMIT $1`,
+    [limit],
+  );
+  return res.rows.map((r) => ({ day: r.day, marks: Number(r.marks) }));
+}
+
+/**
+ * Deletes the marks of `days` that are still as read. A flush marking one of them again bumps `marks` under the
+ * row's lock, so its mark survives, even when it committed after the recompute read the events.
+ */
+export async function clearDirtyDays(pool: pg.Pool, days: readonly DirtyDay[]): Promise<void> {
+  await pool.query(
+    `DELETE FROM kpi_dirty_days k USING unnest($1::date[], $2::bigint[]) AS r(day, marks)
+      WHERE k.day = r.day AND k.marks = r.marks`,
+    [days.map((d) => d.day), days.map((d) => d.marks)],
+  );
+}
+
 export class EventStore {
   private readonly exact: { name: string; text: string };
   private readonly fresh: { name: string; text: string };
@@ -189,19 +266,23 @@ export class EventStore {
   /** Flushes written by the all-new statement, and by the exact one (some id already stored). */
   readonly writes = { fresh: 0, exact: 0 };
 
+  /** `timeZone`: METRICS_TZ, in which the flush marks the local days of late events (kpi_dirty_days). */
   constructor(
     private readonly pool: pg.Pool,
     ipMode: IpMode,
+    timeZone = 'UTC',
   ) {
-    this.exact = { name: `workshop_events_exact_${ipMode}`, text: exactSql(ipMode) };
-    this.fresh = { name: `workshop_events_fresh_${ipMode}`, text: freshSql(ipMode) };
+    // a prepared statement's name is per connection: stores of other settings on one pool must not share one
+    const key = `${ipMode}_${createHash('sha256').update(timeZone).digest('hex').slice(0, 8)}`;
+    this.exact = { name: `workshop_events_exact_${key}`, text: exactSql(ipMode, timeZone) };
+    this.fresh = { name: `workshop_events_fresh_${key}`, text: freshSql(ipMode, timeZone) };
   }
 
   /** Creates the monthly partitions for `months` (ISO month starts) that this process has not seen yet. */
   async ensurePartitions(months: Iterable<string>): Promise<void> {
     const missing = [...new Set(months)].filter((m) => !this.knownMonths.has(m));
     if (missing.length === 0) return;
-    await this.pool.query('SELECT workshop_events_ensure_partition(m) FROM unnest($1::timestamptz[]) AS m', [missing]);
+    await ensureMonthPartitions(this.pool, missing);
     missing.forEach((m) => this.knownMonths.add(m));
   }
 
@@ -210,13 +291,19 @@ export class EventStore {
     this.knownMonths.clear();
   }
 
-  /** Creates partitions for the current month and the next `ahead` months. */
-  async createPartitionsAhead(nowMs: number, ahead = 3): Promise<void> {
-    const d = new Date(nowMs);
-    const months = Array.from({ length: ahead + 1 }, (_, i) =>
-      new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1)).toISOString(),
-    );
-    await this.ensurePartitions(months);
+  /**
+   * Creates partitions for the current month and the next `ahead` months. Returns false, instead of failing
+   * start-up, when the lock stayed taken (inserts create a missing partition on demand, and the daily job
+   * creates them ahead again).
+   */
+  async createPartitionsAhead(nowMs: number, ahead = 3): Promise<boolean> {
+    try {
+      await this.ensurePartitions(monthsAhead(nowMs, ahead));
+      return true;
+    } catch (err) {
+      if (isTimeoutError(err)) return false;
+      throw err;
+    }
   }
 
   /**

@@ -35,12 +35,14 @@ function recordingJobs(timeZone: string) {
         return { outcome: 'success' };
       },
       prune: async () => 0,
+      retakeable: async () => [], // no failed or expired firing to take again
     },
     aggregator: {
       compute: async (type, dates) => {
         computed.push(`${type} ${dates.join(' ')}`);
         return [];
       },
+      missing: async () => [], // every row is stored
     },
     checks: { run: async () => ({}) },
     refresher: {
