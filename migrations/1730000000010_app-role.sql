@@ -38,7 +38,7 @@ END $$;
 GRANT USAGE ON SCHEMA public TO workshop_app;
 GRANT SELECT, INSERT, UPDATE, DELETE
   ON workshop_events, workshop_event_ids, workshops, invitations, mechanics, workshop_alerts, workshop_metrics,
-     aggregator_runs, aggregator_jobs
+     aggregator_runs, aggregator_jobs, kpi_dirty_days
   TO workshop_app;
 GRANT SELECT ON pgmigrations TO workshop_app;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO workshop_app;

@@ -181,7 +181,8 @@ export class EventWriter {
         this.metrics.writeError('unavailable');
         // the connection may have dropped during the commit: the client cannot know, its ids make retries safe
         const e = unavailable(
-          'the database is unreachable; the events may not have been stored; retry with the same ids',
+          'the database is unavailable (unreachable, read-only or out of disk); the events may not have been stored; ' +
+            'retry with the same ids',
           5,
         );
         group.forEach((p) => p.reject(e));
