@@ -5,8 +5,7 @@
  * kept across a restart. Every process listens on 127.0.0.1 on a free port and is stopped with SIGTERM; anything
  * left (a failed test) is killed with its process group in afterAll.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,26 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, withClient } from '../support/database.js';
 import { signupSuccess, uuid } from '../support/events.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, WEBHOOK_TOKEN, postEvents } from '../support/service.js';
+import { killAll, spawnService } from '../support/service-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const START_SCRIPT = (
   JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
 ).scripts.start;
 
-/** Variables of the test runner's environment that would change what the service does. */
-const SERVICE_VARIABLES = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'DATA_DIR',
-  'INGEST_TOKENS',
-  'ADMIN_TOKENS',
-  'ALERT_WEBHOOK_TOKENS',
-  'OTEL_EXPORTER_OTLP_ENDPOINT',
-  'AGGREGATOR_MODE',
-];
-
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
 
 interface Running {
@@ -44,43 +30,17 @@ interface Running {
   stop: () => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns package.json's start command in its own process group; resolves with the URL it prints. */
+/** Spawns package.json's start command (its own process group, schedule on as by default); resolves with its URL. */
 async function start(env: Record<string, string>): Promise<Running> {
   const [command, ...args] = START_SCRIPT.split(/\s+/);
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SERVICE_VARIABLES.includes(k)));
-  const child = spawn(command === 'node' ? process.execPath : command!, args, {
-    cwd: ROOT,
-    env: { ...base, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line within 45 s:\n${out}`)), 45_000);
-    const onData = () => {
-      const m = /workshop-analytics listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    void exited.then(([code, signal]) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
+  if (command !== 'node') throw new Error(`npm start is expected to run node: ${START_SCRIPT}`);
+  const p = await spawnService({ AGGREGATOR_MODE: 'inline', ...env }, { nodeArgs: args });
   return {
-    url,
-    output: () => out,
+    url: p.url,
+    output: p.output,
     async stop() {
-      child.kill('SIGTERM');
-      const [code, signal] = await exited;
+      p.kill('SIGTERM');
+      const [code, signal] = await p.exited;
       return { code, signal };
     },
   };
@@ -113,15 +73,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid) {
-      try {
-        process.kill(-c.pid, 'SIGKILL'); // the service and the PostgreSQL it started
-      } catch {
-        // already gone
-      }
-    }
-  }
+  killAll(); // the service and the PostgreSQL it started, if a test left them running
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -36,10 +36,17 @@ export interface ServiceProcess {
 
 const running: ChildProcess[] = [];
 
-/** Spawns the service; resolves once it prints where it listens (rejects if it exits first or within 45 s). */
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * Spawns the service (by default `node --import tsx src/main.ts`; `nodeArgs` replaces what follows `node`, e.g.
+ * npm start's `--import ./dist/… dist/src/main.js`); resolves once it prints where it listens (rejects if it exits
+ * first or within 45 s).
+ */
+export async function spawnService(
+  env: Record<string, string>,
+  opts: { nodeArgs?: readonly string[] } = {},
+): Promise<ServiceProcess> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SERVICE_VARIABLES.includes(k)));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, opts.nodeArgs ?? ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...base, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AGGREGATOR_MODE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
