@@ -11,11 +11,11 @@ import { alertRoutes } from './alerts/alert-routes.js';
 import { AlertStore } from './alerts/alert-store.js';
 import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
-import { openStorage } from './db/database.js';
+import { openStorage, type Storage } from './db/database.js';
 import type { Pool } from './db/pool.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
-import { startListeners } from './http/listeners.js';
-import { runShutdown } from './http/shutdown.js';
+import { startListeners, type Listeners } from './http/listeners.js';
+import { runShutdown, type ShutdownStep } from './http/shutdown.js';
 import { eventsEndpoint } from './ingest/event-routes.js';
 import { EventWriter, writerOptions } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
@@ -106,26 +106,9 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     });
     const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
 
-    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const parts = { server, schedule, writer, telemetry, storage, drainTimeoutMs: opts.drainTimeoutMs ?? 15_000 };
     const stop = (o: StopOptions = {}) =>
-      (stopping ??= runShutdown(
-        [
-          { name: 'readiness delay', run: () => sleep(o.readinessDelayMs ?? 0), reserveMs: 10_000 },
-          {
-            name: 'http drain',
-            run: async (ms) => ((await server.drain(ms)) ? undefined : 'cut'),
-            maxMs: opts.drainTimeoutMs ?? 15_000,
-            reserveMs: 8_000,
-          },
-          { name: 'schedule stop', run: () => schedule.stop(), reserveMs: 7_000 },
-          { name: 'writer close', run: () => writer.close(), reserveMs: 6_500 },
-          { name: 'connections close', run: () => server.close() },
-          { name: 'telemetry shutdown', run: () => telemetry.shutdown(), maxMs: 2_000, reserveMs: 6_000 },
-          { name: 'pool end', run: () => storage.closePool(), maxMs: 3_000, reserveMs: 5_500 },
-          { name: 'database stop', run: (ms) => storage.stopDatabase(Math.max(500, ms - 5_000)) },
-        ],
-        { totalMs: STOP_LIMIT_MS, log },
-      ).then((r) => {
+      (stopping ??= runShutdown(stopSteps(parts, o), { totalMs: STOP_LIMIT_MS, log }).then((r) => {
         log.info({ cutShort: r.cut, failed: r.failed.map((f) => f.step) }, 'stopped');
         if (r.failed.length)
           throw new AggregateError(
@@ -140,4 +123,35 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     await storage.close().catch(() => {});
     throw err;
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The stop order, each step bounded (http/shutdown.ts): what runs first keeps time in reserve for what follows. */
+function stopSteps(
+  p: {
+    server: Listeners;
+    schedule: { stop(): Promise<void> };
+    writer: EventWriter;
+    telemetry: Telemetry;
+    storage: Storage;
+    drainTimeoutMs: number;
+  },
+  o: StopOptions,
+): ShutdownStep[] {
+  return [
+    { name: 'readiness delay', run: () => sleep(o.readinessDelayMs ?? 0), reserveMs: 10_000 },
+    {
+      name: 'http drain',
+      run: async (ms) => ((await p.server.drain(ms)) ? undefined : 'cut'),
+      maxMs: p.drainTimeoutMs,
+      reserveMs: 8_000,
+    },
+    { name: 'schedule stop', run: () => p.schedule.stop(), reserveMs: 7_000 },
+    { name: 'writer close', run: () => p.writer.close(), reserveMs: 6_500 },
+    { name: 'connections close', run: () => p.server.close() },
+    { name: 'telemetry shutdown', run: () => p.telemetry.shutdown(), maxMs: 2_000, reserveMs: 6_000 },
+    { name: 'pool end', run: () => p.storage.closePool(), maxMs: 3_000, reserveMs: 5_500 },
+    { name: 'database stop', run: (ms) => p.storage.stopDatabase(Math.max(500, ms - 5_000)) },
+  ];
 }
