@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackSink, type Sink } from '../e2e/support/stack.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, withClient } from '../support/database.js';
 import { postEvents, startTestService } from '../support/service.js';
 
 type Svc = Awaited<ReturnType<typeof startTestService>>;
@@ -34,15 +34,20 @@ async function twoReplicas(slack: Sink<Record<string, unknown>>, dbUrl: string):
   return [await startTestService(env, dbUrl), await startTestService(env, dbUrl)];
 }
 
-/** Makes every upsert of `type` rows fail, as a broken database or a bug would. */
+/**
+ * Makes every upsert of `type` rows fail, as a broken database or a bug would. As the schema owner (the
+ * migrator's URL): the service's own role may not create functions or triggers.
+ */
 async function breakRows(svc: Svc, type: 'daily' | 'weekly') {
-  await svc.pool.query(`CREATE OR REPLACE FUNCTION test_fail_${type}() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'test: % rows are broken', NEW.metric_type; END $$`);
-  await svc.pool.query(`CREATE TRIGGER test_fail_${type} BEFORE INSERT OR UPDATE ON workshop_metrics
-    FOR EACH ROW WHEN (NEW.metric_type = '${type}') EXECUTE FUNCTION test_fail_${type}()`);
+  await withClient(svc.databaseUrl, async (c) => {
+    await c.query(`CREATE OR REPLACE FUNCTION test_fail_${type}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'test: % rows are broken', NEW.metric_type; END $$`);
+    await c.query(`CREATE TRIGGER test_fail_${type} BEFORE INSERT OR UPDATE ON workshop_metrics
+      FOR EACH ROW WHEN (NEW.metric_type = '${type}') EXECUTE FUNCTION test_fail_${type}()`);
+  });
 }
 const repairRows = (svc: Svc, type: 'daily' | 'weekly') =>
-  svc.pool.query(`DROP TRIGGER test_fail_${type} ON workshop_metrics`);
+  withClient(svc.databaseUrl, (c) => c.query(`DROP TRIGGER test_fail_${type} ON workshop_metrics`));
 
 const claim = async (svc: Svc, job: string, firingMs: number) =>
   (

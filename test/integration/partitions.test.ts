@@ -126,7 +126,7 @@ describe('partitions while grafana_reader holds an open read transaction on work
     expect(warm.map((r) => r.status)).toEqual(warm.map(() => 202));
     // The month rollover: this month's partition (created ahead at start) is gone and the store has not seen
     // the month, as on the first of a month whose partition nobody created ahead.
-    await svc.pool.query(`DROP TABLE ${monthPartition(Date.now())}`);
+    await withClient(svc.databaseUrl, (c) => c.query(`DROP TABLE ${monthPartition(Date.now())}`)); // as the owner
     svc.store.forgetPartitions();
     reader = await connectAsGrafanaReader(svc.databaseUrl);
     await reader.client.query('BEGIN');
