@@ -30,9 +30,9 @@ import type { ScheduledJob } from './schedule.js';
 
 /** Local days marked by late events (kpi_dirty_days, written by the ingest flush). */
 export interface LateDays {
-  read(): Promise<Array<{ day: string; marks: number }>>;
-  /** Clears the marks as read; a day marked again since keeps its mark. */
-  clear(days: ReadonlyArray<{ day: string; marks: number }>): Promise<void>;
+  read(): Promise<Array<{ day: string; marks: readonly string[] }>>;
+  /** Clears the marks as read; a day marked again since keeps its new mark. */
+  clear(days: ReadonlyArray<{ day: string; marks: readonly string[] }>): Promise<void>;
 }
 
 /** What the jobs call (the real classes in the service; in-memory fakes in unit tests). */

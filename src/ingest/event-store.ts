@@ -117,7 +117,8 @@ SELECT 1`;
  * Marks, in kpi_dirty_days, the local days (in `timeZone`) of the flush's events whose KPI rows the scheduled
  * jobs will not recompute: days before the day before yesterday (the daily job recomputes yesterday and the two
  * days before), and days of an ISO week that has ended (its weekly row is computed on Monday). Today's traffic
- * marks nothing, so the upsert's row lock is only taken by late events.
+ * marks nothing. Marks are appended (no unique key), so concurrent flushes of late events never wait on each
+ * other's marks.
  */
 function dirtyDaysCte(timeZone: string): string {
   const occurredAt = `$${EVENT_COLUMNS.findIndex(([n]) => n === 'occurred_at') + 1}`;
@@ -125,10 +126,9 @@ function dirtyDaysCte(timeZone: string): string {
   const today = `(now() AT TIME ZONE ${tz})::date`;
   return `,
 dirty AS (
-  INSERT INTO kpi_dirty_days AS k (day)
+  INSERT INTO kpi_dirty_days (day)
   SELECT DISTINCT d FROM (SELECT (o AT TIME ZONE ${tz})::date AS d FROM unnest(${occurredAt}::timestamptz[]) AS o) days
    WHERE d < greatest(${today} - 2, date_trunc('week', ${today})::date)
-  ON CONFLICT (day) DO UPDATE SET marked_at = now(), marks = k.marks + 1
 )`;
 }
 
@@ -231,31 +231,28 @@ export function monthsAhead(nowMs: number, ahead: number): string[] {
   );
 }
 
-/** Days marked by late events (kpi_dirty_days), with the mark count that clearing them compares. */
+/** A day marked by late events (kpi_dirty_days), with the ids of the mark rows read for it. */
 export interface DirtyDay {
   day: string;
-  marks: number;
+  marks: readonly string[];
 }
 
-/** The local days marked by late events, oldest first. */
+/** The local days marked by late events, oldest first (at most `limit` days). */
 export async function readDirtyDays(pool: pg.Pool, limit = 1000): Promise<DirtyDay[]> {
-  const res = await pool.query<{ day: string; marks: string }>(
-    `SELECT to_char(day, 'YYYY-MM-DD') AS day, marks FROM kpi_dirty_days ORDER BY day LIMIT $1`,
+  const res = await pool.query<{ day: string; marks: string[] }>(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, array_agg(id ORDER BY id)::text[] AS marks
+       FROM kpi_dirty_days GROUP BY day ORDER BY day LIMIT $1`,
     [limit],
   );
-  return res.rows.map((r) => ({ day: r.day, marks: Number(r.marks) }));
+  return res.rows;
 }
 
 /**
- * Deletes the marks of `days` that are still as read. A flush marking one of them again bumps `marks` under the
- * row's lock, so its mark survives, even when it committed after the recompute read the events.
+ * Deletes exactly the mark rows read. A flush marking one of the days again adds a row the read did not see, so
+ * its mark survives, even when it committed after the recompute read the events.
  */
 export async function clearDirtyDays(pool: pg.Pool, days: readonly DirtyDay[]): Promise<void> {
-  await pool.query(
-    `DELETE FROM kpi_dirty_days k USING unnest($1::date[], $2::bigint[]) AS r(day, marks)
-      WHERE k.day = r.day AND k.marks = r.marks`,
-    [days.map((d) => d.day), days.map((d) => d.marks)],
-  );
+  await pool.query(`DELETE FROM kpi_dirty_days WHERE id = ANY($1::bigint[])`, [days.flatMap((d) => d.marks)]);
 }
 
 export class EventStore {
