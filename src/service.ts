@@ -79,7 +79,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       afterWeekly: weeklyDigest(config, log),
     });
     registerSnapshotGauges(telemetry.registry, LIVE_KPI_GAUGES, agg.gaugeSamples);
-    await agg.refresher.refresh();
+    // the live gauges and the database probe are exported before the first request (and so before /readyz is 200)
+    await Promise.all([agg.refresher.refresh(), agg.databaseProbe.probe()]);
     const { metricsText, contentType: metricsContentType } = telemetry;
     let stopping: Promise<void> | undefined;
     const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());

@@ -256,8 +256,8 @@ function readyApprovalTime() {
 function readyAcceptance() {
   return readinessCheck(
     'Invite acceptance > 70%',
-    'Invitations of the last 30 days accepted, across active workshops (sum of workshop_id:invites_accepted_30d:max ÷ sum of workshop_id:invites_sent_30d:max).',
-    `sum(workshop_id:invites_accepted_30d:max) / sum(workshop_id:invites_sent_30d:max) > bool ${TARGETS.inviteAcceptance}`,
+    'Resolved invitations of the last 30 days (accepted, expired or past INVITE_TTL_DAYS) that were accepted, across active workshops (sum of workshop_id:invites_accepted_30d:max ÷ sum of workshop_id:invites_resolved_30d:max).',
+    `sum(workshop_id:invites_accepted_30d:max) / sum(workshop_id:invites_resolved_30d:max) > bool ${TARGETS.inviteAcceptance}`,
   );
 }
 

@@ -203,7 +203,7 @@ function profileCompleteness() {
 function inviteAcceptance() {
   return statPanel({
     title: 'Invite acceptance (30 days)',
-    description: `Invitations sent in the last 30 days that were accepted (workshop_id:invite_acceptance:ratio30d, as the WorkshopLowInviteAcceptance alert; factor invite_acceptance, weight ${WEIGHTS.invite_acceptance}). Target above ${TARGETS.inviteAcceptance * 100}%.`,
+    description: `Resolved invitations of the last 30 days (accepted, expired or past INVITE_TTL_DAYS) that were accepted; open ones do not count (workshop_id:invite_acceptance:ratio30d, as the WorkshopLowInviteAcceptance alert; factor invite_acceptance, weight ${WEIGHTS.invite_acceptance}). Target above ${TARGETS.inviteAcceptance * 100}%.`,
     unit: 'percentunit',
     decimals: 0,
     background: true,

@@ -361,7 +361,9 @@ function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, appro
   let firstMechanic = false;
   // Invitations spread over the weeks after approval (the low-acceptance workshop sends its own in the last 3 weeks).
   const inviteWindowStart = p.fate === 'low_acceptance' ? Math.max(approvedMs, endMs - 21 * DAY) : approvedMs;
-  const inviteSpan = Math.max(DAY, Math.min(endMs - inviteWindowStart - DAY, 24 * DAY));
+  // The inactive workshop stops inviting when it stops logging in (churn is "no logins, no invites" for 14 days).
+  const inviteSpan =
+    p.fate === 'inactive' ? 8 * DAY : Math.max(DAY, Math.min(endMs - inviteWindowStart - DAY, 24 * DAY));
   for (let i = 0; i < p.invites; i++) {
     const invite_id = `demo-${w.slice(0, 8)}-${i + 1}`;
     // active workshops keep inviting: their last invite went out today (so the 24 h email gauges have data)

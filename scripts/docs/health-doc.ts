@@ -8,6 +8,7 @@ import {
   WEIGHTS,
   type FactorName,
 } from '../../src/aggregate/health-score.js';
+import { INVITE_ACCEPTANCE_DEFINITION } from '../../src/aggregate/invite-acceptance.js';
 
 const HOW: Record<FactorName, [string, string]> = {
   capacity_utilization: [
@@ -19,10 +20,7 @@ const HOW: Record<FactorName, [string, string]> = {
     'latest `metadata.profile_completeness` of `workshop_profile_updated` ÷ 100',
     'never reported',
   ],
-  invite_acceptance: [
-    'invitations sent in the last 30 days that were accepted ÷ invitations sent in the last 30 days',
-    'no invitation in 30 days',
-  ],
+  invite_acceptance: [INVITE_ACCEPTANCE_DEFINITION, 'no resolved invitation in 30 days'],
   login_recency: [
     `1 within ${LOGIN_FRESH_DAYS} day of the last dashboard access, falling linearly to 0 at ${LOGIN_STALE_DAYS} days; 0 if never`,
     'always applies',

@@ -1,5 +1,6 @@
 /** Renders docs/kpis.md: the exact definition of every workshop_metrics column. */
 import { COUNT_COLUMNS } from '../../src/aggregate/kpi-definitions.js';
+import { INVITE_ACCEPTANCE_DEFINITION } from '../../src/aggregate/invite-acceptance.js';
 import { THRESHOLDS } from '../../src/aggregate/thresholds.js';
 
 export function renderKpisDoc(): string {
@@ -60,8 +61,8 @@ daily rates); states are at the week's end.
 |---|---|
 | \`stuck_applications\` | pending for more than ${THRESHOLDS.stuckApplicationHours} h |
 | \`approval_backlog\` | more than ${THRESHOLDS.approvalBacklog} applications pending |
-| \`inactive_workshops\` | active workshops without dashboard access (or, if never, since approval) for more than ${THRESHOLDS.inactiveDays} days |
+| \`inactive_workshops\` | active workshops without dashboard access (or, if never, since approval) and without a \`mechanic_invited\` for more than ${THRESHOLDS.inactiveDays} days (the plan's "no logins, no invites") |
 | \`expired_invitations\` | invitations not accepted within \`INVITE_TTL_DAYS\`: each gets one \`mechanic_invite_expired\` event through the ingest path (a stable event id makes repeats duplicates) |
-| \`low_invite_acceptance\` | active workshops with at least ${THRESHOLDS.lowAcceptanceMinInvites} invitations sent in 30 days and under ${THRESHOLDS.lowAcceptanceRate * 100}% of them accepted |
+| \`low_invite_acceptance\` | active workshops with at least ${THRESHOLDS.lowAcceptanceMinInvites} resolved invitations and an acceptance under ${THRESHOLDS.lowAcceptanceRate * 100}%; acceptance = ${INVITE_ACCEPTANCE_DEFINITION} |
 `;
 }

@@ -148,8 +148,9 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
       cron: '* * * * *',
       run: async () => {
         try {
-          await d.refresher.refresh();
-          d.report('gauge_refresh', 'success');
+          // a refresh succeeds only when every source did (the failing ones are logged and counted by source)
+          if (await d.refresher.refresh()) d.report('gauge_refresh', 'success');
+          else d.report('gauge_refresh', 'failure', new Error('a gauge refresh source failed'));
         } catch (error) {
           d.report('gauge_refresh', 'failure', error);
         }

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { aggregatorJobs } from './aggregator-jobs.js';
 import type { AggregatorMetrics } from './aggregator-metrics.js';
 import { AlertChecks, type Ingest } from './alert-checks.js';
+import { DatabaseProbe } from './database-probe.js';
 import { GaugeRefresher } from './gauge-refresher.js';
 import { GaugeStore } from './gauge-store.js';
 import { InviteStore } from './invite-store.js';
@@ -22,6 +23,8 @@ export interface AggregatorModule {
   readonly aggregator: KpiAggregator;
   readonly refresher: GaugeRefresher;
   readonly checks: AlertChecks;
+  /** SELECT 1 every 15 s (workshop_database_up); runs in every AGGREGATOR_MODE once start() is called. */
+  readonly databaseProbe: DatabaseProbe;
   readonly jobs: ReturnType<typeof aggregatorJobs>;
   readonly routes: Router[];
   /** The live KPI gauges of the current snapshot, for /metrics (computed once per refresh). */
@@ -51,7 +54,8 @@ export function createAggregatorModule(
 ): AggregatorModule {
   const { metrics, log } = deps;
   const kpiStore = new KpiStore(pool);
-  const gaugeStore = new GaugeStore(pool);
+  const gaugeStore = new GaugeStore(pool, config.inviteTtlDays);
+  const databaseProbe = new DatabaseProbe(gaugeStore);
   const aggregator = new KpiAggregator(kpiStore, config.metricsTimeZone, {
     kpiFailure: (source, err) => {
       metrics.kpiFailure(source);
@@ -82,8 +86,13 @@ export function createAggregatorModule(
     aggregator,
     refresher,
     checks,
+    databaseProbe,
     jobs,
-    gaugeSamples: kpiGaugeSamples(() => refresher.snapshot, config.beta),
+    gaugeSamples: kpiGaugeSamples(
+      () => refresher.snapshot,
+      config.beta,
+      () => databaseProbe.up,
+    ),
     routes: [
       kpiRoutes({ aggregator, store: kpiStore, adminTokens: deps.adminTokens, timeZone: config.metricsTimeZone }),
       workshopRoutes({ checks, gauges: gaugeStore, adminTokens: deps.adminTokens }),
@@ -92,8 +101,9 @@ export function createAggregatorModule(
     start() {
       const { daily_metrics, weekly_metrics, hourly_checks, gauge_refresh } = jobs;
       const off = config.aggregatorMode === 'off';
+      const probe = databaseProbe.job();
       const schedule = startSchedule(
-        off ? [gauge_refresh] : [daily_metrics, weekly_metrics, hourly_checks, gauge_refresh],
+        off ? [gauge_refresh, probe] : [daily_metrics, weekly_metrics, hourly_checks, gauge_refresh, probe],
         config.metricsTimeZone,
       );
       if (off) return schedule;

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GaugeStore, WorkshopRow } from './gauge-store.js';
+import { inviteAcceptance, lowInviteAcceptance } from './invite-acceptance.js';
 import type { ExpirableInvitation } from './invite-store.js';
 import { THRESHOLDS } from './thresholds.js';
 
@@ -80,9 +81,11 @@ export class AlertChecks {
       );
     }
     if (types.includes('inactive_workshops')) {
+      // the plan's churn: no dashboard access (counted from approval) and no invitation sent for 14 days
       const inactive = active.filter((w) => {
         const last = w.lastDashboardAccessMs ?? w.approvedAtMs;
-        return last !== null && nowMs - last > THRESHOLDS.inactiveDays * DAY;
+        const invitedRecently = w.lastInviteMs !== null && nowMs - w.lastInviteMs <= THRESHOLDS.inactiveDays * DAY;
+        return last !== null && nowMs - last > THRESHOLDS.inactiveDays * DAY && !invitedRecently;
       });
       out.inactive_workshops = result(
         inactive.map((w) => ({
@@ -95,17 +98,14 @@ export class AlertChecks {
       );
     }
     if (types.includes('low_invite_acceptance')) {
-      const low = active.filter(
-        (w) =>
-          w.invitesSent30d >= THRESHOLDS.lowAcceptanceMinInvites &&
-          w.invitesAccepted30d / w.invitesSent30d < THRESHOLDS.lowAcceptanceRate,
-      );
+      const low = active.filter(lowInviteAcceptance);
       out.low_invite_acceptance = result(
         low.map((w) => ({
           ...who(w),
           invites_sent_30d: w.invitesSent30d,
+          invites_resolved_30d: w.invitesResolved30d,
           invites_accepted_30d: w.invitesAccepted30d,
-          acceptance_rate: round1((100 * w.invitesAccepted30d) / w.invitesSent30d),
+          acceptance_rate: round1(100 * inviteAcceptance(w)!),
         })),
         THRESHOLDS.lowAcceptanceRate * 100,
         low.length > 0,

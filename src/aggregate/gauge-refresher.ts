@@ -1,7 +1,8 @@
 /**
  * Keeps the live KPI snapshot that /metrics exports as gauges. Refreshed from PostgreSQL (so values
  * survive restarts and read the same on every replica). Each source refreshes on its own: one failing
- * keeps its previous values and is counted, the others still update.
+ * keeps its previous values and is counted, the others still update. The refresh counts as successful
+ * (refreshedAtMs, exported as gauge_refresh's last success) only when every source succeeded.
  */
 import type { GaugeStore, JobRow, RollingCounts, WorkshopRow } from './gauge-store.js';
 import { healthScore, type HealthScore } from './health-score.js';
@@ -15,7 +16,12 @@ export interface GaugeSnapshot {
   workshops: readonly WorkshopGauges[];
   rolling: RollingCounts | null;
   jobs: readonly JobRow[];
-  /** When the last refresh finished (ms), and how long it took. */
+  /** Whether the jobs source has been read at least once (until then, no job's last success is known). */
+  jobsRead: boolean;
+  /**
+   * When the last successful refresh finished (ms), and how long it took. A refresh is successful only when every
+   * source succeeded; null until one has.
+   */
   refreshedAtMs: number | null;
   refreshSeconds: number | null;
 }
@@ -30,13 +36,14 @@ export class GaugeRefresher {
     workshops: [],
     rolling: null,
     jobs: [],
+    jobsRead: false,
     refreshedAtMs: null,
     refreshSeconds: null,
   };
   /** The run in flight, if any. */
-  private running: Promise<void> | undefined;
+  private running: Promise<boolean> | undefined;
   /** The one run queued behind it, shared by every caller that arrived while it was in flight. */
-  private queued: Promise<void> | undefined;
+  private queued: Promise<boolean> | undefined;
   private queuedNowMs: number | undefined;
 
   constructor(
@@ -53,9 +60,9 @@ export class GaugeRefresher {
    * before the call. When no run is in flight, one starts now. When one is, the call waits for it and then
    * for one follow-up run, which every call made meanwhile shares. Runs never overlap.
    * `nowMs` (default: the clock when the run starts) is the instant the rolling windows end at; callers that
-   * share a follow-up run share the latest `nowMs` given.
+   * share a follow-up run share the latest `nowMs` given. Resolves to whether that run succeeded: every source.
    */
-  refresh(nowMs?: number): Promise<void> {
+  refresh(nowMs?: number): Promise<boolean> {
     if (this.queued === undefined && this.running === undefined) return this.start(nowMs);
     if (nowMs !== undefined) this.queuedNowMs = nowMs;
     if (this.queued === undefined) {
@@ -69,7 +76,7 @@ export class GaugeRefresher {
     return this.queued;
   }
 
-  private start(nowMs: number | undefined): Promise<void> {
+  private start(nowMs: number | undefined): Promise<boolean> {
     const run = this.run(nowMs ?? Date.now()).finally(() => {
       if (this.running === run) this.running = undefined;
     });
@@ -77,13 +84,15 @@ export class GaugeRefresher {
     return run;
   }
 
-  private async run(nowMs: number): Promise<void> {
+  private async run(nowMs: number): Promise<boolean> {
     const started = performance.now();
     const next = { ...this.current };
+    let failed = false;
     const attempt = async <T>(source: GaugeSource, fn: () => Promise<T>, apply: (v: T) => void) => {
       try {
         apply(await fn());
       } catch (err) {
+        failed = true;
         this.onFailure(source, err);
       }
     };
@@ -106,12 +115,18 @@ export class GaugeRefresher {
       attempt(
         'jobs',
         () => this.store.jobs(),
-        (j) => (next.jobs = j),
+        (j) => {
+          next.jobs = j;
+          next.jobsRead = true;
+        },
       ),
     ]);
-    next.refreshedAtMs = Date.now();
-    next.refreshSeconds = (performance.now() - started) / 1000;
+    if (!failed) {
+      next.refreshedAtMs = Date.now();
+      next.refreshSeconds = (performance.now() - started) / 1000;
+    }
     this.current = next;
+    return !failed;
   }
 }
 
@@ -123,6 +138,7 @@ export function inputsOf(w: WorkshopRow) {
     profileCompleteness: w.profileCompleteness,
     invitesSent30d: w.invitesSent30d,
     invitesAccepted30d: w.invitesAccepted30d,
+    invitesResolved30d: w.invitesResolved30d,
     lastLoginMs: w.lastDashboardAccessMs,
     sessions30d: w.sessions30d,
     revenue30dCents: w.revenue30dCents,

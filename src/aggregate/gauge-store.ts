@@ -1,7 +1,8 @@
 /** PostgreSQL reads behind the live KPI gauges (refreshed every minute on every replica). */
 import type pg from 'pg';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export interface WorkshopRow {
   workshopId: string;
@@ -17,6 +18,13 @@ export interface WorkshopRow {
   mechanicsJoined: number;
   invitesSent30d: number;
   invitesAccepted30d: number;
+  /**
+   * Invitations sent in the last 30 days whose outcome is known: accepted, expired, or older than
+   * INVITE_TTL_DAYS. Invite acceptance is accepted / resolved, so invitations still open do not count as refused.
+   */
+  invitesResolved30d: number;
+  /** The latest mechanic_invited of the workshop (invitations.sent_at, its occurred_at), ms; null when none. */
+  lastInviteMs: number | null;
   sessions30d: number;
   revenue30dCents: number;
   revenuePrev30dCents: number;
@@ -27,6 +35,9 @@ export interface RollingCounts {
   signupsCompleted24h: number;
   emailsSent24h: number;
   emailsFailed24h: number;
+  /** email_*_sent / email_*_failed events that occurred (occurred_at) in the last hour. */
+  emailsSent1h: number;
+  emailFailures1h: number;
   /** Decisions in the last 7 days and their average time from first signup success (seconds). */
   approvals7d: number;
   approvalTimeAvg7dSeconds: number | null;
@@ -41,7 +52,16 @@ export interface JobRow {
 const ms = (d: Date | null) => (d === null ? null : d.getTime());
 
 export class GaugeStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `inviteTtlDays`: an invitation older than this without acceptance counts as resolved (INVITE_TTL_DAYS). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly inviteTtlDays = 7,
+  ) {}
+
+  /** One round trip to PostgreSQL (the database probe); rejects when the database cannot answer. */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
 
   /** Every workshop with the per-workshop inputs of gauges and the health score; `id` narrows to one. */
   async workshops(nowMs: number, id?: string): Promise<WorkshopRow[]> {
@@ -49,9 +69,14 @@ export class GaugeStore {
       `WITH m AS (SELECT workshop_id, count(*) FILTER (WHERE active)::int AS active, count(*)::int AS joined
                     FROM mechanics WHERE ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
             i AS (SELECT workshop_id, count(*)::int AS sent,
-                         count(*) FILTER (WHERE accepted_at IS NOT NULL)::int AS accepted
+                         count(*) FILTER (WHERE accepted_at IS NOT NULL)::int AS accepted,
+                         count(*) FILTER (WHERE accepted_at IS NOT NULL OR expired_at IS NOT NULL
+                                             OR sent_at <= $5)::int AS resolved
                     FROM invitations
                    WHERE sent_at >= $1 AND sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
+            li AS (SELECT workshop_id, max(sent_at) AS last_invite_at
+                     FROM invitations
+                    WHERE sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
             s AS (SELECT workshop_id, count(*) FILTER (WHERE occurred_at >= $1)::int AS sessions,
                          -- sum(bigint) is numeric (exact, no overflow); float8 reads as a finite JS number
                          coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::float8 AS rev,
@@ -64,12 +89,20 @@ export class GaugeStore {
               w.capacity,
               w.profile_completeness, coalesce(m.active, 0) AS m_active, coalesce(m.joined, 0) AS m_joined,
               coalesce(i.sent, 0) AS i_sent, coalesce(i.accepted, 0) AS i_accepted,
+              coalesce(i.resolved, 0) AS i_resolved, li.last_invite_at,
               coalesce(s.sessions, 0) AS sessions, coalesce(s.rev, 0) AS rev, coalesce(s.prev, 0) AS prev
          FROM workshops w
          LEFT JOIN m USING (workshop_id) LEFT JOIN i USING (workshop_id) LEFT JOIN s USING (workshop_id)
+         LEFT JOIN li USING (workshop_id)
         WHERE ($4::uuid IS NULL OR w.workshop_id = $4)
         ORDER BY w.workshop_id`,
-      [new Date(nowMs - 30 * DAY), new Date(nowMs - 60 * DAY), new Date(nowMs + 1), id ?? null],
+      [
+        new Date(nowMs - 30 * DAY),
+        new Date(nowMs - 60 * DAY),
+        new Date(nowMs + 1),
+        id ?? null,
+        new Date(nowMs - this.inviteTtlDays * DAY),
+      ],
     );
     return res.rows.map((r) => ({
       workshopId: r.workshop_id,
@@ -85,6 +118,8 @@ export class GaugeStore {
       mechanicsJoined: r.m_joined,
       invitesSent30d: r.i_sent,
       invitesAccepted30d: r.i_accepted,
+      invitesResolved30d: r.i_resolved,
+      lastInviteMs: ms(r.last_invite_at),
       sessions30d: r.sessions,
       revenue30dCents: Number(r.rev),
       revenuePrev30dCents: Number(r.prev),
@@ -92,16 +127,21 @@ export class GaugeStore {
   }
 
   async rolling(nowMs: number): Promise<RollingCounts> {
-    const counts = await this.pool.query<{ t: string; n: number }>(
-      `SELECT event_type AS t, count(*)::int AS n FROM workshop_events
+    const counts = await this.pool.query<{ t: string; n: number; n1h: number }>(
+      `SELECT event_type AS t, count(*)::int AS n, count(*) FILTER (WHERE occurred_at >= $3)::int AS n1h
+         FROM workshop_events
         WHERE occurred_at >= $1 AND occurred_at < $2
           AND event_type IN ('workshop_signup_started', 'workshop_signup_success',
                              'email_approval_sent', 'email_rejection_sent', 'email_invite_sent',
                              'email_approval_failed', 'email_rejection_failed', 'email_invite_failed')
         GROUP BY 1`,
-      [new Date(nowMs - DAY), new Date(nowMs + 1)],
+      [new Date(nowMs - DAY), new Date(nowMs + 1), new Date(nowMs - HOUR)],
     );
-    const n = (pred: (t: string) => boolean) => counts.rows.filter((r) => pred(r.t)).reduce((s, r) => s + r.n, 0);
+    const sum = (pred: (t: string) => boolean, col: 'n' | 'n1h') =>
+      counts.rows.filter((r) => pred(r.t)).reduce((s, r) => s + r[col], 0);
+    const n = (pred: (t: string) => boolean) => sum(pred, 'n');
+    const sent = (t: string) => t.startsWith('email_') && t.endsWith('_sent');
+    const failed = (t: string) => t.startsWith('email_') && t.endsWith('_failed');
     const approvals = await this.pool.query<{ n: number; avg: string | null }>(
       `SELECT count(*)::int AS n, avg(extract(epoch FROM e.occurred_at - w.submitted_at)) AS avg
          FROM workshop_events e JOIN workshops w ON w.workshop_id = e.workshop_id
@@ -113,8 +153,10 @@ export class GaugeStore {
     return {
       signupsStarted24h: n((t) => t === 'workshop_signup_started'),
       signupsCompleted24h: n((t) => t === 'workshop_signup_success'),
-      emailsSent24h: n((t) => t.startsWith('email_') && t.endsWith('_sent')),
-      emailsFailed24h: n((t) => t.startsWith('email_') && t.endsWith('_failed')),
+      emailsSent24h: n(sent),
+      emailsFailed24h: n(failed),
+      emailsSent1h: sum(sent, 'n1h'),
+      emailFailures1h: sum(failed, 'n1h'),
       approvals7d: a.n,
       approvalTimeAvg7dSeconds: a.avg === null ? null : Number(a.avg),
     };

@@ -4,6 +4,8 @@
  * re-weighted, so a new workshop is not punished for what it could not have done yet. docs/health-score.md
  * documents the same table.
  */
+import { inviteAcceptance } from './invite-acceptance.js';
+
 export interface HealthInputs {
   /** Active mechanics now. */
   mechanicsActive: number;
@@ -15,6 +17,8 @@ export interface HealthInputs {
   profileCompleteness: number | null;
   invitesSent30d: number;
   invitesAccepted30d: number;
+  /** Invitations of the 30 days accepted, expired or older than INVITE_TTL_DAYS (the acceptance denominator). */
+  invitesResolved30d: number;
   /** Last dashboard access (ms), null when never. */
   lastLoginMs: number | null;
   sessions30d: number;
@@ -98,8 +102,8 @@ export function healthScore(h: HealthInputs, nowMs: number): HealthScore {
     {
       name: 'invite_acceptance',
       weight: WEIGHTS.invite_acceptance,
-      score: h.invitesSent30d ? clamp(h.invitesAccepted30d / h.invitesSent30d) : null,
-      value: `${h.invitesAccepted30d}/${h.invitesSent30d} in 30 days`,
+      score: ((r) => (r === null ? null : clamp(r)))(inviteAcceptance(h)),
+      value: `${h.invitesAccepted30d}/${h.invitesResolved30d} resolved in 30 days (${h.invitesSent30d} sent)`,
     },
     {
       name: 'login_recency',

@@ -5,6 +5,7 @@
  */
 import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
 import type { Config } from '../config.js';
+import { JOB_NAMES } from './aggregator-jobs.js';
 import type { GaugeSnapshot, WorkshopGauges } from './gauge-refresher.js';
 
 /** One series of a gauge: its labels (none for a single-series gauge) and value. */
@@ -53,6 +54,8 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
     [k.capacity, perWorkshop('active', (w) => w.capacity)],
     [k.invitesSent, perWorkshop('active', (w) => w.invitesSent30d)],
     [k.invitesAccepted, perWorkshop('active', (w) => w.invitesAccepted30d)],
+    [k.invitesResolved, perWorkshop('active', (w) => w.invitesResolved30d)],
+    [k.lastInvite, perWorkshop('active', (w) => (w.lastInviteMs === null ? null : secs(w.lastInviteMs)))],
     [k.sessions, perWorkshop('active', (w) => w.sessions30d)],
     [k.health, perWorkshop('active', (w) => w.health?.score ?? null)],
     [
@@ -70,20 +73,32 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
     [k.signupsCompleted24h, (emit, s) => s.rolling && emit(s.rolling.signupsCompleted24h)],
     [k.emailsSent24h, (emit, s) => s.rolling && emit(s.rolling.emailsSent24h)],
     [k.emailsFailed24h, (emit, s) => s.rolling && emit(s.rolling.emailsFailed24h)],
+    [k.emailsSent1h, (emit, s) => s.rolling && emit(s.rolling.emailsSent1h)],
+    [k.emailFailures1h, (emit, s) => s.rolling && emit(s.rolling.emailFailures1h)],
     [k.approvals7d, (emit, s) => s.rolling && emit(s.rolling.approvals7d)],
     [
       k.approvalTimeAvg7d,
       (emit, s) => s.rolling?.approvalTimeAvg7dSeconds != null && emit(s.rolling.approvalTimeAvg7dSeconds),
     ],
+    [k.databaseUp, () => {}], // sampled from the database probe, not the snapshot (kpiGaugeSamples)
     [k.betaTargetMin, (emit) => emit(beta.targetMin)],
     [k.betaTargetMax, (emit) => emit(beta.targetMax)],
     [k.betaStart, (emit) => emit(Date.parse(`${beta.start}T00:00:00Z`) / 1000)],
     [k.betaEnd, (emit) => emit(Date.parse(`${beta.end}T00:00:00Z`) / 1000)],
     [
       k.jobLastSuccess,
+      // every known job, 0 while it has never succeeded (so the staleness alert fires for it); the stored jobs
+      // only once they have been read (before that, nothing is known about them)
       (emit, s) => {
-        for (const j of s.jobs) if (j.lastSuccessMs !== null) emit(secs(j.lastSuccessMs), { aggregator_job: j.job });
-        if (s.refreshedAtMs !== null) emit(secs(s.refreshedAtMs), { aggregator_job: 'gauge_refresh' });
+        for (const job of JOB_NAMES) {
+          if (job === 'gauge_refresh') {
+            emit(s.refreshedAtMs === null ? 0 : secs(s.refreshedAtMs), { aggregator_job: job });
+            continue;
+          }
+          if (!s.jobsRead) continue;
+          const last = s.jobs.find((j) => j.job === job)?.lastSuccessMs ?? null;
+          emit(last === null ? 0 : secs(last), { aggregator_job: job });
+        }
       },
     ],
     [
@@ -101,19 +116,26 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
  * Returns the samples of the current snapshot. They are computed once per snapshot (the refresher replaces the
  * snapshot object on every refresh), so a scrape reads them instead of rebuilding them.
  */
-export function kpiGaugeSamples(snapshot: () => GaugeSnapshot, beta: BetaSettings): () => GaugeSamples {
+export function kpiGaugeSamples(
+  snapshot: () => GaugeSnapshot,
+  beta: BetaSettings,
+  databaseUp: () => boolean | null = () => null,
+): () => GaugeSamples {
   const table = observers(beta);
-  let last: { snapshot: GaugeSnapshot; samples: GaugeSamples } | undefined;
+  let last: { snapshot: GaugeSnapshot; up: boolean | null; samples: GaugeSamples } | undefined;
   return () => {
     const s = snapshot();
-    if (last?.snapshot === s) return last.samples;
+    const up = databaseUp();
+    if (last?.snapshot === s && last.up === up) return last.samples;
     const samples = new Map<string, GaugeSample[]>();
     for (const [spec, observe] of table) {
       const list: GaugeSample[] = [];
       observe((value, labels) => list.push(labels ? { labels, value } : { value }), s);
       samples.set(spec.name, list);
     }
-    last = { snapshot: s, samples };
+    // absent until the first probe has answered
+    samples.set(KPI_GAUGES.databaseUp.name, up === null ? [] : [{ value: up ? 1 : 0 }]);
+    last = { snapshot: s, up, samples };
     return samples;
   };
 }

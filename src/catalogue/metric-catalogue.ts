@@ -170,6 +170,19 @@ export const KPI_GAUGES = {
     WS,
     WS_VALUES,
   ),
+  invitesResolved: g(
+    'workshop_invites_resolved_30d',
+    'For each active workshop, invitations sent in the last 30 days that are resolved: accepted, expired, or sent ' +
+      'more than INVITE_TTL_DAYS ago (the denominator of invite acceptance; open invitations do not count).',
+    WS,
+    WS_VALUES,
+  ),
+  lastInvite: g(
+    'workshop_last_invite_timestamp_seconds',
+    'For each active workshop that ever invited a mechanic, its latest mechanic_invited (occurred_at), Unix seconds.',
+    WS,
+    WS_VALUES,
+  ),
   sessions: g(
     'workshop_sessions_completed_30d',
     'For each active workshop, sessions completed in the last 30 days.',
@@ -192,6 +205,12 @@ export const KPI_GAUGES = {
   signupsCompleted24h: g('workshop_signups_completed_24h', 'workshop_signup_success events in the last 24 hours.'),
   emailsSent24h: g('workshop_emails_sent_24h', 'email_*_sent events in the last 24 hours.'),
   emailsFailed24h: g('workshop_emails_failed_24h', 'email_*_failed events in the last 24 hours.'),
+  emailsSent1h: g('workshop_emails_sent_1h', 'email_*_sent events that occurred (occurred_at) in the last hour.'),
+  emailFailures1h: g(
+    'workshop_email_failures_1h',
+    'email_*_failed events that occurred (occurred_at) in the last hour; late or retried events of earlier hours ' +
+      'do not count.',
+  ),
   approvals7d: g(
     'workshop_approvals_7d',
     'Approve and reject decisions in the last 7 days (the sample behind the average approval time).',
@@ -219,7 +238,8 @@ export const KPI_GAUGES = {
   jobLastSuccess: g(
     'workshop_aggregator_job_last_success_timestamp_seconds',
     'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / hourly_checks ' +
-      "come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last refresh.",
+      "come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last refresh in " +
+      'which every source succeeded. 0 when the job has never succeeded.',
     ['aggregator_job'],
     'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
   ),
@@ -228,6 +248,11 @@ export const KPI_GAUGES = {
     "Duration of the last successful run of each aggregator job (gauge_refresh: this replica's).",
     ['aggregator_job'],
     'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
+  ),
+  databaseUp: g(
+    'workshop_database_up',
+    "1 when this replica's last database probe (SELECT 1 every 15 s, independent of traffic) succeeded within 5 s, " +
+      'else 0.',
   ),
   gaugeRefreshFailures: {
     name: 'workshop_kpi_refresh_failures_total',

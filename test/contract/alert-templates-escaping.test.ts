@@ -19,16 +19,16 @@ const EXTREME = 'Autowerkstatt 🚗\u2028Süd';
 const tmp = mkdtempSync(path.join(tmpdir(), 'am-escaping-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** testdata/firing.json with `name` in the labels, summary and description, and optionally another dashboard URL. */
+/** testdata/firing.json with `name` in the annotations, summary and description, and optionally another dashboard URL. */
 function alertData(name: string, dashboardUrl?: string): string {
   const data = JSON.parse(readFileSync(path.join(AM_DIR, 'testdata/firing.json'), 'utf8')) as {
     alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }>;
-    commonLabels: Record<string, string>;
+    commonAnnotations: Record<string, string>;
   };
   const alert = data.alerts[0]!;
-  alert.labels.name = name;
-  data.commonLabels.name = name;
-  alert.annotations.summary = `Workshop application pending for more than 48 h: ${name}`;
+  alert.annotations.name = name;
+  data.commonAnnotations.name = name;
+  alert.annotations.summary = `Workshop ${name} showing signs of churn`;
   alert.annotations.description = `The application of ${name} (Berlin) has been waiting for approval.`;
   if (dashboardUrl) alert.annotations.dashboard_url = dashboardUrl;
   const file = path.join(tmp, `${Math.random().toString(36).slice(2)}.json`);
@@ -107,7 +107,7 @@ describe('email templates', () => {
   it('when the name holds markup, then the HTML email escapes it (Go html/template) and keeps its own tags', () => {
     const html = render(alertData(HOSTILE), 'workshop.email.html', 'html');
     expect(html).toContain(`<h2>[FIRING:1] WorkshopApplicationStuck - ${HOSTILE_ESCAPED} (workshop analytics)</h2>`);
-    expect(html).toContain(`<b>Workshop application pending for more than 48 h: ${HOSTILE_ESCAPED}</b>`);
+    expect(html).toContain(`<b>Workshop ${HOSTILE_ESCAPED} showing signs of churn</b>`);
     expect(html).not.toContain('<b>x</b>');
     expect(html).not.toContain('<!channel>');
     const tags = new Set((html.match(/<\/?([a-z0-9]+)/g) ?? []).map((t) => t.replace(/[</]/g, '')));
@@ -119,14 +119,12 @@ describe('email templates', () => {
     expect(render(data, 'workshop.email.subject')).toBe(
       `[FIRING:1] WorkshopApplicationStuck - ${HOSTILE} (workshop analytics)`,
     );
-    expect(render(data, 'workshop.email.text')).toContain(
-      `- Workshop application pending for more than 48 h: ${HOSTILE}`,
-    );
+    expect(render(data, 'workshop.email.text')).toContain(`- Workshop ${HOSTILE} showing signs of churn`);
   });
 
   it('when the name has an emoji and U+2028, then the HTML email keeps them', () => {
     expect(render(alertData(EXTREME), 'workshop.email.html', 'html')).toContain(
-      `<b>Workshop application pending for more than 48 h: ${EXTREME}</b>`,
+      `<b>Workshop ${EXTREME} showing signs of churn</b>`,
     );
   });
 });

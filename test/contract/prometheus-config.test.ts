@@ -57,7 +57,37 @@ const ALERTS: Record<string, 'critical' | 'warning' | 'info'> = {
   WorkshopThriving: 'info',
   WorkshopAnalyticsAggregatorStale: 'warning',
   WorkshopAnalyticsDown: 'critical',
+  WorkshopAnalyticsDatabaseDown: 'critical',
 };
+
+/** Who acts on each alert (the plan's "Action"); the `audience` label. */
+const AUDIENCE: Record<string, string> = {
+  WorkshopApplicationStuck: 'admin_team',
+  WorkshopApprovalBacklog: 'admin_team',
+  WorkshopLowSignupConversion: 'admin_team',
+  WorkshopEmailSystemDown: 'tech_team',
+  WorkshopEmailDeliveryCritical: 'tech_team',
+  WorkshopEmailDeliveryDegraded: 'tech_team',
+  WorkshopAnalyticsAggregatorStale: 'tech_team',
+  WorkshopAnalyticsDown: 'tech_team',
+  WorkshopAnalyticsDatabaseDown: 'tech_team',
+  WorkshopChurnRisk: 'account_manager',
+  WorkshopLowInviteAcceptance: 'dashboard',
+  WorkshopSlowApprovals: 'dashboard',
+  WorkshopBetaMilestoneReached: 'dashboard',
+  WorkshopThriving: 'workshop_owner',
+};
+const AUDIENCES = ['admin_team', 'tech_team', 'account_manager', 'workshop_owner', 'dashboard', 'heartbeat'];
+/** Programme-wide KPI alerts: a `kpi` label names the KPI. */
+const KPI_ALERTS = [
+  'WorkshopEmailSystemDown',
+  'WorkshopEmailDeliveryCritical',
+  'WorkshopEmailDeliveryDegraded',
+  'WorkshopApprovalBacklog',
+  'WorkshopSlowApprovals',
+  'WorkshopLowSignupConversion',
+  'WorkshopBetaMilestoneReached',
+];
 const PER_WORKSHOP = [
   'WorkshopApplicationStuck',
   'WorkshopChurnRisk',
@@ -141,12 +171,37 @@ describe('alert contract', () => {
     }
   });
 
-  it('per-workshop alerts name the workshop (workshop_info join) and link its scorecard', () => {
+  it('every alert carries its audience (one of the known ones)', () => {
+    expect(Object.keys(AUDIENCE).sort()).toEqual(Object.keys(ALERTS).sort());
+    for (const [name, audience] of Object.entries(AUDIENCE)) {
+      expect(AUDIENCES, name).toContain(audience);
+      expect(blocks.get(name)![0], name).toMatch(
+        new RegExp(`^\\s+labels:\\n(\\s+\\w+: \\S+\\n)*?\\s+audience: ${audience}$`, 'm'),
+      );
+    }
+  });
+
+  it('KPI alerts carry a kpi label; per-workshop and KPI alerts keep firing for at least 10m through a series gap', () => {
+    for (const name of KPI_ALERTS) expect(blocks.get(name)![0], name).toMatch(/^\s+kpi: [a-z_]+$/m);
+    for (const name of [...KPI_ALERTS, ...PER_WORKSHOP]) {
+      const kff = /^\s+keep_firing_for: (\d+)m$/m.exec(blocks.get(name)![0]!)?.[1];
+      expect(Number(kff), `${name} keep_firing_for`).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('per-workshop alerts keep workshop_id, put name and city in annotations (never labels) and link the scorecard', () => {
     for (const name of PER_WORKSHOP) {
       const block = blocks.get(name)![0]!;
-      expect(block, name).toContain('group_left (name, city) workshop_id:workshop_info:names');
+      expect(block, name).not.toContain('group_left');
+      expect(block, name).not.toContain('$labels.name');
+      expect(block, name).toMatch(/^ {10}name: >-\n.*workshop_id:workshop_info:names.*label "name"/m);
+      expect(block, name).toMatch(/^ {10}city: >-\n.*workshop_id:workshop_info:names.*label "city"/m);
       expect(block, name).toContain('var-workshop={{ $labels.workshop_id }}');
-      expect(block, name).toContain('{{ $labels.name }}');
+    }
+    for (const [name, [block]] of blocks) {
+      const labels = /^\s+labels:\n((?:\s+\w+: .+\n)+)/m.exec(block!)?.[1] ?? '';
+      expect(labels, name).not.toMatch(/^\s+(name|city):/m);
+      expect(block, name).not.toMatch(/by \([^)]*\b(name|city)\b/);
     }
   });
 
@@ -243,7 +298,9 @@ describe('Alertmanager configuration (amtool)', () => {
     const text = render('resolved', 'workshop.email.text');
     expect(text.code, text.out).toBe(0);
     expect(text.out).toContain('RESOLVED (1)');
-    expect(text.out).toContain('- Workshop application pending for more than 48 h: Autohaus Nord [critical]');
+    expect(text.out).toContain(
+      '- Workshop application 11111111-1111-4111-8111-111111111111 has been pending for 48+ hours [critical]',
+    );
     expect(text.out).toContain('to 2026-04-01 12:30 UTC');
     expect(text.out).not.toContain('FIRING');
     const html = render('resolved', 'workshop.email.html', 'html');

@@ -53,7 +53,8 @@ const accept = (w: string, inv: string, m: string, ago: number) => ({
 
 /**
  * W1 pending 49 h (stuck), W2 pending 47 h (not yet), W3-W6 pending 1 h: 6 pending (> 5: backlog).
- * A1 active: last login 15 days ago (inactive), capacity 10, 5 invites 10 days ago, 2 accepted (40%: low).
+ * A1 active: last login 15 days ago and 5 invites 16 days ago (inactive: no logins, no invites for 14 days),
+ *   capacity 10, 2 accepted (2 of 5 resolved: 40%, low).
  * A2 active: login 1 day ago, 3 invites 2 days ago + 1 invite 8 days ago (4 < 5: not low; the old one expires).
  * A3 active, approved 20 days ago, never logged in (inactive). S1 approved then suspended.
  */
@@ -64,9 +65,9 @@ const events = () => [
   signup(ids.A1, 40 * DAY, { capacity: 10 }),
   approve(ids.A1, 39 * DAY),
   { type: 'workshop_dashboard_accessed', workshop_id: ids.A1, occurred_at: at(15 * DAY) },
-  ...[0, 1, 2, 3, 4].map((i) => invite(ids.A1, `a1-${i}`, 10 * DAY)),
-  accept(ids.A1, 'a1-0', '40000000-0000-4000-8000-000000000001', 9 * DAY),
-  accept(ids.A1, 'a1-1', '40000000-0000-4000-8000-000000000002', 9 * DAY),
+  ...[0, 1, 2, 3, 4].map((i) => invite(ids.A1, `a1-${i}`, 16 * DAY)),
+  accept(ids.A1, 'a1-0', '40000000-0000-4000-8000-000000000001', 15 * DAY),
+  accept(ids.A1, 'a1-1', '40000000-0000-4000-8000-000000000002', 15 * DAY),
   signup(ids.A2, 30 * DAY, { capacity: 4 }),
   approve(ids.A2, 29 * DAY),
   { type: 'workshop_dashboard_accessed', workshop_id: ids.A2, occurred_at: at(DAY) },
@@ -137,6 +138,7 @@ describe('aggregator jobs, gauges and checks', () => {
         name: 'Shop 1 "Auto"',
         city: 'Toronto',
         invites_sent_30d: 5,
+        invites_resolved_30d: 5,
         invites_accepted_30d: 2,
         acceptance_rate: 40,
       },
@@ -154,7 +156,7 @@ describe('aggregator jobs, gauges and checks', () => {
     const rows = await a.pool.query(
       `SELECT metadata->>'invite_id' AS inv, occurred_at FROM workshop_events WHERE event_type = 'mechanic_invite_expired' ORDER BY 1`,
     );
-    // A1's three unaccepted invites (sent 10 days ago) and A2's 8-day-old one; A2's 2-day-old ones are not due
+    // A1's three unaccepted invites (sent 16 days ago) and A2's 8-day-old one; A2's 2-day-old ones are not due
     expect(rows.rows.map((r) => r.inv)).toEqual(['a1-2', 'a1-3', 'a1-4', 'a2-old']);
     expect(rows.rows.find((r) => r.inv === 'a2-old').occurred_at.getTime()).toBe(Date.parse(at(8 * DAY)) + 7 * DAY);
     const inv = await a.pool.query(`SELECT status FROM invitations WHERE invite_id = 'a2-old'`);
@@ -200,6 +202,17 @@ describe('aggregator jobs, gauges and checks', () => {
     expect(gauge(text, 'workshop_mechanic_capacity', `workshop_id="${ids.A1}"`)).toBe(10);
     expect(gauge(text, 'workshop_invites_sent_30d', `workshop_id="${ids.A1}"`)).toBe(5);
     expect(gauge(text, 'workshop_invites_accepted_30d', `workshop_id="${ids.A1}"`)).toBe(2);
+    // resolved: A1's 5 are past INVITE_TTL_DAYS (7); A2's 8-day-old one is, its three 2-day-old ones are still open
+    expect(gauge(text, 'workshop_invites_resolved_30d', `workshop_id="${ids.A1}"`)).toBe(5);
+    expect(gauge(text, 'workshop_invites_resolved_30d', `workshop_id="${ids.A2}"`)).toBe(1);
+    expect(gauge(text, 'workshop_invites_sent_30d', `workshop_id="${ids.A2}"`)).toBe(4);
+    expect(gauge(text, 'workshop_last_invite_timestamp_seconds', `workshop_id="${ids.A1}"`)).toBe(
+      Date.parse(at(16 * DAY)) / 1000,
+    );
+    expect(gauge(text, 'workshop_last_invite_timestamp_seconds', `workshop_id="${ids.A2}"`)).toBe(
+      Date.parse(at(2 * DAY)) / 1000,
+    );
+    expect(gauge(text, 'workshop_last_invite_timestamp_seconds', `workshop_id="${ids.A3}"`)).toBeUndefined();
     expect(gauge(text, 'workshop_health_score', `workshop_id="${ids.A1}"`)).toBe(31);
     expect(text).toContain(
       `workshop_info{workshop_id="${ids.A1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`,
@@ -257,8 +270,8 @@ describe('aggregator jobs, gauges and checks', () => {
     // A refresh still in flight when the approval is written (as the every-minute one may be), having read
     // the workshops before the write: its read of aggregator_jobs waits on a lock the test holds. The refresh
     // asked for after the write must not be answered by that one.
-    let running: Promise<void> | undefined;
-    let refreshed: Promise<void> | undefined;
+    let running: Promise<boolean> | undefined;
+    let refreshed: Promise<boolean> | undefined;
     await withClient(dbUrl, async (blocker) => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE aggregator_jobs IN ACCESS EXCLUSIVE MODE');

@@ -50,6 +50,34 @@ describe('when PostgreSQL becomes unreachable', () => {
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
   });
 
+  it('then the database probe exports workshop_database_up 0 and a gauge refresh is no success; both recover', async () => {
+    const metric = async (name: string, labels = '') => {
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      const m = new RegExp(`^${name}${labels ? `\\{${labels}\\}` : ''} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    const REFRESH = [
+      'workshop_aggregator_job_last_success_timestamp_seconds',
+      'aggregator_job="gauge_refresh"',
+    ] as const;
+    expect(await svc.aggregator.databaseProbe.probe()).toBe(true);
+    expect(await svc.aggregator.refresher.refresh()).toBe(true);
+    expect(await metric('workshop_database_up')).toBe(1);
+    const lastSuccess = await metric(...REFRESH);
+    expect(lastSuccess).toBeGreaterThan(0);
+    await proxy.cut();
+    try {
+      expect(await svc.aggregator.databaseProbe.probe()).toBe(false);
+      expect(await svc.aggregator.refresher.refresh()).toBe(false);
+      expect(await metric('workshop_database_up')).toBe(0);
+      expect(await metric(...REFRESH)).toBe(lastSuccess);
+    } finally {
+      await proxy.restore();
+    }
+    expect(await svc.aggregator.databaseProbe.probe()).toBe(true);
+    expect(await metric('workshop_database_up')).toBe(1);
+  }, 30_000);
+
   it('then the client SDK delivers everything through the 503s, each event exactly once', async () => {
     const tracker = createWorkshopTracker({
       url: svc.url,

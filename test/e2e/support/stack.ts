@@ -1,11 +1,12 @@
 /**
  * Real Prometheus and Alertmanager (Debian packages) on loopback, started from the project's own config files
- * with test-only overrides (ports, intervals, receiver URLs, secret files) — rules are used as they are —
+ * with test-only overrides (ports, intervals, receiver URLs, secret files) — rules are used as they are, but for
+ * keep_firing_for, shortened to 15s (a resolution would otherwise take 10 more minutes; promtool tests cover it) —
  * plus a Slack-compatible webhook sink and an SMTP server as notification peers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -131,9 +132,21 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
   const cfg = YAML.parse(readFileSync(cfgPath, 'utf8'));
   const port = await freePort();
   cfg.global = { ...cfg.global, scrape_interval: '1s', evaluation_interval: '1s' };
-  cfg.rule_files = (cfg.rule_files ?? []).map((f: string) =>
-    path.resolve(path.dirname(cfgPath), f.replace(/^\/etc\/prometheus\//, '')),
-  );
+  // rule files as they are, copied with keep_firing_for shortened (see the file comment)
+  mkdirSync(path.join(dir, 'rules'));
+  cfg.rule_files = (cfg.rule_files ?? []).flatMap((f: string) => {
+    const glob = path.resolve(path.dirname(cfgPath), f.replace(/^\/etc\/prometheus\//, ''));
+    const base = path.basename(glob);
+    const names = base.includes('*')
+      ? readdirSync(path.dirname(glob)).filter((n) => n.endsWith(base.slice(base.indexOf('*') + 1)))
+      : [base];
+    return names.map((n) => {
+      const copy = path.join(dir, 'rules', `${path.basename(path.dirname(glob))}-${n}`);
+      const text = readFileSync(path.join(path.dirname(glob), n), 'utf8');
+      writeFileSync(copy, text.replace(/^(\s+keep_firing_for:) \S+$/gm, '$1 15s'));
+      return copy;
+    });
+  });
   const hostOf = (u: string) => new URL(u).host;
   cfg.scrape_configs = (cfg.scrape_configs ?? []).map((sc: Record<string, unknown>) => {
     const target =

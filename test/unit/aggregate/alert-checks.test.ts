@@ -121,6 +121,16 @@ describe('AlertChecks: inactive workshops', () => {
     ]);
   });
 
+  it('when an inactive workshop invited a mechanic within 14 days, then it is not inactive (no logins AND no invites)', async () => {
+    const old = { lastDashboardAccessMs: NOW - 30 * DAY, approvedAtMs: NOW - 60 * DAY };
+    const { checks } = setup([
+      { workshopId: 'w-invited-13d', ...old, lastInviteMs: NOW - 13 * DAY },
+      { workshopId: 'w-invited-15d', ...old, lastInviteMs: NOW - 15 * DAY },
+    ]);
+    const r = (await checks.run(NOW, 'inactive_workshops')).inactive_workshops;
+    expect(r?.items.map((i) => i.workshop_id)).toEqual(['w-invited-15d']);
+  });
+
   it('suspended and pending workshops are not checked for inactivity', async () => {
     const { checks } = setup([
       { workshopId: 'w-s', status: 'suspended', lastDashboardAccessMs: NOW - 90 * DAY },
@@ -134,11 +144,13 @@ describe('AlertChecks: inactive workshops', () => {
 });
 
 describe('AlertChecks: low invite acceptance', () => {
-  const active = (workshopId: string, sent: number, accepted: number) => ({
+  /** Every invitation resolved unless `resolved` says otherwise. */
+  const active = (workshopId: string, sent: number, accepted: number, resolved = sent) => ({
     workshopId,
     lastDashboardAccessMs: NOW,
     invitesSent30d: sent,
     invitesAccepted30d: accepted,
+    invitesResolved30d: resolved,
   });
 
   it('flags an active workshop with at least 5 invitations in 30 days and under 50% accepted', async () => {
@@ -159,6 +171,7 @@ describe('AlertChecks: low invite acceptance', () => {
           name: 'Shop w-29',
           city: 'Toronto',
           invites_sent_30d: 7,
+          invites_resolved_30d: 7,
           invites_accepted_30d: 2,
           acceptance_rate: 28.6,
         },
@@ -167,6 +180,7 @@ describe('AlertChecks: low invite acceptance', () => {
           name: 'Shop w-40',
           city: 'Toronto',
           invites_sent_30d: 5,
+          invites_resolved_30d: 5,
           invites_accepted_30d: 2,
           acceptance_rate: 40,
         },
@@ -183,8 +197,30 @@ describe('AlertChecks: low invite acceptance', () => {
         name: 'Shop w-0',
         city: 'Toronto',
         invites_sent_30d: 6,
+        invites_resolved_30d: 6,
         invites_accepted_30d: 0,
         acceptance_rate: 0,
+      },
+    ]);
+  });
+
+  it('when a workshop sent 6 invitations an hour ago (none resolved yet), then it is not flagged', async () => {
+    const { checks } = setup([active('w-new', 6, 0, 0)]);
+    expect((await checks.run(NOW, 'low_invite_acceptance')).low_invite_acceptance?.items).toEqual([]);
+  });
+
+  it('acceptance counts only resolved invitations: 2 accepted of 4 resolved (8 sent) is 50%, not 25%', async () => {
+    const { checks } = setup([active('w-half', 8, 2, 4), active('w-low', 8, 1, 5)]);
+    const r = (await checks.run(NOW, 'low_invite_acceptance')).low_invite_acceptance;
+    expect(r?.items).toEqual([
+      {
+        workshop_id: 'w-low',
+        name: 'Shop w-low',
+        city: 'Toronto',
+        invites_sent_30d: 8,
+        invites_resolved_30d: 5,
+        invites_accepted_30d: 1,
+        acceptance_rate: 20,
       },
     ]);
   });

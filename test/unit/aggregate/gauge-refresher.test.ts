@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobRow, RollingCounts, WorkshopRow } from '../../../src/aggregate/gauge-store.js';
-import { GaugeRefresher, type GaugeReads } from '../../../src/aggregate/gauge-refresher.js';
+import { GaugeRefresher, type GaugeReads, type GaugeSource } from '../../../src/aggregate/gauge-refresher.js';
 
 /**
  * An in-memory gauge store whose reads the test finishes by hand. A read sees the rows as they are when the
@@ -44,6 +44,8 @@ class FakeGaugeStore implements GaugeReads {
       signupsCompleted24h: this.rows.length,
       emailsSent24h: 0,
       emailsFailed24h: 0,
+      emailsSent1h: 0,
+      emailFailures1h: 0,
       approvals7d: 0,
       approvalTimeAvg7dSeconds: null,
     });
@@ -73,6 +75,8 @@ function workshop(workshopId: string): WorkshopRow {
     mechanicsJoined: 0,
     invitesSent30d: 0,
     invitesAccepted30d: 0,
+    invitesResolved30d: 0,
+    lastInviteMs: null,
     sessions30d: 0,
     revenue30dCents: 0,
     revenuePrev30dCents: 0,
@@ -195,5 +199,79 @@ describe('GaugeRefresher.refresh', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+/** A gauge store whose sources answer at once, each failing while its name is in `failing`. */
+class FlakyGaugeStore implements GaugeReads {
+  failing = new Set<GaugeSource>();
+  private answer<T>(source: GaugeSource, value: T): Promise<T> {
+    return this.failing.has(source) ? Promise.reject(new Error(`${source} down`)) : Promise.resolve(value);
+  }
+  workshops(): Promise<WorkshopRow[]> {
+    return this.answer('workshops', [workshop('20000000-0000-4000-8000-000000000001')]);
+  }
+  rolling(): Promise<RollingCounts> {
+    return this.answer('rolling', {
+      signupsStarted24h: 1,
+      signupsCompleted24h: 1,
+      emailsSent24h: 0,
+      emailsFailed24h: 0,
+      emailsSent1h: 0,
+      emailFailures1h: 0,
+      approvals7d: 0,
+      approvalTimeAvg7dSeconds: null,
+    });
+  }
+  jobs(): Promise<JobRow[]> {
+    return this.answer('jobs', [{ job: 'daily_metrics', lastSuccessMs: 1000, lastDurationSeconds: 1 }]);
+  }
+}
+
+describe('GaugeRefresher: a refresh succeeds only when every source succeeded', () => {
+  const SOURCES: GaugeSource[] = ['workshops', 'rolling', 'jobs'];
+
+  it('when every source fails, then no refresh has succeeded (refreshedAtMs stays null) and each failure is reported', async () => {
+    const store = new FlakyGaugeStore();
+    SOURCES.forEach((s) => store.failing.add(s));
+    const failed: GaugeSource[] = [];
+    const refresher = new GaugeRefresher(store, (source) => failed.push(source));
+    expect(await refresher.refresh()).toBe(false);
+    expect(refresher.snapshot.refreshedAtMs).toBeNull();
+    expect(refresher.snapshot.refreshSeconds).toBeNull();
+    expect(refresher.snapshot.jobsRead).toBe(false);
+    expect(failed.sort()).toEqual([...SOURCES].sort());
+  });
+
+  it.each(SOURCES)(
+    'when only %s fails, then the others update but the refresh does not count as a success',
+    async (source) => {
+      const store = new FlakyGaugeStore();
+      store.failing.add(source);
+      const refresher = new GaugeRefresher(store, () => {});
+      await refresher.refresh();
+      expect(refresher.snapshot.refreshedAtMs).toBeNull();
+      expect(refresher.snapshot.workshops.length).toBe(source === 'workshops' ? 0 : 1);
+      expect(refresher.snapshot.rolling === null).toBe(source === 'rolling');
+      expect(refresher.snapshot.jobsRead).toBe(source !== 'jobs');
+    },
+  );
+
+  it('when a later refresh fails, then the last success stays at the earlier complete refresh', async () => {
+    const store = new FlakyGaugeStore();
+    const refresher = new GaugeRefresher(store, () => {});
+    const before = Date.now();
+    expect(await refresher.refresh()).toBe(true);
+    const firstSuccess = refresher.snapshot.refreshedAtMs;
+    expect(firstSuccess).not.toBeNull();
+    expect(firstSuccess!).toBeGreaterThanOrEqual(before);
+    await new Promise((r) => setTimeout(r, 5));
+    store.failing.add('rolling');
+    await refresher.refresh();
+    expect(refresher.snapshot.refreshedAtMs).toBe(firstSuccess);
+    store.failing.clear();
+    await new Promise((r) => setTimeout(r, 5));
+    await refresher.refresh();
+    expect(refresher.snapshot.refreshedAtMs!).toBeGreaterThan(firstSuccess!);
   });
 });

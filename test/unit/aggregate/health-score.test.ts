@@ -10,6 +10,7 @@ const base: HealthInputs = {
   profileCompleteness: 95,
   invitesSent30d: 5,
   invitesAccepted30d: 4,
+  invitesResolved30d: 5,
   lastLoginMs: NOW - 2 * 3_600_000,
   sessions30d: 45,
   revenue30dCents: 345_000,
@@ -34,6 +35,7 @@ describe('healthScore', () => {
         profileCompleteness: null,
         invitesSent30d: 0,
         invitesAccepted30d: 0,
+        invitesResolved30d: 0,
         revenue30dCents: 0,
         revenuePrev30dCents: 0,
       },
@@ -80,6 +82,7 @@ describe('healthScore', () => {
           mechanicsJoined: 0,
           profileCompleteness: null,
           invitesSent30d: 0,
+          invitesResolved30d: 0,
           revenue30dCents: 0,
           revenuePrev30dCents: 0,
           sessions30d: 0,
@@ -91,5 +94,13 @@ describe('healthScore', () => {
     expect(only(1).score).toBe(67);
     expect(only(1).status).toBe('at_risk');
     expect(only(14).status).toBe('critical');
+  });
+
+  it('invite acceptance counts resolved invitations only: 6 sent an hour ago leave the factor out, not at 0', () => {
+    const factor = (h: Partial<HealthInputs>) =>
+      healthScore({ ...base, ...h }, NOW).factors.find((f) => f.name === 'invite_acceptance')!;
+    expect(factor({ invitesSent30d: 6, invitesResolved30d: 0, invitesAccepted30d: 0 }).score).toBeNull();
+    // 8 sent, 4 resolved (2 accepted, 2 expired or past the TTL), 4 still open: 2 / 4
+    expect(factor({ invitesSent30d: 8, invitesResolved30d: 4, invitesAccepted30d: 2 }).score).toBe(0.5);
   });
 });

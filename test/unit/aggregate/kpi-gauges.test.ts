@@ -22,6 +22,8 @@ function workshop(id: string, status: WorkshopGauges['status'], over: Partial<Wo
     mechanicsJoined: 3,
     invitesSent30d: 4,
     invitesAccepted30d: 1,
+    invitesResolved30d: 2,
+    lastInviteMs: null,
     sessions30d: 5,
     revenue30dCents: 1000,
     revenuePrev30dCents: 900,
@@ -50,6 +52,7 @@ const snapshot = (over: Partial<GaugeSnapshot> = {}): GaugeSnapshot => ({
     { job: 'daily_metrics', lastSuccessMs: T - 1000, lastDurationSeconds: 0.5 },
     { job: 'weekly_metrics', lastSuccessMs: null, lastDurationSeconds: null },
   ],
+  jobsRead: true,
   refreshedAtMs: T,
   refreshSeconds: 0.25,
   ...over,
@@ -95,17 +98,62 @@ describe('kpiGaugeSamples', () => {
     expect(info.every((x) => x.value === 1)).toBe(true);
   });
 
-  it('leaves out what is unknown: no rolling counts, no approval average, a job that never succeeded', () => {
+  it('leaves out what is unknown: no rolling counts, no approval average', () => {
     const s = read(snapshot({ rolling: null, refreshedAtMs: null, refreshSeconds: null }));
     expect(s.get(k.signupsStarted24h.name)).toEqual([]);
     expect(s.get(k.approvalTimeAvg7d.name)).toEqual([]);
+  });
+
+  it('exports every known job, 0 for one that never succeeded (a stored null, no row, or no successful refresh)', () => {
+    const s = read(snapshot({ refreshedAtMs: null, refreshSeconds: null }));
     expect(s.get(k.jobLastSuccess.name)).toEqual([
       { labels: { aggregator_job: 'daily_metrics' }, value: (T - 1000) / 1000 },
+      { labels: { aggregator_job: 'weekly_metrics' }, value: 0 },
+      { labels: { aggregator_job: 'hourly_checks' }, value: 0 },
+      { labels: { aggregator_job: 'gauge_refresh' }, value: 0 },
     ]);
     expect(read(snapshot()).get(k.jobLastSuccess.name)).toContainEqual({
       labels: { aggregator_job: 'gauge_refresh' },
       value: T / 1000,
     });
+  });
+
+  it('before the jobs were ever read, only gauge_refresh is exported (nothing is known of the others)', () => {
+    const s = read(snapshot({ jobs: [], jobsRead: false }));
+    expect(s.get(k.jobLastSuccess.name)).toEqual([{ labels: { aggregator_job: 'gauge_refresh' }, value: T / 1000 }]);
+  });
+
+  it('exports resolved invitations and the last invitation per active workshop', () => {
+    const s = read(
+      snapshot({ workshops: [workshop('a1', 'active', { lastInviteMs: T - 5000 }), workshop('a2', 'active')] }),
+    );
+    expect(s.get(k.invitesResolved.name)).toEqual([
+      { labels: { workshop_id: 'a1' }, value: 2 },
+      { labels: { workshop_id: 'a2' }, value: 2 },
+    ]);
+    expect(s.get(k.lastInvite.name)).toEqual([{ labels: { workshop_id: 'a1' }, value: (T - 5000) / 1000 }]);
+  });
+
+  it('exports the email counts of the last hour (occurred_at) beside the 24 h ones', () => {
+    const rolling = { ...snapshot().rolling!, emailsSent1h: 7, emailFailures1h: 3 };
+    const s = read(snapshot({ rolling }));
+    expect(s.get(k.emailsSent1h.name)).toEqual([{ value: 7 }]);
+    expect(s.get(k.emailFailures1h.name)).toEqual([{ value: 3 }]);
+  });
+
+  it('exports workshop_database_up from the probe: absent before its first answer, then 1 or 0', () => {
+    let up: boolean | null = null;
+    const s = snapshot();
+    const samples = kpiGaugeSamples(
+      () => s,
+      BETA,
+      () => up,
+    );
+    expect(samples().get(k.databaseUp.name)).toEqual([]);
+    up = true;
+    expect(samples().get(k.databaseUp.name)).toEqual([{ value: 1 }]);
+    up = false;
+    expect(samples().get(k.databaseUp.name)).toEqual([{ value: 0 }]);
   });
 
   it('exports the beta programme settings as gauges (dates as Unix seconds of their UTC midnight)', () => {

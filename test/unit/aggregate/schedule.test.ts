@@ -48,6 +48,7 @@ function recordingJobs(timeZone: string) {
     refresher: {
       refresh: async () => {
         fired.push({ job: 'gauge_refresh', scheduledFor: iso(Date.now()), clock: iso(Date.now()) });
+        return true;
       },
     },
     report: () => {},
