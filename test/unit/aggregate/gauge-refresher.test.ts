@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobRow, RollingCounts, WorkshopRow } from '../../../src/aggregate/gauge-store.js';
 import { GaugeRefresher, type GaugeReads, type GaugeSource } from '../../../src/aggregate/gauge-refresher.js';
+import { workshopRow } from '../../support/fakes/fake-gauge-store.js';
 
 /**
  * An in-memory gauge store whose reads the test finishes by hand. A read sees the rows as they are when the
@@ -60,28 +61,9 @@ class FakeGaugeStore implements GaugeReads {
   }
 }
 
-function workshop(workshopId: string): WorkshopRow {
-  return {
-    workshopId,
-    name: 'W',
-    city: 'Toronto',
-    status: 'pending',
-    submittedAtMs: 0,
-    approvedAtMs: null,
-    lastDashboardAccessMs: null,
-    capacity: null,
-    profileCompleteness: null,
-    mechanicsActive: 0,
-    mechanicsJoined: 0,
-    invitesSent30d: 0,
-    invitesAccepted30d: 0,
-    invitesResolved30d: 0,
-    lastInviteMs: null,
-    sessions30d: 0,
-    revenue30dCents: 0,
-    revenuePrev30dCents: 0,
-  };
-}
+/** A pending workshop submitted at the epoch (the refresher's tests only count them). */
+const workshop = (workshopId: string): WorkshopRow =>
+  workshopRow({ workshopId, name: 'W', status: 'pending', submittedAtMs: 0 });
 
 /** Lets every pending promise callback run (the refresher chains a few). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
