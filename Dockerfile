@@ -33,6 +33,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund 
  && mkdir -p /data && chown node:node /data
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# the notification templates, which the alertmanager-config job copies beside the configuration it renders
+COPY prometheus/alertmanager/templates ./prometheus/alertmanager/templates
 
 # *_FILE support (Docker/compose secrets): for VAR in the list below, VAR_FILE=/run/secrets/x sets VAR to the
 # file's content (trailing newlines removed), so tokens and passwords never sit in `docker inspect` output.

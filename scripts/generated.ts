@@ -4,12 +4,27 @@ import { renderHealthDoc } from './docs/health-doc.js';
 import { renderKpisDoc } from './docs/kpis-doc.js';
 import { renderMetricsDoc } from './docs/metrics-doc.js';
 import { DASHBOARDS, renderDashboard } from '../grafana/dashboards-src/index.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderAlertmanagerConfig, renderLinksTemplate } from './alertmanager/render.js';
+import { parseEnvFile, settingsFromEnv } from './alertmanager/settings.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The documented example settings (prometheus/alertmanager/settings.example.env), file paths from the repo root. */
+function exampleAlertmanagerSettings() {
+  const env = parseEnvFile(readFileSync(path.join(ROOT, 'prometheus/alertmanager/settings.example.env'), 'utf8'));
+  env.ALERT_HEARTBEAT_URL_FILE = path.resolve(ROOT, env.ALERT_HEARTBEAT_URL_FILE!);
+  return settingsFromEnv(env);
+}
 
 export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/events.md': renderEventsDoc,
   'docs/metrics.md': renderMetricsDoc,
   'docs/kpis.md': renderKpisDoc,
   'docs/health-score.md': renderHealthDoc,
+  'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
+  'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries(
     Object.keys(DASHBOARDS).map((uid) => [`grafana/dashboards/${uid}.json`, () => renderDashboard(uid)]),
   ),

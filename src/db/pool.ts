@@ -3,6 +3,7 @@
  * read-only, disk full).
  */
 import pg from 'pg';
+import { unavailable } from '../errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -69,6 +70,21 @@ export function isUnavailableError(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
   return CONNECTION_LOST.test(err.message);
+}
+
+/**
+ * Runs a query for an API: when PostgreSQL cannot be reached or cannot write now (isUnavailableError) or gave up
+ * waiting (isTimeoutError), it throws 503 database_unavailable (nothing was changed; retry later) instead of the
+ * driver's error, which the error handler would answer as a 500 defect.
+ */
+export async function unlessUnavailable<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query;
+  } catch (err) {
+    if (isUnavailableError(err) || isTimeoutError(err))
+      throw unavailable('the database is unavailable; nothing was changed, retry later', 5);
+    throw err;
+  }
 }
 
 /**

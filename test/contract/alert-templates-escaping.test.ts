@@ -19,8 +19,8 @@ const EXTREME = 'Autowerkstatt 🚗\u2028Süd';
 const tmp = mkdtempSync(path.join(tmpdir(), 'am-escaping-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** testdata/firing.json with `name` in the annotations, summary and description, and optionally another dashboard URL. */
-function alertData(name: string, dashboardUrl?: string): string {
+/** testdata/firing.json with `name` in the annotations, summary and description, and optionally another dashboard path. */
+function alertData(name: string, dashboardPath?: string): string {
   const data = JSON.parse(readFileSync(path.join(AM_DIR, 'testdata/firing.json'), 'utf8')) as {
     alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }>;
     commonAnnotations: Record<string, string>;
@@ -30,7 +30,7 @@ function alertData(name: string, dashboardUrl?: string): string {
   data.commonAnnotations.name = name;
   alert.annotations.summary = `Workshop ${name} showing signs of churn`;
   alert.annotations.description = `The application of ${name} (Berlin) has been waiting for approval.`;
-  if (dashboardUrl) alert.annotations.dashboard_url = dashboardUrl;
+  if (dashboardPath) alert.annotations.dashboard_path = dashboardPath;
   const file = path.join(tmp, `${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(data));
   return file;
@@ -43,6 +43,7 @@ function render(dataFile: string, template: string, type: 'text' | 'html' = 'tex
       'template',
       'render',
       '--template.glob=templates/*.tmpl',
+      '--template.glob=links.tmpl',
       `--template.data=${dataFile}`,
       `--template.type=${type}`,
       `--template.text={{ template "${template}" . }}`,
@@ -56,7 +57,7 @@ const slackShows = (text: string) => text.replaceAll('&lt;', '<').replaceAll('&g
 
 /** The links in rendered Slack text must be exactly the template's own. */
 const OWN_LINKS = [
-  /^<http:\/\/localhost:3001\/d\/workshop-health-scorecard\?[^|<>]*\|Dashboard>$/,
+  /^<https:\/\/grafana\.theautodoctor\.example\/d\/workshop-health-scorecard\?[^|<>]*\|Dashboard>$/,
   /^<https:\/\/github\.com\/theautodoctor\/workshop-analytics\/blob\/main\/docs\/runbooks\.md#[a-z]+\|Runbook>$/,
   /^<http:\/\/alertmanager\.example:9093\/#\/silences\/new\?filter=[^|<>]*\|Silence>$/,
 ];
@@ -89,12 +90,9 @@ describe('Slack templates escape workshop names', () => {
     expect(slackShows(render(data, 'workshop.slack.title'))).toBe(`[FIRING:1] WorkshopApplicationStuck - ${HOSTILE}`);
   });
 
-  it('when a dashboard URL holds | < >, then the Slack link cannot be closed or relabelled by it', () => {
-    const out = render(
-      alertData('Autohaus Nord', 'http://localhost:3001/d/x?a=1&b=<!here>|Evil'),
-      'workshop.slack.text',
-    );
-    expect(out).toContain('<http://localhost:3001/d/x?a=1&amp;b=%3C!here%3E%7CEvil|Dashboard>');
+  it('when a dashboard path holds | < >, then the Slack link cannot be closed or relabelled by it', () => {
+    const out = render(alertData('Autohaus Nord', '/d/x?a=1&b=<!here>|Evil'), 'workshop.slack.text');
+    expect(out).toContain('<https://grafana.theautodoctor.example/d/x?a=1&amp;b=%3C!here%3E%7CEvil|Dashboard>');
     expect(out).not.toContain('<!here>');
   });
 

@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { renderAlertmanagerConfig } from '../../scripts/alertmanager/render.js';
+import { settingsFromEnv } from '../../scripts/alertmanager/settings.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -247,10 +249,31 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives Alertmanager every file its config reads', () => {
-    const cfgPath = '/etc/alertmanager/alertmanager.yml';
-    expect(rel(hostPathOf('alertmanager', cfgPath) ?? '')).toBe('prometheus/alertmanager/alertmanager.yml');
-    const am = yaml('prometheus/alertmanager/alertmanager.yml');
+  it("renders Alertmanager's configuration in a one-shot job, and gives Alertmanager every file it reads", () => {
+    const job = services['alertmanager-config']!;
+    expect(isOneShot('alertmanager-config')).toBe(true);
+    const am = services.alertmanager!;
+    expect(am.depends_on['alertmanager-config'].condition).toBe('service_completed_successfully');
+    // the job writes into the volume Alertmanager reads its --config.file from
+    const [volume, out] = [mounts(job)[0]!.source, job.command[job.command.indexOf('--out') + 1]];
+    expect(mounts(job)[0]!.target).toBe(out);
+    expect(mounts(am).find((m) => m.source === volume)?.target).toBe(out);
+    expect(am.command).toContain(`--config.file=${out}/alertmanager.yml`);
+    // the templates it copies are in the image (Dockerfile) and the repository
+    const templates = job.command[job.command.indexOf('--templates') + 1];
+    expect(read('Dockerfile')).toContain(`COPY ${templates} ./${templates}`);
+    expect(exists(templates)).toBe(true);
+    // render with the job's own settings (compose defaults interpolated; the heartbeat URL from the secret's example)
+    const env = Object.fromEntries(
+      Object.entries(job.environment as Record<string, string>).map(([k, v]) => [
+        k,
+        String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'),
+      ]),
+    );
+    expect(env.ALERT_HEARTBEAT_URL_FILE).toBe('/run/secrets/heartbeat_url');
+    expect(job.secrets).toContain('heartbeat_url');
+    env.ALERT_HEARTBEAT_URL_FILE = path.join(ROOT, `${compose.secrets.heartbeat_url.file}.example`);
+    const cfg = YAML.parse(renderAlertmanagerConfig(settingsFromEnv(env))) as Record<string, unknown>;
     const files: string[] = [];
     const walk = (v: unknown) => {
       if (Array.isArray(v)) v.forEach(walk);
@@ -261,14 +284,10 @@ describe('docker-compose.yml', () => {
         }
       }
     };
-    walk(am);
-    expect(files.length).toBeGreaterThan(0);
+    walk(cfg);
+    expect(files.length).toBeGreaterThanOrEqual(4);
     for (const f of files) expect(hostPathOf('alertmanager', f), `${f} is mounted`).toBeDefined();
-    for (const t of (am.templates ?? []) as string[]) {
-      const dir = path.posix.dirname(path.posix.resolve(path.posix.dirname(cfgPath), t));
-      const host = hostPathOf('alertmanager', dir);
-      expect(host && exists(host), `templates ${t} (${dir}) are mounted`).toBe(true);
-    }
+    expect(cfg.templates).toEqual(['templates/*.tmpl', 'links.tmpl']);
   });
 });
 

@@ -1,21 +1,26 @@
 /**
  * Real Prometheus and Alertmanager (Debian packages) on loopback, started from the project's own config files
- * with test-only overrides (ports, intervals, receiver URLs, secret files) — rules are used as they are, but for
- * keep_firing_for, shortened to 15s (a resolution would otherwise take 10 more minutes; promtool tests cover it) —
- * plus a Slack-compatible webhook sink and an SMTP server as notification peers.
+ * with test-only overrides (ports, intervals, peers' addresses) — rules are used as they are, but for their `for:`
+ * (shortened to 5s) and keep_firing_for (15s): the promtool tests prove both durations exactly, and waiting them out
+ * here (up to an hour for WorkshopThriving) would prove nothing more — plus an HTTP sink (Slack channels, the
+ * heartbeat) and an SMTP server (STARTTLS and AUTH, like a production relay) as notification peers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import YAML from 'yaml';
+import { renderAlertmanagerConfig, renderLinksTemplate } from '../../../scripts/alertmanager/render.js';
+import { settingsFromEnv } from '../../../scripts/alertmanager/settings.js';
 import { freePort } from '../../../src/db/embedded-postgres.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
+/** Every rule's `for:` in the e2e Prometheus. */
+export const FOR = '5s';
 
 export interface Proc {
   url: string;
@@ -57,58 +62,62 @@ async function startProc(cmd: string, args: string[], readyPath: string, port: n
   };
 }
 
-/** Walks a YAML value, calling `fn` on every object (for overriding receiver settings wherever they are). */
-function walk(v: unknown, fn: (o: Record<string, unknown>) => void) {
-  if (Array.isArray(v)) v.forEach((x) => walk(x, fn));
-  else if (v && typeof v === 'object') {
-    fn(v as Record<string, unknown>);
-    Object.values(v).forEach((x) => walk(x, fn));
-  }
-}
-
 export interface AlertmanagerPeers {
-  slackUrl: string;
-  smtpPort: number;
+  /** Base URL of an HTTP sink: each Slack channel posts to <base>/slack/<channel>, the heartbeat to <base>/heartbeat. */
+  sinkUrl: string;
+  /** The SMTP peer: STARTTLS with a certificate `caFile` verifies, and AUTH with this user and password. */
+  smtp: { port: number; username: string; password: string; caFile: string };
   webhookUrl: string;
   webhookToken: string;
+  grafanaUrl: string;
 }
 
+/** The addresses the e2e Alertmanager mails (its settings' teams). */
+export const TEAM_EMAIL = {
+  adminTeam: 'admins@workshop.test',
+  techTeam: 'tech@workshop.test',
+  accountManager: 'am@workshop.test',
+};
+
+/**
+ * Alertmanager configured by the project's render step (`npm run render:alertmanager`, scripts/alertmanager/)
+ * exactly as shipped — TLS and authentication to the SMTP server, one Slack webhook file per channel, the heartbeat
+ * URL from a file — with the peers' addresses as settings. Only the group timings are shortened.
+ */
 export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-am-'));
-  const cfgPath = path.join(ROOT, 'prometheus/alertmanager/alertmanager.yml');
-  const cfg = YAML.parse(readFileSync(cfgPath, 'utf8'));
-  const slackFile = path.join(dir, 'slack-url');
-  const tokenFile = path.join(dir, 'webhook-token');
-  const smtpPassFile = path.join(dir, 'smtp-password');
-  writeFileSync(slackFile, peers.slackUrl);
-  writeFileSync(tokenFile, peers.webhookToken);
-  writeFileSync(smtpPassFile, 'unused');
-  cfg.global = { ...cfg.global, smtp_smarthost: `127.0.0.1:${peers.smtpPort}`, smtp_require_tls: false };
-  if (cfg.global.slack_api_url_file) cfg.global.slack_api_url_file = slackFile;
-  if (cfg.global.smtp_auth_password_file) cfg.global.smtp_auth_password_file = smtpPassFile;
-  delete cfg.global.smtp_auth_username;
-  delete cfg.global.smtp_auth_password_file;
-  cfg.templates = (cfg.templates ?? []).map((t: string) =>
-    path.resolve(path.dirname(cfgPath), t.replace(/^\/etc\/alertmanager\//, '')),
-  );
-  walk(cfg.receivers, (o) => {
-    if ('api_url_file' in o || 'api_url' in o) {
-      delete o.api_url;
-      o.api_url_file = slackFile;
-    }
-    if ('smarthost' in o) o.smarthost = `127.0.0.1:${peers.smtpPort}`;
-    if ('require_tls' in o) o.require_tls = false;
-    if ('auth_password_file' in o) {
-      delete o.auth_password_file;
-      delete o.auth_username;
-    }
-    if (o.url && typeof o.url === 'string' && o.url.includes('/api/alerts/webhook')) o.url = peers.webhookUrl;
-    if (o.credentials_file) o.credentials_file = tokenFile;
+  const secret = (name: string, value: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, value);
+    return file;
+  };
+  const settings = settingsFromEnv({
+    GRAFANA_URL: peers.grafanaUrl,
+    ALERT_EMAIL_FROM: 'alerts@workshop.test',
+    ALERT_EMAIL_ADMIN_TEAM: TEAM_EMAIL.adminTeam,
+    ALERT_EMAIL_TECH_TEAM: TEAM_EMAIL.techTeam,
+    ALERT_EMAIL_ACCOUNT_MANAGER: TEAM_EMAIL.accountManager,
+    ALERT_SMTP_SMARTHOST: `127.0.0.1:${peers.smtp.port}`,
+    ALERT_SMTP_REQUIRE_TLS: 'true',
+    ALERT_SMTP_USERNAME: peers.smtp.username,
+    ALERT_SMTP_PASSWORD_FILE: secret('smtp-password', peers.smtp.password),
+    ALERT_SMTP_CA_FILE: peers.smtp.caFile,
+    ALERT_SLACK_CRITICAL_URL_FILE: secret('slack-critical', `${peers.sinkUrl}/slack/critical`),
+    ALERT_SLACK_ADMIN_URL_FILE: secret('slack-admin', `${peers.sinkUrl}/slack/admin`),
+    ALERT_SLACK_WINS_URL_FILE: secret('slack-wins', `${peers.sinkUrl}/slack/wins`),
+    ALERT_HISTORY_WEBHOOK_URL: peers.webhookUrl,
+    ALERT_HISTORY_WEBHOOK_TOKEN_FILE: secret('webhook-token', peers.webhookToken),
+    ALERT_HEARTBEAT_URL_FILE: secret('heartbeat-url', `${peers.sinkUrl}/heartbeat`),
   });
-  walk(cfg.route, (o) => {
-    if ('group_wait' in o || o === cfg.route) o.group_wait = '1s';
-    if ('group_interval' in o || o === cfg.route) o.group_interval = '1s';
-  });
+  const cfg = YAML.parse(renderAlertmanagerConfig(settings));
+  const shorten = (route: Record<string, unknown>) => {
+    route.group_wait = '1s';
+    route.group_interval = '1s';
+    ((route.routes as Array<Record<string, unknown>> | undefined) ?? []).forEach(shorten);
+  };
+  shorten(cfg.route);
+  cpSync(path.join(ROOT, 'prometheus/alertmanager/templates'), path.join(dir, 'templates'), { recursive: true });
+  writeFileSync(path.join(dir, 'links.tmpl'), renderLinksTemplate(settings));
   const file = path.join(dir, 'alertmanager.yml');
   writeFileSync(file, YAML.stringify(cfg));
   const port = await freePort();
@@ -126,13 +135,31 @@ export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc>
   );
 }
 
+/** A self-signed certificate for 127.0.0.1 (openssl): key, cert, and the cert as its own CA. */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-tls-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', key].concat([
+      '-out',
+      cert,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ]),
+    { stdio: 'ignore' },
+  );
+  return { key, cert };
+}
+
 export async function startPrometheus(targets: { service: string; alertmanager: string }): Promise<Proc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-prom-'));
   const cfgPath = path.join(ROOT, 'prometheus/prometheus.yml');
   const cfg = YAML.parse(readFileSync(cfgPath, 'utf8'));
   const port = await freePort();
   cfg.global = { ...cfg.global, scrape_interval: '1s', evaluation_interval: '1s' };
-  // rule files as they are, copied with keep_firing_for shortened (see the file comment)
+  // rule files as they are, copied with for and keep_firing_for shortened (see the file comment)
   mkdirSync(path.join(dir, 'rules'));
   cfg.rule_files = (cfg.rule_files ?? []).flatMap((f: string) => {
     const glob = path.resolve(path.dirname(cfgPath), f.replace(/^\/etc\/prometheus\//, ''));
@@ -143,7 +170,10 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
     return names.map((n) => {
       const copy = path.join(dir, 'rules', `${path.basename(path.dirname(glob))}-${n}`);
       const text = readFileSync(path.join(path.dirname(glob), n), 'utf8');
-      writeFileSync(copy, text.replace(/^(\s+keep_firing_for:) \S+$/gm, '$1 15s'));
+      writeFileSync(
+        copy,
+        text.replace(/^(\s+keep_firing_for:) \S+$/gm, '$1 15s').replace(/^(\s+for:) \S+$/gm, `$1 ${FOR}`),
+      );
       return copy;
     });
   });
@@ -183,23 +213,44 @@ export interface Sink<T> {
   stop(): Promise<void>;
 }
 
-/** A Slack-compatible incoming webhook: records JSON bodies, answers "ok". */
-export async function startSlackSink(): Promise<Sink<Record<string, unknown>>> {
-  const received: Array<Record<string, unknown>> = [];
+export interface Posted {
+  /** The request path: /slack/<channel> or /heartbeat. */
+  path: string;
+  /** The JSON body. */
+  body: Record<string, unknown>;
+  /** The body as text, for searching. */
+  text: string;
+}
+
+/** Slack-compatible incoming webhooks (one path per channel) and the heartbeat: records each POST, answers "ok". */
+export async function startHttpSink(): Promise<Sink<Posted>> {
+  const received: Posted[] = [];
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
+    let text = '';
+    req.on('data', (d) => (text += d));
     req.on('end', () => {
-      received.push(JSON.parse(body));
+      received.push({ path: req.url ?? '', body: text ? JSON.parse(text) : {}, text });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/XXXX`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** One Slack-compatible incoming webhook: the JSON bodies posted to it. */
+export async function startSlackSink(): Promise<Sink<Record<string, unknown>>> {
+  const sink = await startHttpSink();
+  return {
+    url: `${sink.url}/services/T000/B000/XXXX`,
+    get received() {
+      return sink.received.map((p) => p.body);
+    },
+    stop: sink.stop,
   };
 }
 
@@ -258,12 +309,33 @@ export function decodeBody(raw: string): string {
   return decode(raw);
 }
 
-/** A real SMTP server (smtp-server package) that keeps every message. */
-export async function startSmtpSink(): Promise<Sink<Mail> & { port: number }> {
+/**
+ * A real SMTP server (smtp-server package) that keeps every message. Plain by default; with `secure`, it offers
+ * STARTTLS with that certificate and accepts mail only after AUTH (over TLS) with that user and password.
+ */
+export async function startSmtpSink(secure?: {
+  key: string;
+  cert: string;
+  username: string;
+  password: string;
+}): Promise<Sink<Mail> & { port: number; logins: string[] }> {
   const received: Mail[] = [];
+  const logins: string[] = [];
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...(secure
+      ? {
+          key: readFileSync(secure.key),
+          cert: readFileSync(secure.cert),
+          authMethods: ['PLAIN', 'LOGIN'],
+          onAuth(auth, session, cb) {
+            if (!session.secure) return cb(new Error('TLS first'));
+            if (auth.username !== secure.username || auth.password !== secure.password)
+              return cb(new Error('bad credentials'));
+            logins.push(auth.username!);
+            cb(null, { user: auth.username });
+          },
+        }
+      : { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] }),
     logger: false,
     onData(stream, session, cb) {
       let raw = '';
@@ -285,7 +357,13 @@ export async function startSmtpSink(): Promise<Sink<Mail> & { port: number }> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, port, received, stop: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    received,
+    logins,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 export async function waitFor<T>(
