@@ -85,6 +85,17 @@ export interface Config {
     readonly emailFrom: string;
     readonly emailTo: readonly string[];
   };
+  /**
+   * E-mails to workshop owners for firing audience="workshop_owner" alerts (WorkshopThriving). `smtpUrl`:
+   * OWNER_EMAIL_SMTP_URL, else DIGEST_SMTP_URL; undefined: owner e-mail off. `from`: OWNER_EMAIL_FROM (default
+   * DIGEST_EMAIL_FROM). `accountManager`: ACCOUNT_MANAGER_EMAIL, who is e-mailed instead when no owner address is
+   * known (undefined: nobody).
+   */
+  readonly ownerEmail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly accountManager: string | undefined;
+  };
   /** Grafana base URL for links in the digest (GRAFANA_URL, default http://localhost:3001). */
   readonly grafanaUrl: string;
   /** Beta programme (BETA_START / BETA_END dates, BETA_TARGET_MIN / _MAX workshops). */
@@ -179,6 +190,23 @@ const isoDate = z
     message: 'must be a date YYYY-MM-DD',
   });
 
+const smtpUrl = optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
+  message: 'must start with smtp:// or smtps://',
+});
+
+/** A sender for a mail header: no control characters (CR, LF, NUL), so nothing can be added to the header. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const mailFrom = z
+  .string()
+  .min(3)
+  .max(320)
+  .refine((v) => !CONTROL_CHARACTERS.test(v), {
+    message: 'must be an e-mail address (or "Name <address>") without control characters',
+  });
+
+const emailAddress = /^[^\s@,<>"]+@[^\s@,<>"]+$/;
+
 const postgresUrl = z
   .string()
   .optional()
@@ -226,10 +254,13 @@ const schema = z
       })
       .transform((v) => (v === undefined ? undefined : Number(v))),
     DIGEST_SLACK_WEBHOOK_URL_FILE: optionalString,
-    DIGEST_SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
-      message: 'must start with smtp:// or smtps://',
+    DIGEST_SMTP_URL: smtpUrl,
+    DIGEST_EMAIL_FROM: mailFrom.default('workshop-analytics@localhost'),
+    OWNER_EMAIL_SMTP_URL: smtpUrl,
+    OWNER_EMAIL_FROM: optionalString.pipe(mailFrom.optional()),
+    ACCOUNT_MANAGER_EMAIL: optionalString.refine((v) => v === undefined || emailAddress.test(v), {
+      message: 'must be one e-mail address',
     }),
-    DIGEST_EMAIL_FROM: z.string().min(3).default('workshop-analytics@localhost'),
     DIGEST_EMAIL_TO: z
       .string()
       .optional()
@@ -305,6 +336,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smtpUrl: e.DIGEST_SMTP_URL,
       emailFrom: e.DIGEST_EMAIL_FROM,
       emailTo: Object.freeze(e.DIGEST_EMAIL_TO),
+    }),
+    ownerEmail: Object.freeze({
+      smtpUrl: e.OWNER_EMAIL_SMTP_URL ?? e.DIGEST_SMTP_URL,
+      from: e.OWNER_EMAIL_FROM ?? e.DIGEST_EMAIL_FROM,
+      accountManager: e.ACCOUNT_MANAGER_EMAIL,
     }),
     grafanaUrl: e.GRAFANA_URL.replace(/\/$/, ''),
     aggregatorMode: e.AGGREGATOR_MODE,

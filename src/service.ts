@@ -2,13 +2,16 @@
  * The composition root: it only wires. Database and migrations, the event store and group-commit writer,
  * telemetry, the aggregator, the alert APIs and the HTTP server; start and stop.
  * Stop order (SIGTERM): /readyz turns 503 (for `readinessDelayMs` requests are still served), stop accepting and
- * drain in-flight requests, stop the schedule, flush the writer, close connections, stop telemetry, close the
- * pool, stop an embedded PostgreSQL — all within STOP_LIMIT_MS, each step bounded (http/shutdown.ts).
+ * drain in-flight requests, let owner e-mails still being sent finish, stop the schedule, flush the writer, close
+ * connections, stop telemetry, close the pool, stop an embedded PostgreSQL — all within STOP_LIMIT_MS, each step
+ * bounded (http/shutdown.ts).
  */
 import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
 import { LIVE_KPI_GAUGES } from './aggregate/kpi-gauges.js';
 import { alertRoutes } from './alerts/alert-routes.js';
 import { AlertStore } from './alerts/alert-store.js';
+import { createOwnerNotifier, type OwnerMailTiming } from './alerts/owner-notification-module.js';
+import type { OwnerNotifier } from './alerts/owner-notifier.js';
 import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
 import { openStorage, type Storage } from './db/database.js';
@@ -37,6 +40,8 @@ export interface Service {
   readonly aggregator: AggregatorModule;
   readonly telemetry: Telemetry;
   readonly log: Logger;
+  /** Owner e-mails for workshop_owner alerts; undefined when no SMTP server is configured. */
+  readonly ownerNotifier: OwnerNotifier | undefined;
   /** Graceful stop within STOP_LIMIT_MS; safe to call more than once (later calls join the first). */
   stop(opts?: StopOptions): Promise<void>;
 }
@@ -58,6 +63,8 @@ export interface StartOptions {
    * test; they call the jobs or the refresher directly. Tests of the schedule itself turn it on.
    */
   schedule?: boolean;
+  /** Owner e-mail timing: how long the alert webhook waits for its e-mails, SMTP timeouts (tests shorten them). */
+  ownerMail?: OwnerMailTiming;
 }
 
 export async function startService(config: Config, opts: StartOptions = {}): Promise<Service> {
@@ -84,10 +91,17 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const { metricsText, contentType: metricsContentType } = telemetry;
     let stopping: Promise<void> | undefined;
     const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());
+    const ownerNotifier = createOwnerNotifier(config, {
+      pool,
+      metrics: telemetry.alerts,
+      log,
+      ...(opts.ownerMail ? { timing: opts.ownerMail } : {}),
+    });
+    const alertDeps = { store: new AlertStore(pool), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook };
     const routes = [
       healthRoutes({ readiness, adminTokens: tokens.admin }),
       ...agg.routes,
-      alertRoutes({ store: new AlertStore(pool), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook }),
+      alertRoutes({ ...alertDeps, ...(ownerNotifier ? { ownerNotifier } : {}) }),
     ];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
@@ -107,7 +121,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     });
     const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
 
-    const parts = { server, schedule, writer, telemetry, storage, drainTimeoutMs: opts.drainTimeoutMs ?? 15_000 };
+    const drainTimeoutMs = opts.drainTimeoutMs ?? 15_000;
+    const parts = { server, schedule, writer, telemetry, storage, ownerNotifier, drainTimeoutMs };
     const stop = (o: StopOptions = {}) =>
       (stopping ??= runShutdown(stopSteps(parts, o), { totalMs: STOP_LIMIT_MS, log }).then((r) => {
         log.info({ cutShort: r.cut, failed: r.failed.map((f) => f.step) }, 'stopped');
@@ -119,7 +134,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       }));
     const { url, port, metricsUrl } = server;
     const databaseUrl = storage.url;
-    return { url, port, metricsUrl, tokens, databaseUrl, pool, store, aggregator: agg, telemetry, log, stop };
+    const aggregator = agg;
+    return { url, port, metricsUrl, tokens, databaseUrl, pool, store, aggregator, telemetry, log, ownerNotifier, stop };
   } catch (err) {
     await storage.close().catch(() => {});
     throw err;
@@ -136,6 +152,7 @@ function stopSteps(
     writer: EventWriter;
     telemetry: Telemetry;
     storage: Storage;
+    ownerNotifier: OwnerNotifier | undefined;
     drainTimeoutMs: number;
   },
   o: StopOptions,
@@ -148,6 +165,9 @@ function stopSteps(
       maxMs: p.drainTimeoutMs,
       reserveMs: 8_000,
     },
+    // owner e-mails still sending after the webhook answered: finished (claims recorded) or, when cut, their
+    // claims are left unfinished and taken again after the lease
+    { name: 'owner mail', run: (ms) => p.ownerNotifier?.drain(ms), maxMs: 5_000, reserveMs: 7_500 },
     { name: 'schedule stop', run: () => p.schedule.stop(), reserveMs: 7_000 },
     { name: 'writer close', run: () => p.writer.close(), reserveMs: 6_500 },
     { name: 'connections close', run: () => p.server.close() },

@@ -1,5 +1,6 @@
 /**
- * POST /api/alerts/webhook — Alertmanager's webhook (alert-webhook token): keeps alert history in workshop_alerts.
+ * POST /api/alerts/webhook — Alertmanager's webhook (alert-webhook token): keeps alert history in workshop_alerts,
+ * then e-mails workshop owners for their firing alerts (owner-notifier.ts; bounded wait, never a 5xx for a mail).
  * GET /api/alerts?status=open|resolved|all — history; POST /api/alerts/:id/acknowledge — who and when (admin token).
  */
 import { Router, type Request } from 'express';
@@ -14,6 +15,8 @@ export interface AlertRoutesDeps {
   store: AlertStore;
   adminTokens: readonly string[];
   webhookTokens: readonly string[];
+  /** Owner e-mails for firing workshop_owner alerts (undefined: owner e-mail off). Never throws; bounded wait. */
+  ownerNotifier?: { notify(instances: readonly AlertInstance[]): Promise<void> };
 }
 
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
@@ -89,6 +92,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
     async (req: Request, res) => {
       const instances = toInstances(parseRequest(webhookBody, req.body, 5));
       await deps.store.record(instances);
+      await deps.ownerNotifier?.notify(instances);
       res.json({ recorded: instances.length });
     },
   );

@@ -25,6 +25,21 @@ export interface EventTypeSpec {
   readonly metadataDoc?: string;
 }
 
+/** Longest owner e-mail address accepted (RFC 5321's limit on a forward path, 256, less its angle brackets). */
+export const OWNER_EMAIL_MAX_LENGTH = 254;
+
+/**
+ * A workshop owner's e-mail address (`workshop_signup_success`'s `metadata.owner_email`): zod's e-mail pattern
+ * (letters, digits and `_'+-.` before the @, a dotted domain), so no space, quote, angle bracket, CR or LF can
+ * reach a mail header. Personal data: kept in the workshops projection, never exported as a metric or label.
+ */
+export const ownerEmail = z
+  .email({ message: 'must be an e-mail address' })
+  .max(OWNER_EMAIL_MAX_LENGTH, { message: `must be at most ${OWNER_EMAIL_MAX_LENGTH} characters` });
+
+/** Whether `v` is an owner e-mail address as validation accepts it (projections read the log with it). */
+export const isOwnerEmail = (v: unknown): v is string => typeof v === 'string' && ownerEmail.safeParse(v).success;
+
 const anyMetadata = z.looseObject({});
 const inviteMetadata = z.looseObject({ invite_id: z.string().min(1).max(128) });
 const ANON: IdField[] = ['session_id'];
@@ -73,8 +88,12 @@ export const EVENT_CATALOGUE = {
       lat: z.number().min(-90).max(90).optional(),
       lon: z.number().min(-180).max(180).optional(),
       capacity: z.number().int().min(0).max(100_000).optional(),
+      owner_email: ownerEmail.optional(),
     }),
-    metadataDoc: '`name`, `city` required; `province`, `lat`, `lon`, `capacity` (max mechanics, integer) optional',
+    metadataDoc:
+      '`name`, `city` required; `province`, `lat`, `lon`, `capacity` (max mechanics, integer) optional; ' +
+      `\`owner_email\` optional (an e-mail address, at most ${OWNER_EMAIL_MAX_LENGTH} characters: the owner is ` +
+      'e-mailed when the workshop thrives; never exported as a metric)',
   },
   workshop_signup_failed: { category: 'signup', description: 'Signup error', requires: ANON, metadata: anyMetadata },
   // approval

@@ -122,6 +122,27 @@ export const AGGREGATOR_METRICS = {
   },
 } as const satisfies Record<string, MetricSpec>;
 
+/** Outcomes of an owner e-mail (workshop_owner_notifications_total's `outcome`). */
+export const OWNER_NOTIFICATION_OUTCOMES = ['sent', 'skipped', 'failed'] as const;
+/** Who an owner e-mail is for (workshop_owner_notifications_total's `recipient`); `none`: nobody could be chosen. */
+export const OWNER_NOTIFICATION_RECIPIENTS = ['owner', 'account_manager', 'none'] as const;
+export type OwnerNotificationOutcome = (typeof OWNER_NOTIFICATION_OUTCOMES)[number];
+export type OwnerNotificationRecipient = (typeof OWNER_NOTIFICATION_RECIPIENTS)[number];
+
+export const ALERT_METRICS = {
+  ownerNotifications: {
+    name: 'workshop_owner_notifications_total',
+    type: 'counter',
+    labels: ['outcome', 'recipient'],
+    help:
+      'E-mails to workshop owners for firing audience="workshop_owner" alerts (WorkshopThriving), by outcome: sent; ' +
+      'skipped (already e-mailed within 30 days, by any replica or delivery, or no address to send to); failed ' +
+      '(SMTP or database error; the claim is released, so a later delivery retries). Recipient: the owner, the ' +
+      'account manager (no owner e-mail known), or none. Present at 0 for every pair from start-up.',
+    labelValues: 'outcome: sent | skipped | failed; recipient: owner | account_manager | none',
+  },
+} as const satisfies Record<string, MetricSpec>;
+
 const g = (name: string, help: string, labels: readonly string[] = [], labelValues?: string): MetricSpec => ({
   name,
   type: 'gauge',
@@ -266,5 +287,6 @@ export const KPI_GAUGES = {
 export const METRIC_CATALOGUE: readonly MetricSpec[] = [
   ...Object.values(INGEST_METRICS),
   ...Object.values(AGGREGATOR_METRICS),
+  ...Object.values(ALERT_METRICS),
   ...Object.values(KPI_GAUGES),
 ];

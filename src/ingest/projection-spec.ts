@@ -5,6 +5,7 @@
  * associative and idempotent, so any order, batching or duplication of events gives the same rows.
  * This one spec drives both the in-batch reducer below and the SQL upsert (projection-sql.ts).
  */
+import { isOwnerEmail } from '../catalogue/event-catalogue.js';
 import type { NormalizedEvent } from './event-schema.js';
 
 export type SqlType = 'uuid' | 'text' | 'timestamptz' | 'float8' | 'int4';
@@ -48,6 +49,7 @@ export const WORKSHOPS: ProjectionSpec = {
     { name: 'lat', type: 'float8' },
     { name: 'lon', type: 'float8' },
     { name: 'capacity', type: 'int4' },
+    { name: 'owner_email', type: 'text' },
     { name: 'profile_at', type: 'timestamptz' },
     { name: 'profile_event_id', type: 'uuid' },
     { name: 'submitted_at', type: 'timestamptz' },
@@ -67,7 +69,7 @@ export const WORKSHOPS: ProjectionSpec = {
       kind: 'lww-max',
       at: 'profile_at',
       id: 'profile_event_id',
-      values: ['name', 'city', 'province', 'lat', 'lon', 'capacity'],
+      values: ['name', 'city', 'province', 'lat', 'lon', 'capacity', 'owner_email'],
     },
     { kind: 'min', column: 'submitted_at' },
     { kind: 'min', column: 'decided_at' },
@@ -101,6 +103,8 @@ export const WORKSHOPS: ProjectionSpec = {
             lat: num(m.lat),
             lon: num(m.lon),
             capacity: num(m.capacity),
+            // validated at ingest; checked again because the log may hold events stored before that rule
+            owner_email: isOwnerEmail(m.owner_email) ? m.owner_email : null,
           },
         ];
       case 'workshop_approved':

@@ -4,7 +4,8 @@
  * so several instances can live in one process (tests) without sharing counters.
  *
  * This is an adapter: it implements the metrics ports the domains declare (ingest/ingest-metrics.ts,
- * aggregate/aggregator-metrics.ts, http/http-metrics.ts) by their shape, and imports no domain module.
+ * aggregate/aggregator-metrics.ts, alerts/owner-notification-metrics.ts, http/http-metrics.ts) by their shape, and
+ * imports no domain module.
  */
 import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -13,7 +14,17 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
-import { AGGREGATOR_METRICS, INGEST_METRICS, KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
+import {
+  AGGREGATOR_METRICS,
+  ALERT_METRICS,
+  INGEST_METRICS,
+  KPI_GAUGES,
+  OWNER_NOTIFICATION_OUTCOMES,
+  OWNER_NOTIFICATION_RECIPIENTS,
+  type MetricSpec,
+  type OwnerNotificationOutcome,
+  type OwnerNotificationRecipient,
+} from '../catalogue/metric-catalogue.js';
 import { reportHttpRoute } from './http-route.js';
 
 /** An event as counted when committed: its catalogue type and category, outcome and duration. */
@@ -42,6 +53,11 @@ export interface AggregatorTelemetry {
   jobRun(job: string, outcome: string): void;
 }
 
+/** Implements alerts/owner-notification-metrics.ts's OwnerNotificationMetrics. */
+export interface AlertsTelemetry {
+  ownerNotification(outcome: OwnerNotificationOutcome, recipient: OwnerNotificationRecipient): void;
+}
+
 /** Implements http/http-metrics.ts's HttpMetrics. */
 export interface HttpTelemetry {
   request(method: string, route: string, statusCode: number, seconds: number): void;
@@ -51,6 +67,7 @@ export interface HttpTelemetry {
 export interface Telemetry {
   readonly ingest: IngestTelemetry;
   readonly aggregator: AggregatorTelemetry;
+  readonly alerts: AlertsTelemetry;
   readonly http: HttpTelemetry;
   /** prom-client registry served on the same endpoint (Node.js defaults, live KPI gauges). */
   readonly registry: Registry;
@@ -182,6 +199,13 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     jobRun: (job, outcome) => jobRuns.add(1, { aggregator_job: job, outcome }),
   };
 
+  const ownerNotifications = counter(meter, ALERT_METRICS.ownerNotifications);
+  for (const outcome of OWNER_NOTIFICATION_OUTCOMES)
+    for (const recipient of OWNER_NOTIFICATION_RECIPIENTS) ownerNotifications.add(0, { outcome, recipient });
+  const alerts: AlertsTelemetry = {
+    ownerNotification: (outcome, recipient) => ownerNotifications.add(1, { outcome, recipient }),
+  };
+
   const http: HttpTelemetry = {
     nameRoute: reportHttpRoute,
     request(method, route, statusCode, seconds) {
@@ -197,6 +221,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
   return {
     ingest,
     aggregator,
+    alerts,
     http,
     registry,
     contentType: 'text/plain; version=0.0.4; charset=utf-8',

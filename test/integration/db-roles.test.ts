@@ -121,8 +121,17 @@ describe('the service and the migrator', () => {
   });
 
   it('when workshop_app reads and writes data, then it may (every table the service uses)', async () => {
-    for (const t of ['workshop_metrics', 'aggregator_runs', 'aggregator_jobs', 'workshop_alerts', 'pgmigrations'])
+    for (const t of [
+      'workshop_metrics',
+      'aggregator_runs',
+      'aggregator_jobs',
+      'workshop_alerts',
+      'pgmigrations',
+      'owner_notifications',
+    ])
       expect(await sqlState(svc.pool, `SELECT * FROM ${t} LIMIT 1`), t).toBe('');
+    // the owner e-mail address, which the service reads to e-mail owners (migration 1730000000012)
+    expect(await sqlState(svc.pool, `SELECT owner_email FROM workshops LIMIT 1`)).toBe('');
     expect(await sqlState(svc.pool, `DELETE FROM aggregator_runs WHERE job = 'none'`)).toBe('');
   });
 
@@ -176,6 +185,37 @@ describe('grafana_reader', () => {
       await expect(reader.query(`SELECT ${column} FROM workshop_events LIMIT 1`)).rejects.toThrow(/permission denied/);
     },
   );
+
+  it.each(['owner_email', '*'])(
+    'when it selects %s from workshops, then permission is denied (the owner e-mail address is hidden)',
+    async (column) => {
+      await expect(reader.query(`SELECT ${column} FROM workshops LIMIT 1`)).rejects.toThrow(/permission denied/);
+    },
+  );
+
+  it('when it reads owner_notifications, then permission is denied', async () => {
+    expect(await sqlState(reader, `SELECT * FROM owner_notifications`)).toBe('42501');
+  });
+
+  it('when it reads the other columns of workshops, then it may: every one but owner_email', async () => {
+    const r = await postEvents(svc.url, {
+      type: 'workshop_signup_success',
+      workshop_id: randomUUID(),
+      metadata: { name: 'Reader Garage', city: 'Toronto', owner_email: 'owner@reader-garage.example' },
+    });
+    expect(r.status, r.text).toBe(202);
+    const columns = await withClient(svc.databaseUrl, (c) =>
+      c.query<{ c: string }>(
+        `SELECT attname AS c FROM pg_attribute WHERE attrelid = 'workshops'::regclass AND attnum > 0
+            AND NOT attisdropped ORDER BY attnum`,
+      ),
+    );
+    const readable = columns.rows.map((x) => x.c).filter((c) => c !== 'owner_email');
+    expect(readable.length).toBeGreaterThan(15);
+    const rows = await reader.query(`SELECT ${readable.join(', ')} FROM workshops WHERE name = 'Reader Garage'`);
+    expect(rows.rows).toHaveLength(1);
+    expect(JSON.stringify(rows.rows)).not.toContain('reader-garage.example');
+  });
 
   it('when it reads the other columns or grafana_events, then it may; reasons and errors come bounded with addresses masked', async () => {
     const n = await reader.query<{ n: number }>(`SELECT count(*)::int AS n FROM workshop_events WHERE success = false`);

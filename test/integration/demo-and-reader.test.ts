@@ -13,15 +13,11 @@ import { ADMIN_TOKEN, INGEST_TOKEN, startTestService } from '../support/service.
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
 
-/** Granted whole to grafana_reader; workshop_events only by column (migration 1730000000011), see db-roles.test.ts. */
-const DASHBOARD_TABLES = [
-  'grafana_events',
-  'workshops',
-  'invitations',
-  'mechanics',
-  'workshop_metrics',
-  'workshop_alerts',
-];
+/**
+ * Granted whole to grafana_reader; workshop_events (migration 1730000000011) and workshops (all but owner_email,
+ * 1730000000012) only by column, see db-roles.test.ts.
+ */
+const DASHBOARD_TABLES = ['grafana_events', 'invitations', 'mechanics', 'workshop_metrics', 'workshop_alerts'];
 const SEED = 4242;
 /** A fixed anchor for the programme's own tests: a weekday afternoon (UTC), so the same events every run. */
 const ANCHOR_MS = Date.parse('2026-11-20T15:37:00Z');
@@ -298,5 +294,16 @@ describe('grafana_reader', () => {
     expect(granted.rows.map((r) => `${r.table_name}:${r.privilege_type}`)).toEqual(
       [...DASHBOARD_TABLES].sort().map((t) => `${t}:SELECT`),
     );
+    // and two tables by column: never the event log's personal columns, never the owner's e-mail address
+    const columns = await withClient(service.databaseUrl, (c) =>
+      c.query<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.role_column_grants
+          WHERE grantee = 'grafana_reader' AND privilege_type = 'SELECT'
+            AND table_name IN ('workshop_events', 'workshops')`,
+      ),
+    );
+    const hidden = ['ip_address', 'user_agent', 'metadata', 'error_message', 'session_id', 'owner_email'];
+    expect(columns.rows.filter((r) => hidden.includes(r.column_name))).toEqual([]);
+    expect(columns.rows.filter((r) => r.table_name === 'workshops').map((r) => r.column_name)).toContain('name');
   });
 });

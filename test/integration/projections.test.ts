@@ -36,6 +36,8 @@ const rawEvent = fc
     id: fc.uuid({ version: 4 }),
     name: fc.constantFrom('Alpha Auto', 'Beta Brakes'),
     completeness: fc.integer({ min: 0, max: 100 }),
+    // a later signup without owner_email clears it, like the other optional profile fields
+    ownerEmail: fc.option(fc.constantFrom('alpha@garage.example', 'beta@garage.example'), { nil: undefined }),
   })
   .map((r) => {
     const base = {
@@ -48,7 +50,12 @@ const rawEvent = fc
       case 'workshop_signup_success':
         return {
           ...base,
-          metadata: { name: r.name, city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa', capacity: r.minute + 1 },
+          metadata: {
+            name: r.name,
+            city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa',
+            capacity: r.minute + 1,
+            ...(r.ownerEmail ? { owner_email: r.ownerEmail } : {}),
+          },
         };
       case 'workshop_approved':
       case 'workshop_rejected':
@@ -85,6 +92,7 @@ function oracle(events: NormalizedEvent[]) {
     rejected: boolean;
     lifecycle: string | null;
     name: unknown;
+    owner_email: unknown;
     submitted_at: string | null;
     decided_at: string | null;
     last_dashboard_access_at: string | null;
@@ -103,6 +111,7 @@ function oracle(events: NormalizedEvent[]) {
         rejected: false,
         lifecycle: null,
         name: null,
+        owner_email: null,
         submitted_at: null,
         decided_at: null,
         last_dashboard_access_at: null,
@@ -112,6 +121,7 @@ function oracle(events: NormalizedEvent[]) {
       case 'workshop_signup_success': {
         const x = w();
         x.name = e.metadata!.name;
+        x.owner_email = e.metadata!.owner_email ?? null;
         x.submitted_at ??= at;
         break;
       }
@@ -183,6 +193,7 @@ function oracle(events: NormalizedEvent[]) {
       workshop_id: k,
       status: statusOf(v),
       name: v.name,
+      owner_email: v.owner_email,
       submitted_at: v.submitted_at,
       decided_at: v.decided_at,
       last_dashboard_access_at: v.last_dashboard_access_at,
@@ -227,6 +238,7 @@ describe('projections', () => {
       workshop_id: r.workshop_id,
       status: r.status,
       name: r.name,
+      owner_email: r.owner_email,
       submitted_at: iso(r.submitted_at),
       decided_at: iso(r.decided_at),
       last_dashboard_access_at: iso(r.last_dashboard_access_at),
@@ -299,6 +311,33 @@ describe('projections', () => {
     expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
     await store.rebuildProjections();
     expect((await pool.query('SELECT name FROM workshops WHERE workshop_id = $1', [w])).rows[0].name).toBe('Stored');
+  });
+
+  it('when the log holds owner e-mails, then the projection keeps the valid ones, live and rebuilt, and never one stored before validation', async () => {
+    await reset();
+    const [w1, w2] = WORKSHOPS as [string, string];
+    const valid = normalize({
+      type: 'workshop_signup_success',
+      workshop_id: w1,
+      occurred_at: '2026-03-15T00:00:00Z',
+      metadata: { name: 'A', city: 'Toronto', owner_email: 'owner@alpha.example' },
+    });
+    // written straight to the store, as an event logged before owner_email was validated could be
+    const legacy = {
+      ...normalize({ type: 'workshop_signup_success', workshop_id: w2, metadata: { name: 'B', city: 'Ottawa' } }),
+      metadata: { name: 'B', city: 'Ottawa', owner_email: 'b@beta.example\r\nBcc: everyone@example.com' },
+    };
+    await store.insert([valid]); // the fast path
+    await store.insert([legacy, valid]); // the exact path (valid is a retry)
+    const emails = async () =>
+      (await pool.query('SELECT workshop_id, owner_email FROM workshops ORDER BY workshop_id')).rows;
+    const expected = [
+      { workshop_id: w1, owner_email: 'owner@alpha.example' },
+      { workshop_id: w2, owner_email: null },
+    ];
+    expect(await emails()).toEqual(expected);
+    await store.rebuildProjections();
+    expect(await emails()).toEqual(expected);
   });
 
   it('when a flush mixes stored and new ids, then only the new are stored, reported and projected', async () => {

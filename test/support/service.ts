@@ -4,7 +4,7 @@ import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startService, type Service } from '../../src/service.js';
+import { startService, type Service, type StartOptions } from '../../src/service.js';
 import { asAppRole, createTestDatabase } from './database.js';
 
 export const INGEST_TOKEN = 'test-ingest-token-0123456789';
@@ -19,7 +19,7 @@ export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export async function startTestService(
   env: Record<string, string> = {},
   databaseUrl?: string,
-  opts: { schedule?: boolean } = {},
+  opts: Pick<StartOptions, 'schedule' | 'ownerMail'> = {},
 ): Promise<Service & { config: Config }> {
   const url = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
@@ -33,7 +33,11 @@ export async function startTestService(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const service = await startService(config, { log: createLogger(config.logLevel), schedule: opts.schedule ?? false });
+  const service = await startService(config, {
+    log: createLogger(config.logLevel),
+    ...opts,
+    schedule: opts.schedule ?? false,
+  });
   return Object.assign(service, { config });
 }
 

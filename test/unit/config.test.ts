@@ -150,3 +150,52 @@ describe('loadConfig', () => {
     expect(err!.message).not.toContain(shared); // the secret itself is never printed
   });
 });
+
+describe('owner e-mail settings', () => {
+  it('when nothing is set, then owner e-mail is off and sent from the digest sender', () => {
+    expect(loadConfig({}).ownerEmail).toEqual({
+      smtpUrl: undefined,
+      from: 'workshop-analytics@localhost',
+      accountManager: undefined,
+    });
+  });
+
+  it('when only DIGEST_SMTP_URL is set, then owner e-mail uses it and DIGEST_EMAIL_FROM', () => {
+    const c = loadConfig({ DIGEST_SMTP_URL: 'smtp://mailpit:1025', DIGEST_EMAIL_FROM: 'digest@autodoctor.example' });
+    expect(c.ownerEmail).toMatchObject({ smtpUrl: 'smtp://mailpit:1025', from: 'digest@autodoctor.example' });
+  });
+
+  it('when OWNER_EMAIL_* and ACCOUNT_MANAGER_EMAIL are set, then they win', () => {
+    const c = loadConfig({
+      DIGEST_SMTP_URL: 'smtp://mailpit:1025',
+      OWNER_EMAIL_SMTP_URL: 'smtps://user:pass@smtp.example:465',
+      OWNER_EMAIL_FROM: 'Workshop programme <programme@autodoctor.example>',
+      ACCOUNT_MANAGER_EMAIL: 'am@autodoctor.example',
+    });
+    expect(c.ownerEmail).toEqual({
+      smtpUrl: 'smtps://user:pass@smtp.example:465',
+      from: 'Workshop programme <programme@autodoctor.example>',
+      accountManager: 'am@autodoctor.example',
+    });
+    expect(c.digest.smtpUrl).toBe('smtp://mailpit:1025');
+  });
+
+  it('when they are invalid, then start-up refuses listing each', () => {
+    const err = (() => {
+      try {
+        loadConfig({
+          OWNER_EMAIL_SMTP_URL: 'http://mail',
+          OWNER_EMAIL_FROM: 'programme@autodoctor.example\r\nBcc: x@example.com',
+          ACCOUNT_MANAGER_EMAIL: 'am@autodoctor.example, boss@autodoctor.example',
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'ACCOUNT_MANAGER_EMAIL',
+      'OWNER_EMAIL_FROM',
+      'OWNER_EMAIL_SMTP_URL',
+    ]);
+  });
+});

@@ -206,3 +206,53 @@ describe('hostile input: a client mistake PostgreSQL or JSON.stringify would cho
     ]);
   });
 });
+
+describe("workshop_signup_success's optional metadata.owner_email", () => {
+  const signup = (ownerEmail: unknown) => ({
+    type: 'workshop_signup_success',
+    workshop_id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+    metadata: { name: 'Toronto Auto', city: 'Toronto', owner_email: ownerEmail },
+  });
+  const problemsOf = (raw: unknown) => {
+    const r = validateEvent(raw, 0, opts);
+    return 'problems' in r ? r.problems : [];
+  };
+  /** An address of `n` characters: a 64-character local part, @, then b… and .ca. */
+  const address = (n: number) => `${'a'.repeat(64)}@${'b'.repeat(n - 68)}.ca`;
+
+  it.each([
+    ['a plain address', 'owner@torontoauto.example'],
+    ['tags, dots and capitals', 'Jane.Doe+garage@Mail.Example.COM'],
+    ['an address of exactly 254 characters', address(254)],
+  ])('when it is %s, then the event is accepted and keeps it', (_what, email) => {
+    expect((email as string).length).toBeLessThanOrEqual(254);
+    const r = validateEvent(signup(email), 0, opts);
+    expect('event' in r && r.event.metadata?.owner_email).toBe(email);
+  });
+
+  it('when it is absent, then the event is accepted', () => {
+    expect(problemsOf({ ...signup(undefined), metadata: { name: 'A', city: 'B' } })).toEqual([]);
+  });
+
+  it.each([
+    ['CRLF and a Bcc header', 'owner@torontoauto.example\r\nBcc: everyone@example.com'],
+    ['a bare LF', 'owner@torontoauto.example\nSubject: hi'],
+    ['a display name', 'Owner <owner@torontoauto.example>'],
+    ['two addresses', 'owner@torontoauto.example, other@example.com'],
+    ['spaces', 'owner @torontoauto.example'],
+    ['no domain', 'owner@'],
+    ['no @', 'torontoauto.example'],
+    ['255 characters', address(255)],
+    ['a number', 42],
+    ['an object', { address: 'owner@torontoauto.example' }],
+  ])('when it holds %s, then it is a problem at metadata.owner_email', (_what, email) => {
+    const problems = problemsOf(signup(email));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toBe('metadata.owner_email');
+  });
+
+  it('when it holds a NUL, then it is refused as hostile input before anything else', () => {
+    const problems = problemsOf(signup('owner@torontoauto.example\u0000'));
+    expect(problems).toEqual([{ index: 0, path: 'metadata.owner_email', message: expect.stringMatching(/NUL/) }]);
+  });
+});

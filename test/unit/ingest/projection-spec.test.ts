@@ -66,3 +66,42 @@ describe.each([WORKSHOPS, INVITATIONS, MECHANICS])('projection merge of $table',
     expect(st.text).toContain(`ON CONFLICT (${spec.key.join(', ')})`);
   });
 });
+
+describe('workshops: owner_email, a profile column', () => {
+  const signup = (metadata: Record<string, unknown>) =>
+    WORKSHOPS.contributions({
+      id: '00000000-0000-4000-8000-000000000001',
+      type: 'workshop_signup_success',
+      category: 'signup',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      occurredAtMs: Date.parse('2026-01-01T00:00:00.000Z'),
+      workshopId: 'a0000000-0000-4000-8000-000000000001',
+      userId: null,
+      mechanicId: null,
+      adminId: null,
+      sessionId: null,
+      success: true,
+      errorMessage: null,
+      durationMs: null,
+      ipAddress: null,
+      userAgent: null,
+      metadata: { name: 'A', city: 'B', ...metadata },
+      inviteId: null,
+      revenueCents: null,
+    })[0]!;
+
+  it('is part of the profile register: the latest signup decides it, with name and city', () => {
+    const profile = WORKSHOPS.groups.find((g) => g.kind === 'lww-max' && g.values.includes('name'));
+    expect(profile && 'values' in profile ? profile.values : []).toContain('owner_email');
+  });
+
+  it('when a signup carries a valid owner_email, then it is projected; absent, it is null', () => {
+    expect(signup({ owner_email: 'owner@garage.example' }).owner_email).toBe('owner@garage.example');
+    expect(signup({}).owner_email).toBeNull();
+  });
+
+  it('when the log holds an owner_email stored before it was validated, then the projection ignores it', () => {
+    for (const bad of ['not an address', 'a@b.example\r\nBcc: x@y.example', 42, { a: 1 }, `${'a'.repeat(250)}@b.ca`])
+      expect(signup({ owner_email: bad }).owner_email).toBeNull();
+  });
+});
