@@ -58,6 +58,10 @@ const ALERTS: Record<string, 'critical' | 'warning' | 'info'> = {
   WorkshopAnalyticsAggregatorStale: 'warning',
   WorkshopAnalyticsDown: 'critical',
   WorkshopAnalyticsDatabaseDown: 'critical',
+  WorkshopAnalyticsWatchdog: 'info',
+  WorkshopAlertNotificationsFailing: 'critical',
+  WorkshopAnalyticsRuleEvaluationFailing: 'critical',
+  WorkshopApiErrorRateHigh: 'warning',
 };
 
 /** Who acts on each alert (the plan's "Action"); the `audience` label. */
@@ -71,6 +75,10 @@ const AUDIENCE: Record<string, string> = {
   WorkshopAnalyticsAggregatorStale: 'tech_team',
   WorkshopAnalyticsDown: 'tech_team',
   WorkshopAnalyticsDatabaseDown: 'tech_team',
+  WorkshopAlertNotificationsFailing: 'tech_team',
+  WorkshopAnalyticsRuleEvaluationFailing: 'tech_team',
+  WorkshopApiErrorRateHigh: 'tech_team',
+  WorkshopAnalyticsWatchdog: 'heartbeat',
   WorkshopChurnRisk: 'account_manager',
   WorkshopLowInviteAcceptance: 'dashboard',
   WorkshopSlowApprovals: 'dashboard',
@@ -87,7 +95,10 @@ const KPI_ALERTS = [
   'WorkshopSlowApprovals',
   'WorkshopLowSignupConversion',
   'WorkshopBetaMilestoneReached',
+  'WorkshopApiErrorRateHigh',
 ];
+/** Always firing by design (the dead man's switch): it has no "does not fire" case. */
+const ALWAYS_FIRING = ['WorkshopAnalyticsWatchdog'];
 const PER_WORKSHOP = [
   'WorkshopApplicationStuck',
   'WorkshopChurnRisk',
@@ -151,7 +162,7 @@ describe('alert contract', () => {
     }
   });
 
-  it('every alert has summary, description, runbook_url (to an existing runbook section) and dashboard_url', () => {
+  it('every alert has summary, description, runbook_url (to an existing runbook section) and a dashboard link', () => {
     const runbooks = readFileSync(path.join(ROOT, 'docs/runbooks.md'), 'utf8');
     const anchors = new Set(
       [...runbooks.matchAll(/^## (.+)$/gm)].map((m) =>
@@ -163,8 +174,13 @@ describe('alert contract', () => {
       ),
     );
     for (const [name, [block]] of blocks) {
-      for (const a of ['summary', 'description', 'runbook_url', 'dashboard_url'])
+      for (const a of ['summary', 'description', 'runbook_url'])
         expect(block, `${name} ${a}`).toMatch(new RegExp(`^\\s+${a}:`, 'm'));
+      // dashboard_path: relative to Grafana (Alertmanager's templates prefix GRAFANA_URL); dashboard_url: absolute
+      const dashboardPath = /^\s+dashboard_path: '([^']*)'$/m.exec(block!)?.[1];
+      const dashboardUrl = /^\s+dashboard_url: '([^']*)'$/m.exec(block!)?.[1];
+      expect(dashboardPath ?? dashboardUrl, `${name}: dashboard_path or dashboard_url`).toBeDefined();
+      if (dashboardPath !== undefined) expect(dashboardPath, `${name} dashboard_path`).toMatch(/^\/d\/[a-z0-9-]+/);
       const anchor = /runbook_url: '[^']*docs\/runbooks\.md#([^']+)'/.exec(block!)?.[1];
       expect(anchor, name).toBe(name.toLowerCase());
       expect(anchors.has(anchor!), `docs/runbooks.md has no section for #${anchor}`).toBe(true);
@@ -215,8 +231,10 @@ describe('alert contract', () => {
       ).toBe(true);
       expect(
         mine.some((c) => c[2] === ' []'),
-        `${name}: no case where it does not fire`,
-      ).toBe(true);
+        ALWAYS_FIRING.includes(name)
+          ? `${name} must fire at every evaluation`
+          : `${name}: no case where it does not fire`,
+      ).toBe(!ALWAYS_FIRING.includes(name));
     }
   });
 });
