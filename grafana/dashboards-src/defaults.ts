@@ -41,6 +41,8 @@ export const TARGETS = {
   inviteAcceptance: 0.7,
   /** Email delivery above 98%. */
   emailDelivery: 0.98,
+  /** API error rate (HTTP 5xx ÷ requests) below 1%. */
+  apiErrorRate: 0.01,
 } as const;
 
 export { THRESHOLDS };

@@ -1,6 +1,7 @@
 /**
  * Workshop Overview (plan: "Dashboard 1: Admin Workshop Overview"): funnel, pending applications, approvals,
- * invitations, email delivery, active workshops on a map, workshop health, open alerts and KPI trends.
+ * invitations, email delivery, active workshops on a map, workshop health, open alerts, service and alerting health
+ * (service-health.ts) and KPI trends.
  * Live values read the recording rules the alerts read (prometheus/rules/workshop-analytics.rules.yml); counts
  * over fixed windows and lists read PostgreSQL.
  */
@@ -32,6 +33,7 @@ import {
   UIDS,
   unitOverride,
 } from './defaults.js';
+import { apiErrorRate, ruleEvaluationFailures } from './service-health.js';
 
 const H24 = 24 * 3600;
 const pct = (ratio: number) => ratio * 100;
@@ -514,7 +516,7 @@ function openAlerts() {
   return tablePanel({
     title: 'Open alerts',
     description:
-      'Alerts firing now, as Alertmanager reported them (workshop_alerts, status firing), most severe first. Click a row with a workshop for its scorecard.',
+      'Alerts firing now, as Alertmanager reported them (workshop_alerts, status firing), most severe first; without the always-firing heartbeat WorkshopAnalyticsWatchdog. Click a row with a workshop for its scorecard.',
     unit: 'none',
     w: 24,
     h: 8,
@@ -525,7 +527,7 @@ function openAlerts() {
       SELECT a.starts_at AS since, a.severity, a.alert_type AS alert, a.title, w.name AS workshop, a.acknowledged, a.workshop_id
       FROM workshop_alerts a
       LEFT JOIN workshops w ON w.workshop_id = a.workshop_id
-      WHERE a.status = 'firing'
+      WHERE a.status = 'firing' AND a.alert_type <> 'WorkshopAnalyticsWatchdog'
       ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.starts_at DESC
       LIMIT 200`),
     ],
@@ -690,6 +692,9 @@ export function overviewDashboard() {
     .withPanel(dashboardInactivity())
     .withRow(row('Open alerts'))
     .withPanel(openAlerts())
+    .withRow(row('Service and alerting health'))
+    .withPanel(apiErrorRate())
+    .withPanel(ruleEvaluationFailures())
     .withRow(row('KPI trends'))
     .withPanel(trendConversion())
     .withPanel(trendAcceptance())

@@ -177,7 +177,7 @@ describe('generated dashboards', () => {
     });
   });
 
-  it("has the plan's targets as thresholds (conversion > 60%, approval < 24 h, acceptance > 70%, email > 98%)", () => {
+  it("has the plan's targets as thresholds (conversion > 60%, approval < 24 h, acceptance > 70%, email > 98%, API errors < 1%)", () => {
     const required: Array<[string, string, number]> = [
       ['workshop-overview', 'Funnel conversion (30 days)', 60],
       ['workshop-overview', 'Signup conversion (24 h)', 0.6],
@@ -189,6 +189,7 @@ describe('generated dashboards', () => {
       ['workshop-overview', 'Invite acceptance per day', 70],
       ['workshop-overview', 'Email success rate (24 h)', 0.98],
       ['workshop-overview', 'Email success per day', 98],
+      ['workshop-overview', 'API error rate (1 h)', 0.01],
       ['workshop-health-scorecard', 'Invite acceptance (30 days)', 0.7],
       ['workshop-beta-tracker', 'Email delivery (24 h)', 0.98],
     ];
