@@ -1,9 +1,10 @@
 /**
  * Annotations from the event log (PostgreSQL, SQL on workshop_events within the dashboard's time range; reasons come
- * from the view grafana_events, bounded and masked: grafana_reader cannot read metadata).
+ * from the view grafana_events, bounded and masked: grafana_reader cannot read metadata) and, for the beta milestones,
+ * from its projection workshops (approved_at: the first approval's occurred_at).
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { POSTGRES, sqlQuery } from './defaults.js';
+import { BETA_ORDER, inBetaWindow, POSTGRES, sqlQuery } from './defaults.js';
 
 function annotation(name: string, iconColor: string, rawSql: string) {
   return new dashboard.AnnotationQueryBuilder()
@@ -45,26 +46,27 @@ export function suspensionsAnnotation() {
   );
 }
 
-/** The approval that brought the beta programme to its minimum target (the n-th workshop approved since the start). */
+/**
+ * The approvals that brought the beta workshops to BETA_TARGET_MIN and to BETA_TARGET_MAX: the n-th workshop first
+ * approved within [BETA_START, BETA_END) (inBetaWindow, BETA_ORDER) — the milestones WorkshopBetaMilestoneReached
+ * notifies (workshop_beta_milestone_timestamp_seconds), counted the same way. Needs the variables beta_start,
+ * beta_end, beta_target_min and beta_target_max.
+ */
 export function betaMilestoneAnnotation() {
   return annotation(
     'Beta milestone',
     'purple',
     `
     SELECT approved_at AS time,
-           'Beta target reached: ' || n || ' workshops approved since the beta start (' || coalesce(name, workshop_id::text) || ')' AS text,
+           'Beta target reached: ' || n || ' beta workshops (' || coalesce(name, workshop_id::text) || ')' AS text,
            'beta,milestone' AS tags
     FROM (
-      SELECT a.workshop_id, a.approved_at, w.name, row_number() OVER (ORDER BY a.approved_at, a.workshop_id) AS n
-      FROM (
-        SELECT workshop_id, min(occurred_at) AS approved_at
-        FROM workshop_events
-        WHERE event_type = 'workshop_approved' AND occurred_at >= to_timestamp(\${beta_start})
-        GROUP BY workshop_id
-      ) a
-      LEFT JOIN workshops w ON w.workshop_id = a.workshop_id
-    ) approvals
-    WHERE n = \${beta_target_min} AND $__timeFilter(approved_at)`,
+      SELECT workshop_id, name, approved_at, row_number() OVER (ORDER BY ${BETA_ORDER}) AS n
+      FROM workshops
+      WHERE ${inBetaWindow()}
+    ) beta
+    WHERE n IN (\${beta_target_min}, \${beta_target_max}) AND $__timeFilter(approved_at)
+    ORDER BY approved_at`,
   );
 }
 

@@ -1,8 +1,9 @@
 /**
- * Beta Program Tracker (plan: "Dashboard 3"): the programme's window and progress (from the beta gauges), the
- * target against the active workshops with the beta workshops and the day each joined, success metrics and a
- * readiness checklist computed from live data. The beta window reaches SQL through hidden variables read from
- * Prometheus (beta_start, beta_end, beta_target_min).
+ * Beta Program Tracker (plan: "Dashboard 3"): a celebration banner while a beta milestone notification is open, the
+ * programme's window and progress (from the beta gauges), the target against the beta workshops (first approved
+ * within the beta window: src/aggregate/beta-programme.ts) with the day each joined and the milestones, success
+ * metrics and a readiness checklist computed from live data. The beta window reaches SQL through hidden variables
+ * read from Prometheus (beta_start, beta_end, beta_target_min, beta_target_max).
  */
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
@@ -11,8 +12,10 @@ import {
   apply,
   atLeast,
   baseDashboard,
+  BETA_ORDER,
   BETA_VARIABLES,
   checkMappings,
+  inBetaWindow,
   POSTGRES,
   PROMETHEUS,
   promQuery,
@@ -26,19 +29,18 @@ import {
   UIDS,
   unitOverride,
 } from './defaults.js';
+import { betaMilestoneBanner } from './notifications.js';
 
 const START = 'max(workshop_beta_start_timestamp_seconds)';
 const END = 'max(workshop_beta_end_timestamp_seconds)';
-/** Approved within the beta window: a beta workshop. `t` is the workshops table alias, with its dot. */
-const inBeta = (t = '') =>
-  `${t}approved_at >= to_timestamp(${'${beta_start}'}) AND ${t}approved_at < to_timestamp(${'${beta_end}'})`;
-const IN_BETA = inBeta();
+/** First approved within the beta window: a beta workshop. */
+const IN_BETA = inBetaWindow();
 /** Sessions completed by beta workshops since the beta started (FROM … WHERE of a query). */
 const BETA_SESSIONS = `
       FROM workshop_events e
       JOIN workshops w ON w.workshop_id = e.workshop_id
       WHERE e.event_type = 'session_completed' AND e.occurred_at >= to_timestamp(${'${beta_start}'})
-        AND ${inBeta('w.')}`;
+        AND ${inBetaWindow('w.approved_at')}`;
 const check = () =>
   steps([
     [null, 'red'],
@@ -116,11 +118,19 @@ function progress() {
 
 // ------------------------------------------------------------------------------------------------ target
 
+/** Colours of the plan's 3-5 workshop target: below orange, within green, above blue. */
+const PLAN_TARGET = () =>
+  steps([
+    [null, 'orange'],
+    [3, 'green'],
+    [6, 'blue'],
+  ]);
+
 function target() {
   return statPanel({
     title: 'Target (workshops)',
     description:
-      'BETA_TARGET_MIN to BETA_TARGET_MAX active workshops (workshop:beta_target_min:max, workshop:beta_target_max:max).',
+      'BETA_TARGET_MIN to BETA_TARGET_MAX beta workshops (workshop:beta_target_min:max, workshop:beta_target_max:max).',
     unit: 'short',
     w: 6,
     datasource: PROMETHEUS,
@@ -131,21 +141,44 @@ function target() {
   });
 }
 
+function betaCount() {
+  return statPanel({
+    title: 'Beta workshops onboarded',
+    description:
+      "Workshops first approved within the beta window, whatever their status now (workshop:beta_workshops:max, as WorkshopBetaMilestoneReached counts them; the table below lists them); green within the plan's 3-5 target.",
+    unit: 'short',
+    w: 6,
+    background: true,
+    datasource: PROMETHEUS,
+    targets: [promQuery('workshop:beta_workshops:max')],
+    thresholds: PLAN_TARGET(),
+  });
+}
+
 function current() {
   return statPanel({
     title: 'Active workshops',
     description:
-      "Workshops active now (workshop:active_workshops:max, as WorkshopBetaMilestoneReached); green within the plan's 3-5 target.",
+      "Workshops active now, beta or not (workshop:active_workshops:max); green within the plan's 3-5 target.",
     unit: 'short',
     w: 6,
     background: true,
     datasource: PROMETHEUS,
     targets: [promQuery('workshop:active_workshops:max')],
-    thresholds: steps([
-      [null, 'orange'],
-      [3, 'green'],
-      [6, 'blue'],
-    ]),
+    thresholds: PLAN_TARGET(),
+  });
+}
+
+function milestones() {
+  return statPanel({
+    title: 'Milestones reached',
+    description:
+      'When the beta workshops reached BETA_TARGET_MIN (target_min) and BETA_TARGET_MAX (target_max): the occurred_at of the approval that made the n-th beta workshop (milestone:beta_milestone_timestamp_seconds:max; the "Beta milestone" annotation marks the same approvals).',
+    unit: 'dateTimeAsIso',
+    w: 6,
+    datasource: PROMETHEUS,
+    targets: [promQuery('milestone:beta_milestone_timestamp_seconds:max * 1000', { legend: '{{milestone}}' })],
+    noValue: 'not yet',
   });
 }
 
@@ -153,20 +186,20 @@ function betaWorkshops() {
   return tablePanel({
     title: 'Beta workshops',
     description:
-      'Workshops approved within the beta window, in order, with the programme day each joined (day 1 = the start date). Click a row for its scorecard.',
+      'Workshops first approved within the beta window, in milestone order (row n is milestone n), with the programme day each joined (day 1 = the start date). Click a row for its scorecard.',
     unit: 'none',
-    w: 12,
+    w: 24,
     h: 8,
     datasource: POSTGRES,
     links: [scorecardLink()],
     targets: [
       sqlQuery(`
-      SELECT row_number() OVER (ORDER BY approved_at, workshop_id) AS "#", name, city, status, approved_at AS approved,
+      SELECT row_number() OVER (ORDER BY ${BETA_ORDER}) AS "#", name, city, status, approved_at AS approved,
              floor(extract(epoch FROM approved_at - to_timestamp(\${beta_start})) / 86400)::int + 1 AS "day joined",
              workshop_id
       FROM workshops
       WHERE ${IN_BETA}
-      ORDER BY approved_at, workshop_id`),
+      ORDER BY ${BETA_ORDER}`),
     ],
   }).overrideByName('approved', unitOverride('dateTimeAsIso'));
 }
@@ -184,7 +217,7 @@ function mechanicsOnboarded() {
       SELECT count(*) AS mechanics
       FROM mechanics m
       JOIN workshops w ON w.workshop_id = m.workshop_id
-      WHERE ${inBeta('w.')}
+      WHERE ${inBetaWindow('w.approved_at')}
         AND m.joined_at >= to_timestamp(\${beta_start})`),
     ],
   });
@@ -293,15 +326,17 @@ export function betaDashboard() {
   return baseDashboard(
     UIDS.beta,
     'Beta Program Tracker',
-    'The beta programme: window and progress, target against active workshops, success metrics and readiness for scale.',
+    'The beta programme: milestone banner, window and progress, target against beta workshops, success metrics and readiness for scale.',
     'now-90d',
   )
     .withVariable(BETA_VARIABLES.start())
     .withVariable(BETA_VARIABLES.end())
     .withVariable(BETA_VARIABLES.targetMin())
+    .withVariable(BETA_VARIABLES.targetMax())
     .annotation(approvalsAnnotation())
     .annotation(suspensionsAnnotation())
     .annotation(betaMilestoneAnnotation())
+    .withPanel(betaMilestoneBanner())
     .withRow(row('Beta programme status'))
     .withPanel(startDate())
     .withPanel(endDate())
@@ -310,7 +345,9 @@ export function betaDashboard() {
     .withPanel(progress())
     .withRow(row('Beta workshop target'))
     .withPanel(target())
+    .withPanel(betaCount())
     .withPanel(current())
+    .withPanel(milestones())
     .withPanel(betaWorkshops())
     .withRow(row('Beta success metrics'))
     .withPanel(mechanicsOnboarded())

@@ -10,6 +10,7 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { betaWorkshopSql } from '../../src/aggregate/beta-programme.js';
 import { THRESHOLDS } from '../../src/aggregate/thresholds.js';
 
 // ---------------------------------------------------------------------------------------------- data sources
@@ -281,7 +282,18 @@ export const BETA_VARIABLES = {
   start: () => promNumberVariable('beta_start', 'Beta start (Unix s)', 'max(workshop_beta_start_timestamp_seconds)'),
   end: () => promNumberVariable('beta_end', 'Beta end (Unix s)', 'max(workshop_beta_end_timestamp_seconds)'),
   targetMin: () => promNumberVariable('beta_target_min', 'Beta target (min)', 'workshop:beta_target_min:max'),
+  targetMax: () => promNumberVariable('beta_target_max', 'Beta target (max)', 'workshop:beta_target_max:max'),
 };
+
+/**
+ * A beta workshop in SQL (src/aggregate/beta-programme.ts, the definition the live gauges and
+ * WorkshopBetaMilestoneReached use): `approvedAt` (a workshops.approved_at, the first approval's occurred_at) within
+ * [BETA_START, BETA_END), from the hidden variables beta_start and beta_end.
+ */
+export const inBetaWindow = (approvedAt = 'approved_at') =>
+  betaWorkshopSql.inWindow(approvedAt, 'to_timestamp(${beta_start})', 'to_timestamp(${beta_end})');
+/** The milestone order of beta workshops (the n-th is milestone n). */
+export const BETA_ORDER = betaWorkshopSql.order('approved_at', 'workshop_id');
 
 // ---------------------------------------------------------------------------------------------- dashboards
 

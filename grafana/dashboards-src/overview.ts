@@ -1,7 +1,7 @@
 /**
- * Workshop Overview (plan: "Dashboard 1: Admin Workshop Overview"): funnel, pending applications, approvals,
- * invitations, email delivery, active workshops on a map, workshop health, open alerts, service and alerting health
- * (service-health.ts) and KPI trends.
+ * Workshop Overview (plan: "Dashboard 1: Admin Workshop Overview"): dashboard notifications, funnel, pending
+ * applications, approvals, invitations, email delivery, active workshops on a map, workshop health, open alerts,
+ * service and alerting health (service-health.ts) and KPI trends.
  * Live values read the recording rules the alerts read (prometheus/rules/workshop-analytics.rules.yml); counts
  * over fixed windows and lists read PostgreSQL.
  */
@@ -10,6 +10,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
 import { HEALTHY_FROM, AT_RISK_FROM } from '../../src/aggregate/health-score.js';
 import { approvalsAnnotation, suspensionsAnnotation } from './annotations.js';
+import { notificationsPanel } from './notifications.js';
 import {
   apply,
   atLeast,
@@ -653,11 +654,13 @@ export function overviewDashboard() {
   return baseDashboard(
     UIDS.overview,
     'Workshop Overview',
-    'Admin overview of the workshop programme: funnel, approvals, invitations, email delivery, active workshops and alerts.',
+    'Admin overview of the workshop programme: notifications, funnel, approvals, invitations, email delivery, active workshops and alerts.',
     'now-30d',
   )
     .annotation(approvalsAnnotation())
     .annotation(suspensionsAnnotation())
+    .withRow(row('Dashboard notifications'))
+    .withPanel(notificationsPanel())
     .withRow(row('Funnel'))
     .withPanel(funnelBars())
     .withPanel(funnelTable())

@@ -4,8 +4,8 @@
  * has no sample, so its series drops out of /metrics (and its alert resolves).
  */
 import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
-import type { Config } from '../config.js';
 import { JOB_NAMES } from './aggregator-jobs.js';
+import { betaApprovals, betaMilestones, type BetaSettings } from './beta-programme.js';
 import type { GaugeSnapshot, WorkshopGauges } from './gauge-refresher.js';
 
 /** One series of a gauge: its labels (none for a single-series gauge) and value. */
@@ -17,7 +17,7 @@ export interface GaugeSample {
 /** Samples by metric name; every KPI gauge has an entry (possibly empty). */
 export type GaugeSamples = ReadonlyMap<string, readonly GaugeSample[]>;
 
-export type BetaSettings = Config['beta'];
+export type { BetaSettings };
 
 /** The gauges sampled here: every gauge of KPI_GAUGES (its refresh-failure counter is the aggregator's own). */
 export const LIVE_KPI_GAUGES: readonly MetricSpec[] = Object.values(KPI_GAUGES).filter((s) => s.type === 'gauge');
@@ -81,6 +81,14 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
       (emit, s) => s.rolling?.approvalTimeAvg7dSeconds != null && emit(s.rolling.approvalTimeAvg7dSeconds),
     ],
     [k.databaseUp, () => {}], // sampled from the database probe, not the snapshot (kpiGaugeSamples)
+    [k.betaWorkshops, (emit, s) => emit(betaApprovals(s.workshops, beta).length)],
+    [
+      k.betaMilestone,
+      (emit, s) => {
+        for (const m of betaMilestones(betaApprovals(s.workshops, beta), beta))
+          emit(secs(m.reachedAtMs), { milestone: m.milestone });
+      },
+    ],
     [k.betaTargetMin, (emit) => emit(beta.targetMin)],
     [k.betaTargetMax, (emit) => emit(beta.targetMax)],
     [k.betaStart, (emit) => emit(Date.parse(`${beta.start}T00:00:00Z`) / 1000)],

@@ -245,11 +245,25 @@ export const KPI_GAUGES = {
   suspendedWorkshops: g('workshop_suspended_workshops', 'Workshops suspended now.'),
   betaTargetMin: g(
     'workshop_beta_target_min',
-    'Beta programme target, lower bound of active workshops (BETA_TARGET_MIN).',
+    'Beta programme target, lower bound of beta workshops (BETA_TARGET_MIN).',
   ),
   betaTargetMax: g(
     'workshop_beta_target_max',
-    'Beta programme target, upper bound of active workshops (BETA_TARGET_MAX).',
+    'Beta programme target, upper bound of beta workshops (BETA_TARGET_MAX).',
+  ),
+  betaWorkshops: g(
+    'workshop_beta_workshops',
+    'Beta workshops: workshops whose first workshop_approved occurred (occurred_at) within the beta window, from ' +
+      'BETA_START (midnight UTC, included) to BETA_END (midnight UTC, excluded), whatever their status now. ' +
+      'The Beta Program Tracker lists the same workshops.',
+  ),
+  betaMilestone: g(
+    'workshop_beta_milestone_timestamp_seconds',
+    'When the beta workshops reached each target: the occurred_at of the approval that made the ' +
+      'BETA_TARGET_MIN-th (target_min) or BETA_TARGET_MAX-th (target_max) beta workshop, in approval order, ' +
+      'Unix seconds. Absent until reached. WorkshopBetaMilestoneReached fires for a bounded time after it.',
+    ['milestone'],
+    'target_min | target_max',
   ),
   betaStart: g(
     'workshop_beta_start_timestamp_seconds',

@@ -35,6 +35,10 @@ const EXPECTED: Record<string, string[]> = {
   WorkshopAnalyticsDown: [H, RECEIVERS.techCritical],
   WorkshopAnalyticsDatabaseDown: [H, RECEIVERS.techCritical],
   WorkshopAnalyticsAggregatorStale: [H, RECEIVERS.techEmail],
+  // meta-monitoring: critical ones reach both email and Slack, so one broken integration still leaves the other
+  WorkshopAlertNotificationsFailing: [H, RECEIVERS.techCritical],
+  WorkshopAnalyticsRuleEvaluationFailing: [H, RECEIVERS.techCritical],
+  WorkshopApiErrorRateHigh: [H, RECEIVERS.techEmail],
 };
 
 interface Rule {

@@ -24,7 +24,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo, type DemoSummary } from '../../scripts/demo/load.js';
 import { demoProgramme } from '../../scripts/demo/programme.js';
 import { withClient } from '../support/database.js';
-import { countBetween, liveGauges, percent1, type LiveGauges } from '../support/live-gauges-reference.js';
+import { connectAsGrafanaReader, type GrafanaReader } from '../support/grafana-reader.js';
+import {
+  betaApprovals,
+  countBetween,
+  liveGauges,
+  percent1,
+  type LiveGauges,
+} from '../support/live-gauges-reference.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, WEBHOOK_TOKEN, startTestService } from '../support/service.js';
 import { startPrometheus, waitFor, type Proc } from '../e2e/support/stack.js';
 
@@ -152,7 +159,7 @@ let svc: Awaited<ReturnType<typeof startTestService>>;
 let prom: Proc;
 let alertmanager: http.Server | undefined;
 let reader: pg.Client;
-let readerLogin: string;
+let readerSession: GrafanaReader | undefined;
 let summary: DemoSummary;
 const nowMs = Date.now();
 const betaStartMs = Math.floor((nowMs - 45 * DAY) / DAY) * DAY;
@@ -161,6 +168,9 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** What loadDemo loads: demoProgramme is pure, so the same (nowMs, seed) gives the same events, ids included. */
 const programme = demoProgramme(nowMs, SEED);
 const EMAIL_FAILED = /^email_.+_failed$/;
+/** The beta workshops of the programme (first approved within the beta window), in milestone order. */
+const beta = betaApprovals(programme.events, betaStartMs, betaEndMs);
+const MILESTONE_SUMMARY = `Beta target achieved! ${beta.length} workshops onboarded`;
 const emailFailures = programme.events.filter((e) => EMAIL_FAILED.test(e.type)).length;
 /** No earlier than Prometheus' first sample of the event counters, all at 0 (seconds). */
 let countersFirstSeenS: number;
@@ -204,42 +214,20 @@ async function promValue(expr: string): Promise<number | undefined> {
   return (await runPromql(expr, false, now, now))[0]?.value;
 }
 
-/** A login of our own that becomes grafana_reader (SET ROLE) with grafana_reader's settings: its privileges exactly. */
-async function connectAsGrafanaReader(adminUrl: string): Promise<pg.Client> {
-  readerLogin = `wa_dash_${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(18).toString('base64url');
-  await withClient(adminUrl, async (c) => {
-    await c.query(`CREATE ROLE ${readerLogin} LOGIN PASSWORD '${password}' NOINHERIT`);
-    await c.query(`GRANT grafana_reader TO ${readerLogin}`);
-  });
-  const url = new URL(adminUrl);
-  url.username = readerLogin;
-  url.password = password;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query('SET ROLE grafana_reader');
-  const settings = await client.query<{ setting: string }>(
-    `SELECT unnest(setconfig) AS setting FROM pg_db_role_setting WHERE setrole = 'grafana_reader'::regrole AND setdatabase = 0`,
-  );
-  for (const { setting } of settings.rows) {
-    const [name, ...value] = setting.split('=');
-    await client.query('SELECT set_config($1, $2, false)', [name, value.join('=')]);
-  }
-  return client;
-}
-
 /** Alertmanager's webhook call for alerts firing now (the open-alerts panel reads workshop_alerts). */
 async function reportFiringAlerts(workshops: DemoSummary['workshops']) {
   const inactive = workshops.find((w) => w.fate === 'inactive')!;
   const stuck = workshops.find((w) => w.fate === 'stuck')!;
+  const lowAcceptance = workshops.find((w) => w.fate === 'low_acceptance')!;
   const alert = (
     alertname: string,
     severity: string,
-    w: { workshop_id: string; name: string },
+    w: { workshop_id: string; name: string } | null,
     summaryText: string,
+    labels: Record<string, string> = {},
   ) => ({
     status: 'firing',
-    labels: { alertname, severity, workshop_id: w.workshop_id, name: w.name },
+    labels: { alertname, severity, ...(w ? { workshop_id: w.workshop_id, name: w.name } : {}), ...labels },
     annotations: { summary: summaryText, description: summaryText },
     startsAt: new Date(nowMs - 30 * 60_000).toISOString(),
     endsAt: '0001-01-01T00:00:00Z',
@@ -265,6 +253,19 @@ async function reportFiringAlerts(workshops: DemoSummary['workshops']) {
           inactive,
           `Workshop at risk of churn: ${inactive.name} has not used the dashboard for 14 days`,
         ),
+        // dashboard notifications (the overview's Notifications table, the beta tracker's banner)
+        alert(
+          'WorkshopLowInviteAcceptance',
+          'warning',
+          lowAcceptance,
+          `Workshop ${lowAcceptance.name} has low invite acceptance (need support?)`,
+          { audience: 'dashboard' },
+        ),
+        alert('WorkshopBetaMilestoneReached', 'info', null, MILESTONE_SUMMARY, {
+          audience: 'dashboard',
+          kpi: 'beta_milestone',
+          milestone: 'target_max',
+        }),
       ],
     }),
   });
@@ -310,7 +311,8 @@ beforeAll(async () => {
   refreshMs = awayFromWindowEdges(Date.now());
   await svc.aggregator.refresher.refresh(refreshMs);
   const refreshedS = Date.now() / 1000;
-  reader = await connectAsGrafanaReader(svc.databaseUrl);
+  readerSession = await connectAsGrafanaReader(svc.databaseUrl);
+  reader = readerSession.client;
   // A scrape taken after the refresh; then every recording rule has samples evaluated (twice over) on it, and
   // Prometheus has watched the counters long enough that increase()'s extrapolation to the end of its range adds
   // less than half an event to the email failures (at most one scrape interval, 1 s, in 3N + 5 s: < 0.5 for any N).
@@ -367,11 +369,10 @@ function awayFromWindowEdges(ms: number): number {
 }
 
 afterAll(async () => {
-  await reader?.end().catch(() => {});
   await prom?.stop();
   await new Promise((r) => (alertmanager ? alertmanager.close(r) : r(undefined)));
   if (svc) {
-    if (readerLogin) await withClient(svc.databaseUrl, (c) => c.query(`DROP ROLE IF EXISTS ${readerLogin}`));
+    await readerSession?.close();
     await svc.stop();
   }
 });
@@ -632,6 +633,64 @@ describe('the Workshop Overview stat panels on the demo programme', () => {
       else expect(actual).toBe(check.expected);
     },
   );
+});
+
+describe('the beta milestone: one definition in the gauges, the alert, the table and the annotation', () => {
+  const tracker = dashboards.find((d) => d.uid === 'workshop-beta-tracker')!;
+  /** BETA_TARGET_MIN and BETA_TARGET_MAX of the test service (the defaults). */
+  const [MIN, MAX] = [3, 5];
+
+  it('the programme has beta workshops past both targets', () => {
+    expect(beta.length).toBeGreaterThanOrEqual(MAX);
+  });
+
+  it('workshop_beta_workshops and the milestone timestamps equal the first approvals computed from the raw events', async () => {
+    expect(await promValue('workshop:beta_workshops:max')).toBe(beta.length);
+    const now = Date.now();
+    const milestones = await runPromql('milestone:beta_milestone_timestamp_seconds:max', false, now, now);
+    expect(Object.fromEntries(milestones.map((m) => [m.labels.milestone, m.value]))).toEqual({
+      target_min: beta[MIN - 1]!.approvedAtMs / 1000,
+      target_max: beta[MAX - 1]!.approvedAtMs / 1000,
+    });
+  });
+
+  it('the "Beta milestone" annotation marks those approvals; the "Beta workshops" table lists the same workshops in order', async () => {
+    const toMs = Date.now();
+    const vars = await resolveVariables(tracker, toMs);
+    expect(vars).toMatchObject({ beta_target_min: String(MIN), beta_target_max: String(MAX) });
+    const run = async (rawSql: string) =>
+      (
+        await reader.query(
+          expandSqlMacros(substituteVariables(rawSql, vars), toMs - relativeMs(tracker.time.from), toMs),
+        )
+      ).rows as Array<Record<string, unknown>>;
+    const annotation = await run(tracker.annotations.list.find((a) => a.name === 'Beta milestone')!.target.rawSql!);
+    expect(annotation.map((r) => [(r.time as Date).getTime(), r.text])).toEqual([
+      [
+        beta[MIN - 1]!.approvedAtMs,
+        expect.stringMatching(new RegExp(`^Beta target reached: ${MIN} beta workshops \\(`)),
+      ],
+      [
+        beta[MAX - 1]!.approvedAtMs,
+        expect.stringMatching(new RegExp(`^Beta target reached: ${MAX} beta workshops \\(`)),
+      ],
+    ]);
+    const table = await run(tracker.panels.find((p) => p.title === 'Beta workshops')!.targets![0]!.rawSql!);
+    expect(table.map((r) => r.workshop_id)).toEqual(beta.map((b) => b.workshopId));
+  });
+
+  it('the demo load is a backfill of approvals that occurred days ago: WorkshopBetaMilestoneReached is not even pending', async () => {
+    // the milestones' approvals occurred more than 12 h before now (occurred_at), however recently they were stored
+    for (const n of [MIN, MAX]) expect(refreshMs - beta[n - 1]!.approvedAtMs).toBeGreaterThan(12 * HOUR);
+    expect(await runPromql('ALERTS{alertname="WorkshopBetaMilestoneReached"}', false, Date.now(), Date.now())).toEqual(
+      [],
+    );
+  });
+
+  it('the banner shows the open milestone notification the service received from Alertmanager', async () => {
+    const banner = tracker.panels.find((p) => p.title === 'Beta milestone notification')!;
+    expect((await reader.query(banner.targets![0]!.rawSql!)).rows).toEqual([{ banner: MILESTONE_SUMMARY }]);
+  });
 });
 
 describe('the read-only role', () => {

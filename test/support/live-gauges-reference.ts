@@ -80,3 +80,22 @@ export function liveGauges(all: readonly DemoEvent[], nowMs: number): LiveGauges
     activeWorkshops,
   };
 }
+
+/**
+ * The beta workshops (docs/metrics.md, workshop_beta_workshops): workshops whose first workshop_approved occurred in
+ * [startMs, endMs), in milestone order (first approval, then workshop id); milestone n is the n-th.
+ */
+export function betaApprovals(
+  all: readonly DemoEvent[],
+  startMs: number,
+  endMs: number,
+): Array<{ workshopId: string; approvedAtMs: number }> {
+  const first = new Map<string, number>();
+  for (const e of all)
+    if (e.type === 'workshop_approved')
+      first.set(e.workshop_id!, Math.min(first.get(e.workshop_id!) ?? Infinity, t(e)));
+  return [...first]
+    .filter(([, ms]) => ms >= startMs && ms < endMs)
+    .map(([workshopId, approvedAtMs]) => ({ workshopId, approvedAtMs }))
+    .sort((a, b) => a.approvedAtMs - b.approvedAtMs || (a.workshopId < b.workshopId ? -1 : 1));
+}

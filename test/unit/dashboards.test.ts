@@ -258,15 +258,59 @@ describe('generated dashboards', () => {
     expect(scorecardVar).toMatchObject({ type: 'query', datasource: { uid: 'postgres' } });
   });
 
-  it('annotates approvals, suspensions and the beta milestone from workshop_events (or its view grafana_events)', () => {
+  it('annotates approvals and suspensions from workshop_events (or its view grafana_events), the beta milestones from workshops', () => {
     const names = (uid: string) => byUid(uid).annotations.list.map((a) => a.name);
     expect(names('workshop-overview')).toEqual(['Approvals', 'Suspensions']);
     expect(names('workshop-beta-tracker')).toEqual(['Approvals', 'Suspensions', 'Beta milestone']);
     for (const d of dashboards) {
       for (const a of d.annotations.list) {
         expect(a.datasource.uid).toBe('postgres');
-        expect(a.target!.rawSql).toMatch(/(workshop|grafana)_events[\s\S]*\$__timeFilter\(/);
+        const source = a.name === 'Beta milestone' ? /FROM workshops\b/ : /(workshop|grafana)_events/;
+        expect(a.target!.rawSql).toMatch(new RegExp(`${source.source}[\\s\\S]*\\$__timeFilter\\(`));
       }
     }
+  });
+
+  it('defines a beta workshop once: the table, the annotation and the success metrics share the window and order', () => {
+    const beta = byUid('workshop-beta-tracker');
+    const windowOf = (column: string) =>
+      `${column} >= to_timestamp(\${beta_start}) AND ${column} < to_timestamp(\${beta_end})`;
+    const window = windowOf('approved_at');
+    const table = panelsOf(beta).find((p) => p.title === 'Beta workshops')!.targets![0]!.rawSql!;
+    const annotation = beta.annotations.list.find((a) => a.name === 'Beta milestone')!.target!.rawSql!;
+    for (const sql of [table, annotation]) {
+      expect(sql).toContain(window);
+      expect(sql).toContain('row_number() OVER (ORDER BY approved_at, workshop_id)');
+    }
+    // both milestones, as WorkshopBetaMilestoneReached (milestone="target_min" | "target_max")
+    expect(annotation).toContain('WHERE n IN (${beta_target_min}, ${beta_target_max})');
+    for (const title of ['Mechanics onboarded', 'Sessions completed', 'Revenue'])
+      expect(panelsOf(beta).find((p) => p.title === title)!.targets![0]!.rawSql, title).toContain(
+        windowOf('w.approved_at'),
+      );
+    expect(panelsOf(beta).find((p) => p.title === 'All beta workshops active')!.targets![0]!.rawSql).toContain(window);
+  });
+
+  it('shows open, unacknowledged dashboard-audience notifications: a table on the overview, a banner on the beta tracker', () => {
+    const open = `a.status = 'firing' AND NOT a.acknowledged AND a.labels ->> 'audience' = 'dashboard'`;
+    const overview = panelsOf(byUid('workshop-overview'));
+    const table = overview.find((p) => p.title === 'Notifications')!;
+    expect(table.type).toBe('table');
+    expect(overview[0]).toBe(table); // first thing on the dashboard
+    const sql = table.targets![0]!.rawSql!;
+    expect(sql).toContain(`WHERE ${open}`);
+    expect(sql).toMatch(/ORDER BY a\.starts_at DESC/);
+    for (const column of ['since', 'title', 'message', 'workshop', '"alert id"']) expect(sql).toContain(column);
+
+    const beta = byUid('workshop-beta-tracker');
+    const banner = beta.panels[0]!;
+    expect(banner).toMatchObject({
+      type: 'stat',
+      title: 'Beta milestone notification',
+      gridPos: { x: 0, y: 0, w: 24 },
+    });
+    const bannerSql = banner.targets![0]!.rawSql!;
+    expect(bannerSql).toContain(`a.alert_type = 'WorkshopBetaMilestoneReached' AND ${open}`);
+    expect(bannerSql).toContain(`'No new beta milestone') AS banner`);
   });
 });

@@ -164,6 +164,58 @@ describe('kpiGaugeSamples', () => {
     expect(s.get(k.betaEnd.name)).toEqual([{ value: Date.UTC(2026, 4, 15) / 1000 }]);
   });
 
+  describe('beta workshops and milestones (first approval within [BETA_START, BETA_END), by occurred_at)', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const approved = (id: string, iso: string, status: WorkshopGauges['status'] = 'active') =>
+      workshop(id, status, { approvedAtMs: at(iso) });
+    const beta = (workshops: WorkshopGauges[]) => {
+      const s = read(snapshot({ workshops }));
+      return { count: s.get(k.betaWorkshops.name), milestones: s.get(k.betaMilestone.name) };
+    };
+
+    it('counts first approvals from the start midnight (included) to the end midnight (excluded), any status', () => {
+      const { count, milestones } = beta([
+        approved('b0', '2026-03-14T23:59:59.999Z'), // before the start
+        approved('b1', '2026-03-15T00:00:00.000Z'), // the start itself
+        approved('b2', '2026-03-20T08:00:00.000Z', 'suspended'), // onboarded, suspended since: still counts
+        approved('b4', '2026-04-02T10:00:00.000Z'), // same instant as b3: b3 first (workshop id order)
+        approved('b3', '2026-04-02T10:00:00.000Z'),
+        approved('b5', '2026-05-14T23:59:59.999Z'), // the last millisecond of the window
+        approved('b6', '2026-05-15T00:00:00.000Z'), // the end: not a beta workshop
+        workshop('p1', 'pending'), // never approved
+      ]);
+      expect(count).toEqual([{ value: 5 }]);
+      // 3rd beta workshop: b3 at 2026-04-02T10:00Z; 5th: b5
+      expect(milestones).toEqual([
+        { labels: { milestone: 'target_min' }, value: at('2026-04-02T10:00:00.000Z') / 1000 },
+        { labels: { milestone: 'target_max' }, value: at('2026-05-14T23:59:59.999Z') / 1000 },
+      ]);
+    });
+
+    it('orders by when the approval occurred, not by the order rows arrive: a late approval moves the milestone', () => {
+      const early = [approved('c1', '2026-03-16T00:00:00Z'), approved('c2', '2026-03-17T00:00:00Z')];
+      expect(beta([...early, approved('c3', '2026-04-10T00:00:00Z')]).milestones).toEqual([
+        { labels: { milestone: 'target_min' }, value: at('2026-04-10T00:00:00Z') / 1000 },
+      ]);
+      // an approval of 2026-03-18 stored later: it is the 3rd beta workshop, so the milestone was reached then
+      expect(
+        beta([approved('c4', '2026-03-18T00:00:00Z'), ...early, approved('c3', '2026-04-10T00:00:00Z')]).milestones,
+      ).toEqual([{ labels: { milestone: 'target_min' }, value: at('2026-03-18T00:00:00Z') / 1000 }]);
+    });
+
+    it('exports no milestone series until it is reached (2 of 3: none; 4: target_min only)', () => {
+      const days = ['2026-03-20', '2026-03-21', '2026-03-22', '2026-03-23'].map((d, i) =>
+        approved(`d${i}`, `${d}T12:00:00Z`),
+      );
+      expect(beta(days.slice(0, 2))).toEqual({ count: [{ value: 2 }], milestones: [] });
+      expect(beta(days)).toEqual({
+        count: [{ value: 4 }],
+        milestones: [{ labels: { milestone: 'target_min' }, value: at('2026-03-22T12:00:00Z') / 1000 }],
+      });
+      expect(beta([])).toEqual({ count: [{ value: 0 }], milestones: [] });
+    });
+  });
+
   it('computes the samples once per snapshot, and again when the snapshot is replaced', () => {
     let current = snapshot();
     const samples = kpiGaugeSamples(() => current, BETA);
