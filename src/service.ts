@@ -8,9 +8,8 @@
  */
 import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
 import { LIVE_KPI_GAUGES } from './aggregate/kpi-gauges.js';
-import { alertRoutes } from './alerts/alert-routes.js';
-import { AlertStore } from './alerts/alert-store.js';
-import { createOwnerNotifier, type OwnerMailTiming } from './alerts/owner-notification-module.js';
+import { createAlertsModule } from './alerts/alerts-module.js';
+import type { OwnerMailTiming } from './alerts/owner-notification-module.js';
 import type { OwnerNotifier } from './alerts/owner-notifier.js';
 import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
@@ -91,18 +90,15 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const { metricsText, contentType: metricsContentType } = telemetry;
     let stopping: Promise<void> | undefined;
     const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());
-    const ownerNotifier = createOwnerNotifier(config, {
-      pool,
+    const alerts = createAlertsModule(pool, config, {
       metrics: telemetry.alerts,
       log,
-      ...(opts.ownerMail ? { timing: opts.ownerMail } : {}),
+      adminTokens: tokens.admin,
+      webhookTokens: tokens.alertWebhook,
+      ...(opts.ownerMail ? { ownerMail: opts.ownerMail } : {}),
     });
-    const alertDeps = { store: new AlertStore(pool), adminTokens: tokens.admin, webhookTokens: tokens.alertWebhook };
-    const routes = [
-      healthRoutes({ readiness, adminTokens: tokens.admin }),
-      ...agg.routes,
-      alertRoutes({ ...alertDeps, ...(ownerNotifier ? { ownerNotifier } : {}) }),
-    ];
+    const { ownerNotifier } = alerts;
+    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
     const { ipMode, maxConcurrentBodies } = config;
