@@ -30,7 +30,7 @@ export const RECEIVERS = {
 const q = (s: string) => JSON.stringify(s); // a YAML double-quoted scalar
 const list = (xs: readonly string[]) => q(xs.join(', '));
 
-function emailConfig(s: AlertmanagerSettings, to: readonly string[]): string {
+function emailConfig(to: readonly string[]): string {
   return `      - to: ${list(to)}
         send_resolved: true
         headers:
@@ -66,7 +66,7 @@ function emailReceiver(s: AlertmanagerSettings, name: string, to: readonly strin
   const tls = s.smtp.caFile ? `\n        tls_config:\n          ca_file: ${q(s.smtp.caFile)}` : '';
   return `  - name: ${name}
     email_configs:
-${emailConfig(s, to)}${tls}${extra}`;
+${emailConfig(to)}${tls}${extra}`;
 }
 
 export function renderAlertmanagerConfig(s: AlertmanagerSettings): string {
