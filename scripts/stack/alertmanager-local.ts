@@ -8,7 +8,7 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderAlertmanagerConfig, renderLinksTemplate } from '../alertmanager/render.js';
-import { SETTINGS_VARIABLES, settingsFromEnv, type AlertmanagerSettings } from '../alertmanager/settings.js';
+import { SETTING_NAMES, settingsFromEnv, type AlertmanagerSettings } from '../alertmanager/settings.js';
 
 /** The local teams' addresses (every mail lands in the catcher whatever the address). */
 export const LOCAL_TEAMS = {
@@ -57,7 +57,7 @@ export function localAlertmanagerSettings(i: LocalAlertmanagerInput): LocalAlert
     ALERT_HISTORY_WEBHOOK_TOKEN_FILE: webhookTokenFile,
     ALERT_HEARTBEAT_URL_FILE: file('heartbeat-url', `${i.sinkUrl}/heartbeat`),
   };
-  const overridden = Object.keys(SETTINGS_VARIABLES).filter((k) => i.env[k] !== undefined);
+  const overridden = SETTING_NAMES.filter((k) => i.env[k] !== undefined);
   const fromEnv = Object.fromEntries(overridden.map((k) => [k, i.env[k]]));
   return { settings: settingsFromEnv({ ...defaults, ...fromEnv }), overridden, webhookTokenFile };
 }
