@@ -134,5 +134,27 @@ describe('migration 1730000000014 on a log stored before it', () => {
       ).rows[0];
       expect(t.recent).toBe(true);
     });
+
+    // and back: down (to before 1730000000014, and any later migration) restores received_at with the values, up
+    // again gives created_at
+    await runner({
+      databaseUrl: url,
+      dir: MIGRATIONS_DIR,
+      direction: 'down',
+      migrationsTable: MIGRATIONS_TABLE,
+      count: files.length - before,
+      log: () => {},
+      verbose: false,
+      checkOrder: true,
+    });
+    await withClient(url, async (c) => {
+      const row = (await c.query('SELECT received_at FROM workshop_events WHERE id = $1', [id])).rows[0];
+      expect((row.received_at as Date).toISOString()).toBe(received);
+    });
+    await migrate(url);
+    await withClient(url, async (c) => {
+      const row = (await c.query('SELECT created_at FROM workshop_events WHERE id = $1', [id])).rows[0];
+      expect((row.created_at as Date).toISOString()).toBe(received);
+    });
   });
 });
