@@ -87,8 +87,8 @@ export class GaugeStore {
                    WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
                      AND ($4::uuid IS NULL OR workshop_id = $4)
                    GROUP BY 1)
-       SELECT w.workshop_id, w.name, w.city, w.region, w.status, w.submitted_at, w.approved_at, w.last_dashboard_access_at,
-              w.capacity,
+       SELECT w.workshop_id, w.name, w.city, w.region, w.status, w.submitted_at, w.approved_at,
+              w.last_dashboard_access_at, w.capacity,
               w.profile_completeness, coalesce(m.active, 0) AS m_active, coalesce(m.joined, 0) AS m_joined,
               coalesce(i.sent, 0) AS i_sent, coalesce(i.accepted, 0) AS i_accepted,
               coalesce(i.resolved, 0) AS i_resolved, li.last_invite_at,

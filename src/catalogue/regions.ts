@@ -1,7 +1,8 @@
 /**
  * Workshop regions (segments for the dashboards' `region` variable): a workshop's region is
  * `workshop_signup_success`'s `metadata.region` when given, otherwise the default mapping below from its city,
- * otherwise OTHER_REGION. docs/regions.md documents it (generated from this file by `npm run generate`: scripts/docs/regions-doc.ts).
+ * otherwise OTHER_REGION. docs/regions.md documents it (generated from this file by `npm run generate`:
+ * scripts/docs/regions-doc.ts).
  * A closed-ish set: these names plus what operators send, one per workshop — so `region` on workshop_info adds
  * no series (one per workshop anyway).
  */
