@@ -99,6 +99,25 @@ describe('kpiGaugeSamples', () => {
     expect(info.every((x) => x.value === 1)).toBe(true);
   });
 
+  it("labels workshop_info with the region; a row projected before regions existed gets its city's mapped region", () => {
+    const info = read(
+      snapshot({
+        workshops: [
+          workshop('a1', 'active', { region: 'Durham' }),
+          workshop('a2', 'active', { region: null, city: 'Ottawa' }),
+          workshop('a3', 'active', { region: null, city: 'Smallville' }),
+          workshop('a4', 'active', { region: null, city: null }),
+        ],
+      }),
+    ).get(k.info.name)!;
+    expect(info.map((x) => [x.labels.workshop_id, x.labels.region])).toEqual([
+      ['a1', 'Durham'],
+      ['a2', 'Ottawa'],
+      ['a3', 'Other Ontario'],
+      ['a4', ''],
+    ]);
+  });
+
   it('leaves out what is unknown: no rolling counts, no approval average', () => {
     const s = read(snapshot({ rolling: null, refreshedAtMs: null, refreshSeconds: null }));
     expect(s.get(k.signupsStarted24h.name)).toEqual([]);
