@@ -110,7 +110,7 @@ describe('kpiGaugeSamples', () => {
         ],
       }),
     ).get(k.info.name)!;
-    expect(info.map((x) => [x.labels.workshop_id, x.labels.region])).toEqual([
+    expect(info.map((x) => [x.labels!.workshop_id, x.labels!.region])).toEqual([
       ['a1', 'Durham'],
       ['a2', 'Ottawa'],
       ['a3', 'Other Ontario'],
