@@ -46,7 +46,7 @@ const AGENTS = [
 
 /** One day of the mix, time-ordered within the day (as a live log is), in one set-based statement. */
 const DAY_SQL = `
-INSERT INTO workshop_events (id, occurred_at, received_at, event_type, event_category, workshop_id, session_id, ip_address,
+INSERT INTO workshop_events (id, occurred_at, created_at, event_type, event_category, workshop_id, session_id, ip_address,
   user_agent, success, error_message, duration_ms, metadata, invite_id, revenue_cents)
 SELECT gen_random_uuid(), at, at + interval '1 second', type, cat,
   CASE WHEN cat <> 'signup' THEN ($4::uuid[])[1 + floor(r1 * cardinality($4::uuid[]))::int] END,

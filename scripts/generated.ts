@@ -3,6 +3,7 @@ import { renderEventsDoc } from './docs/events-doc.js';
 import { renderHealthDoc } from './docs/health-doc.js';
 import { renderKpisDoc } from './docs/kpis-doc.js';
 import { renderMetricsDoc } from './docs/metrics-doc.js';
+import { renderRegionsDoc } from './docs/regions-doc.js';
 import { DASHBOARDS, renderDashboard } from '../grafana/dashboards-src/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/metrics.md': renderMetricsDoc,
   'docs/kpis.md': renderKpisDoc,
   'docs/health-score.md': renderHealthDoc,
+  'docs/regions.md': renderRegionsDoc,
   'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries(

@@ -7,6 +7,7 @@
  */
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as text from '@grafana/grafana-foundation-sdk/text';
 import { approvalsAnnotation, betaMilestoneAnnotation, suspensionsAnnotation } from './annotations.js';
 import {
   apply,
@@ -30,6 +31,7 @@ import {
   unitOverride,
 } from './defaults.js';
 import { betaMilestoneBanner } from './notifications.js';
+import { inSegmentSql, segmentVariables } from './segments.js';
 
 const START = 'max(workshop_beta_start_timestamp_seconds)';
 const END = 'max(workshop_beta_end_timestamp_seconds)';
@@ -186,7 +188,7 @@ function betaWorkshops() {
   return tablePanel({
     title: 'Beta workshops',
     description:
-      'Workshops first approved within the beta window, in milestone order (row n is milestone n), with the programme day each joined (day 1 = the start date). Click a row for its scorecard.',
+      'Workshops first approved within the beta window, in milestone order (row n is milestone n, counted over every beta workshop), with the programme day each joined (day 1 = the start date); those of the selected regions and cities. Click a row for its scorecard.',
     unit: 'none',
     w: 24,
     h: 8,
@@ -194,12 +196,14 @@ function betaWorkshops() {
     links: [scorecardLink()],
     targets: [
       sqlQuery(`
-      SELECT row_number() OVER (ORDER BY ${BETA_ORDER}) AS "#", name, city, status, approved_at AS approved,
-             floor(extract(epoch FROM approved_at - to_timestamp(\${beta_start})) / 86400)::int + 1 AS "day joined",
-             workshop_id
-      FROM workshops
-      WHERE ${IN_BETA}
-      ORDER BY ${BETA_ORDER}`),
+      SELECT "#", name, city, region, status, approved, "day joined", workshop_id
+      FROM (SELECT row_number() OVER (ORDER BY ${BETA_ORDER}) AS "#", name, city, region, status, approved_at AS approved,
+                   floor(extract(epoch FROM approved_at - to_timestamp(\${beta_start})) / 86400)::int + 1 AS "day joined",
+                   workshop_id, ${inSegmentSql()} AS selected
+            FROM workshops
+            WHERE ${IN_BETA}) b
+      WHERE selected
+      ORDER BY "#"`),
     ],
   }).overrideByName('approved', unitOverride('dateTimeAsIso'));
 }
@@ -210,6 +214,7 @@ function mechanicsOnboarded() {
   return statPanel({
     title: 'Mechanics onboarded',
     description: 'Mechanics who joined a beta workshop since the start (accepted an invitation).',
+    w: 4,
     unit: 'short',
     datasource: POSTGRES,
     targets: [
@@ -227,6 +232,7 @@ function sessionsCompleted() {
   return statPanel({
     title: 'Sessions completed',
     description: 'Sessions completed by beta workshops since the start.',
+    w: 4,
     unit: 'short',
     datasource: POSTGRES,
     targets: [
@@ -240,6 +246,7 @@ function revenue() {
   return statPanel({
     title: 'Revenue',
     description: 'Revenue of the sessions completed by beta workshops since the start.',
+    w: 4,
     unit: 'currencyUSD',
     decimals: 0,
     datasource: POSTGRES,
@@ -254,6 +261,7 @@ function emailDelivery() {
   return statPanel({
     title: 'Email delivery (24 h)',
     description: `Sent ÷ attempted in the last 24 hours (workshop:email_success:ratio24h). Target above ${TARGETS.emailDelivery * 100}%.`,
+    w: 4,
     unit: 'percentunit',
     decimals: 1,
     background: true,
@@ -264,12 +272,66 @@ function emailDelivery() {
   });
 }
 
+function satisfaction() {
+  return statPanel({
+    title: 'Avg workshop satisfaction',
+    description:
+      'Average rating (metadata.rating, 1-5) of the session_rated events of beta workshops within the beta window (BETA_START to BETA_END), read through the grafana_events view (its rating column; grafana_reader never reads metadata).',
+    w: 4,
+    unit: 'suffix:/5',
+    decimals: 1,
+    min: 1,
+    max: 5,
+    background: true,
+    datasource: POSTGRES,
+    thresholds: steps([
+      [null, 'red'],
+      [3.5, 'orange'],
+      [4.5, 'green'],
+    ]),
+    targets: [
+      sqlQuery(`
+      SELECT round(avg(e.rating), 1) AS satisfaction
+      FROM grafana_events e
+      JOIN workshops w ON w.workshop_id = e.workshop_id
+      WHERE e.event_type = 'session_rated' AND e.rating IS NOT NULL
+        AND e.occurred_at >= to_timestamp(\${beta_start}) AND e.occurred_at < to_timestamp(\${beta_end})
+        AND ${inBetaWindow('w.approved_at')}`),
+    ],
+    noValue: 'no ratings',
+  });
+}
+
+/** Availability of the analytics service over the beta window (every sample up to now of [BETA_START, BETA_END)). */
+export const UPTIME_EXPR = 'avg(avg_over_time(up{job="workshop-analytics"}[${beta_days}d] @ ${beta_end}))';
+
+function uptime() {
+  return statPanel({
+    title: 'Platform uptime',
+    description:
+      'Availability of the workshop analytics service (this service, NOT the marketplace: the marketplace is not scraped here) over the beta window: the share of Prometheus scrapes of job "workshop-analytics" that succeeded (up), from BETA_START (the window is the beta length ending at BETA_END) to now, averaged over the scraped instances. A gap where Prometheus itself was down is not counted either way, nor is what is older than the Prometheus retention (docker-compose.yml keeps 30 days: raise --storage.tsdb.retention.time to cover the whole beta).',
+    w: 4,
+    unit: 'percentunit',
+    decimals: 2,
+    background: true,
+    datasource: PROMETHEUS,
+    targets: [promQuery(UPTIME_EXPR)],
+    thresholds: steps([
+      [null, 'red'],
+      [0.99, 'orange'],
+      [0.998, 'green'],
+    ]),
+    noValue: 'no scrapes',
+  });
+}
+
 // ------------------------------------------------------------------------------------------------ readiness
 
 function readinessCheck(title: string, description: string, expr: string) {
   return statPanel({
     title,
     description: `${description} 1 = met; no data counts as not met.`,
+    w: 4,
     unit: 'none',
     background: true,
     datasource: PROMETHEUS,
@@ -307,6 +369,7 @@ function readyAllActive() {
     title: 'All beta workshops active',
     description:
       'Every workshop approved within the beta window is active (none suspended). 1 = met; no beta workshop counts as not met.',
+    w: 4,
     unit: 'none',
     background: true,
     datasource: POSTGRES,
@@ -318,6 +381,28 @@ function readyAllActive() {
       WHERE ${IN_BETA}`),
     ],
   }).mappings(checkMappings());
+}
+
+/** The plan's manual items, next to the automatic checks. */
+export const READINESS_CHECKLIST = `
+**Automatic** (the panels on the left, from live data): average approval time < 24 h, invite acceptance > 70%,
+email delivery > 98%, all beta workshops active.
+
+**Manual** (ticked by the programme team; not computed):
+
+- ⚠ **Document common issues**: what beta workshops ran into, and its fix, in docs/runbooks.md
+  (one entry per issue: symptom, cause, fix).
+- ⏳ **Corporate features pending (Phase 2)**: not part of the beta; tracked in the plan's Phase 2.
+`;
+
+function readinessChecklist() {
+  return new text.PanelBuilder()
+    .title('Readiness checklist')
+    .description('The plan\'s "Readiness for scale" items that no data can check, beside the automatic checks.')
+    .span(8)
+    .height(8)
+    .mode(text.TextMode.Markdown)
+    .content(READINESS_CHECKLIST.trim());
 }
 
 // ------------------------------------------------------------------------------------------------ dashboard
@@ -333,6 +418,9 @@ export function betaDashboard() {
     .withVariable(BETA_VARIABLES.end())
     .withVariable(BETA_VARIABLES.targetMin())
     .withVariable(BETA_VARIABLES.targetMax())
+    .withVariable(BETA_VARIABLES.days())
+    .withVariable(segmentVariables()[0]!)
+    .withVariable(segmentVariables()[1]!)
     .annotation(approvalsAnnotation())
     .annotation(suspensionsAnnotation())
     .annotation(betaMilestoneAnnotation())
@@ -354,9 +442,12 @@ export function betaDashboard() {
     .withPanel(sessionsCompleted())
     .withPanel(revenue())
     .withPanel(emailDelivery())
+    .withPanel(satisfaction())
+    .withPanel(uptime())
     .withRow(row('Readiness for scale'))
     .withPanel(readyApprovalTime())
     .withPanel(readyAcceptance())
     .withPanel(readyEmail())
-    .withPanel(readyAllActive());
+    .withPanel(readyAllActive())
+    .withPanel(readinessChecklist());
 }

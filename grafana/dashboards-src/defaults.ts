@@ -283,6 +283,13 @@ export const BETA_VARIABLES = {
   end: () => promNumberVariable('beta_end', 'Beta end (Unix s)', 'max(workshop_beta_end_timestamp_seconds)'),
   targetMin: () => promNumberVariable('beta_target_min', 'Beta target (min)', 'workshop:beta_target_min:max'),
   targetMax: () => promNumberVariable('beta_target_max', 'Beta target (max)', 'workshop:beta_target_max:max'),
+  /** Whole days from BETA_START to BETA_END (rounded up), as a PromQL range over the beta window needs a literal. */
+  days: () =>
+    promNumberVariable(
+      'beta_days',
+      'Beta length (days)',
+      'ceil((max(workshop_beta_end_timestamp_seconds) - max(workshop_beta_start_timestamp_seconds)) / 86400)',
+    ),
 };
 
 /**

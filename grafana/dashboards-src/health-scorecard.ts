@@ -31,6 +31,7 @@ import {
   UIDS,
   unitOverride,
 } from './defaults.js';
+import { inSegmentSql, segmentVariables } from './segments.js';
 
 const W = '{workshop_id="$workshop"}';
 const scoreSteps = () =>
@@ -44,10 +45,11 @@ export function workshopVariable() {
   const query = `SELECT workshop_id::text AS __value,
        coalesce(name, workshop_id::text) || ' — ' || coalesce(city, '?') || ' (' || coalesce(status, 'unknown') || ')' AS __text
 FROM workshops
+WHERE ${inSegmentSql()}
 ORDER BY (status = 'active') DESC, name`;
   return new dashboard.QueryVariableBuilder('workshop')
     .label('Workshop')
-    .description('Every workshop that signed up; active ones first.')
+    .description('Every workshop that signed up, in the selected regions and cities; active ones first.')
     .datasource(POSTGRES)
     .query(query)
     .definition(query)
@@ -116,7 +118,7 @@ function profile() {
     datasource: POSTGRES,
     targets: [
       sqlQuery(`
-      SELECT name, city, province, status, submitted_at AS submitted, approved_at AS approved, capacity,
+      SELECT name, city, region, province, status, submitted_at AS submitted, approved_at AS approved, capacity,
              last_dashboard_access_at AS "last dashboard access"
       FROM workshops
       WHERE workshop_id = '$workshop'`),
@@ -336,6 +338,8 @@ export function scorecardDashboard() {
     'One workshop: health score, the inputs of its factors and its recent activity.',
     'now-60d',
   )
+    .withVariable(segmentVariables()[0]!)
+    .withVariable(segmentVariables()[1]!)
     .withVariable(workshopVariable())
     .annotation(workshopLifecycleAnnotation())
     .withRow(row('Health'))

@@ -34,6 +34,7 @@ import {
   UIDS,
   unitOverride,
 } from './defaults.js';
+import { inSegmentSql, NONE, SEGMENT_NAMES, segmentVariables } from './segments.js';
 import { apiErrorRate, ruleEvaluationFailures } from './service-health.js';
 
 const H24 = 24 * 3600;
@@ -168,7 +169,8 @@ function pendingOver24h() {
 function pendingList() {
   return tablePanel({
     title: 'Applications waiting',
-    description: 'Every pending application, oldest first. Click a row for the workshop scorecard.',
+    description:
+      'Every pending application in the selected regions and cities, oldest first. Click a row for the workshop scorecard.',
     unit: 's',
     w: 8,
     h: 8,
@@ -176,9 +178,9 @@ function pendingList() {
     links: [scorecardLink()],
     targets: [
       sqlQuery(`
-      SELECT name, city, submitted_at AS submitted, extract(epoch FROM now() - submitted_at) AS waiting, workshop_id
+      SELECT name, city, region, submitted_at AS submitted, extract(epoch FROM now() - submitted_at) AS waiting, workshop_id
       FROM workshops
-      WHERE status = 'pending'
+      WHERE status = 'pending' AND ${inSegmentSql()}
       ORDER BY submitted_at`),
     ],
     thresholds: below(THRESHOLDS.stuckApplicationHours * 3600, TARGETS.approvalSeconds),
@@ -242,6 +244,30 @@ function approvalCount() {
     datasource: PROMETHEUS,
     targets: [promQuery('workshop:approvals_7d:max')],
   });
+}
+
+function rejectionReasons() {
+  return apply(new bargauge.PanelBuilder(), {
+    title: 'Rejection reasons (30 days)',
+    description: `Rejections (workshop_rejected) in the last 30 days per metadata.reason (through the grafana_events view: first line, at most 200 characters, e-mail and IP addresses masked; "(no reason given)" without one), of the workshops in the selected regions and cities.`,
+    unit: 'short',
+    w: 12,
+    h: 6,
+    datasource: POSTGRES,
+    timeFrom: '30d',
+    targets: [
+      sqlQuery(`
+      SELECT coalesce(nullif(e.reason, ''), '(no reason given)') AS reason, count(*) AS rejections
+      FROM grafana_events e
+      LEFT JOIN workshops w ON w.workshop_id = e.workshop_id
+      WHERE e.event_type = 'workshop_rejected' AND $__timeFilter(e.occurred_at) AND ${inSegmentSql('w')}
+      GROUP BY 1
+      ORDER BY 2 DESC, 1`),
+    ],
+  })
+    .displayMode(common.BarGaugeDisplayMode.Basic)
+    .orientation(common.VizOrientation.Horizontal)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().values(true).calcs([]).fields('/^rejections$/'));
 }
 
 // ------------------------------------------------------------------------------------------------ invitations (7 days)
@@ -391,7 +417,8 @@ function emailLastFailure() {
 function activeMap() {
   return apply(new geomap.PanelBuilder(), {
     title: 'Active workshops',
-    description: 'Active workshops at the coordinates of their signup. Click a marker for its scorecard.',
+    description:
+      'Active workshops in the selected regions and cities, at the coordinates of their signup. Click a marker for its scorecard.',
     unit: 'short',
     w: 12,
     h: 10,
@@ -399,9 +426,9 @@ function activeMap() {
     links: [scorecardLink()],
     targets: [
       sqlQuery(`
-      SELECT workshop_id, name, city, lat, lon, capacity
+      SELECT workshop_id, name, city, region, lat, lon, capacity
       FROM workshops
-      WHERE status = 'active' AND lat IS NOT NULL AND lon IS NOT NULL
+      WHERE status = 'active' AND lat IS NOT NULL AND lon IS NOT NULL AND ${inSegmentSql()}
       ORDER BY name`),
     ],
   })
@@ -447,17 +474,18 @@ function activeTotal() {
 
 function activeByCity() {
   return apply(new bargauge.PanelBuilder(), {
-    title: 'Active workshops by city',
-    description: 'Active workshops per city.',
+    title: 'Active workshops by region and city',
+    description:
+      'Active workshops per region and city (the plan\'s "GTA: 8 Ottawa: 2 …"), in the selected regions and cities.',
     unit: 'short',
     w: 8,
     h: 10,
     datasource: POSTGRES,
     targets: [
       sqlQuery(`
-      SELECT coalesce(city, 'unknown') AS city, count(*) AS workshops
+      SELECT coalesce(region, '${NONE}') || ' / ' || coalesce(city, '${NONE}') AS "region / city", count(*) AS workshops
       FROM workshops
-      WHERE status = 'active'
+      WHERE status = 'active' AND ${inSegmentSql()}
       GROUP BY 1
       ORDER BY 2 DESC, 1`),
     ],
@@ -469,12 +497,13 @@ function activeByCity() {
 
 // ------------------------------------------------------------------------------------------------ workshop health
 
-const named = (expr: string) => `${expr} * on (workshop_id) group_left (name, city) workshop_id:workshop_info:names`;
+/** Per-workshop series of the selected regions and cities, labelled with the workshop's name and city. */
+const named = (expr: string) => `${expr} * on (workshop_id) group_left (name, city) ${SEGMENT_NAMES}`;
 
 function healthScores() {
   return apply(new bargauge.PanelBuilder(), {
     title: 'Health score by workshop',
-    description: `Health score of each active workshop (workshop_id:health_score:max; docs/health-score.md): healthy from ${HEALTHY_FROM}, at risk from ${AT_RISK_FROM}. Click a bar for the scorecard.`,
+    description: `Health score of each active workshop in the selected regions and cities (workshop_id:health_score:max; docs/health-score.md): healthy from ${HEALTHY_FROM}, at risk from ${AT_RISK_FROM}. Click a bar for the scorecard.`,
     unit: 'none',
     w: 12,
     h: 9,
@@ -497,7 +526,7 @@ function healthScores() {
 function dashboardInactivity() {
   return apply(new bargauge.PanelBuilder(), {
     title: 'Time since last dashboard access',
-    description: `Per active workshop, since its last dashboard access (or its approval) (workshop_id:dashboard_inactivity:seconds). WorkshopChurnRisk fires after ${THRESHOLDS.inactiveDays} days.`,
+    description: `Per active workshop in the selected regions and cities, since its last dashboard access (or its approval) (workshop_id:dashboard_inactivity:seconds). WorkshopChurnRisk fires after ${THRESHOLDS.inactiveDays} days.`,
     unit: 's',
     w: 12,
     h: 9,
@@ -517,7 +546,7 @@ function openAlerts() {
   return tablePanel({
     title: 'Open alerts',
     description:
-      'Alerts firing now, as Alertmanager reported them (workshop_alerts, status firing), most severe first; without the always-firing heartbeat WorkshopAnalyticsWatchdog. Click a row with a workshop for its scorecard.',
+      'Alerts firing now, as Alertmanager reported them (workshop_alerts, status firing), most severe first; without the always-firing heartbeat WorkshopAnalyticsWatchdog. Alerts of a workshop follow the region and city selection; alerts of no known workshop are always shown. Click a row with a workshop for its scorecard.',
     unit: 'none',
     w: 24,
     h: 8,
@@ -529,6 +558,7 @@ function openAlerts() {
       FROM workshop_alerts a
       LEFT JOIN workshops w ON w.workshop_id = a.workshop_id
       WHERE a.status = 'firing' AND a.alert_type <> 'WorkshopAnalyticsWatchdog'
+        AND (w.workshop_id IS NULL OR (${inSegmentSql('w')}))
       ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.starts_at DESC
       LIMIT 200`),
     ],
@@ -657,6 +687,8 @@ export function overviewDashboard() {
     'Admin overview of the workshop programme: notifications, funnel, approvals, invitations, email delivery, active workshops and alerts.',
     'now-30d',
   )
+    .withVariable(segmentVariables()[0]!)
+    .withVariable(segmentVariables()[1]!)
     .annotation(approvalsAnnotation())
     .annotation(suspensionsAnnotation())
     .withRow(row('Dashboard notifications'))
@@ -675,6 +707,7 @@ export function overviewDashboard() {
     .withPanel(approvalDecisions())
     .withPanel(approvalAverageTime())
     .withPanel(approvalCount())
+    .withPanel(rejectionReasons())
     .withRow(row('Mechanic invitations (7 days)'))
     .withPanel(invitesSent())
     .withPanel(invitesAccepted())

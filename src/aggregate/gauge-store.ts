@@ -8,6 +8,8 @@ export interface WorkshopRow {
   workshopId: string;
   name: string | null;
   city: string | null;
+  /** workshops.region: metadata.region or the default mapping from the city (docs/regions.md). */
+  region: string | null;
   status: 'pending' | 'active' | 'rejected' | 'suspended' | null;
   submittedAtMs: number | null;
   approvedAtMs: number | null;
@@ -85,8 +87,8 @@ export class GaugeStore {
                    WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
                      AND ($4::uuid IS NULL OR workshop_id = $4)
                    GROUP BY 1)
-       SELECT w.workshop_id, w.name, w.city, w.status, w.submitted_at, w.approved_at, w.last_dashboard_access_at,
-              w.capacity,
+       SELECT w.workshop_id, w.name, w.city, w.region, w.status, w.submitted_at, w.approved_at,
+              w.last_dashboard_access_at, w.capacity,
               w.profile_completeness, coalesce(m.active, 0) AS m_active, coalesce(m.joined, 0) AS m_joined,
               coalesce(i.sent, 0) AS i_sent, coalesce(i.accepted, 0) AS i_accepted,
               coalesce(i.resolved, 0) AS i_resolved, li.last_invite_at,
@@ -108,6 +110,7 @@ export class GaugeStore {
       workshopId: r.workshop_id,
       name: r.name,
       city: r.city,
+      region: r.region,
       status: r.status,
       submittedAtMs: ms(r.submitted_at),
       approvedAtMs: ms(r.approved_at),

@@ -4,6 +4,7 @@
  * has no sample, so its series drops out of /metrics (and its alert resolves).
  */
 import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
+import { defaultRegion } from '../catalogue/regions.js';
 import { JOB_NAMES } from './aggregator-jobs.js';
 import { betaApprovals, betaMilestones, type BetaSettings } from './beta-programme.js';
 import type { GaugeSnapshot, WorkshopGauges } from './gauge-refresher.js';
@@ -63,7 +64,14 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
       (emit, s) => {
         for (const w of s.workshops) {
           if (w.name !== null)
-            emit(1, { workshop_id: w.workshopId, name: w.name, city: w.city ?? '', status: w.status ?? 'unknown' });
+            emit(1, {
+              workshop_id: w.workshopId,
+              name: w.name,
+              city: w.city ?? '',
+              // a row projected before regions existed has none until `npm run rebuild-projections`
+              region: w.region ?? defaultRegion(w.city) ?? '',
+              status: w.status ?? 'unknown',
+            });
         }
       },
     ],

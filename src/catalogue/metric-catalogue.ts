@@ -218,9 +218,10 @@ export const KPI_GAUGES = {
   ),
   info: g(
     'workshop_info',
-    'Always 1; joins workshop_id to the workshop name and city (and status) for alert texts and dashboards.',
-    ['workshop_id', 'name', 'city', 'status'],
-    'one series per workshop that has a name',
+    'Always 1; joins workshop_id to the workshop name, city and region (and status) for alert texts and dashboards ' +
+      '(region: metadata.region or the default mapping from the city, docs/regions.md).',
+    ['workshop_id', 'name', 'city', 'region', 'status'],
+    'one series per workshop that has a name (region and city are attributes of the workshop: they add no series)',
   ),
   signupsStarted24h: g('workshop_signups_started_24h', 'workshop_signup_started events in the last 24 hours.'),
   signupsCompleted24h: g('workshop_signups_completed_24h', 'workshop_signup_success events in the last 24 hours.'),

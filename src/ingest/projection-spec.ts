@@ -6,6 +6,7 @@
  * This one spec drives both the in-batch reducer below and the SQL upsert (projection-sql.ts).
  */
 import { isOwnerEmail } from '../catalogue/event-catalogue.js';
+import { regionOf } from '../catalogue/regions.js';
 import type { NormalizedEvent } from './event-schema.js';
 
 export type SqlType = 'uuid' | 'text' | 'timestamptz' | 'float8' | 'int4';
@@ -45,6 +46,7 @@ export const WORKSHOPS: ProjectionSpec = {
     { name: 'workshop_id', type: 'uuid' },
     { name: 'name', type: 'text' },
     { name: 'city', type: 'text' },
+    { name: 'region', type: 'text' },
     { name: 'province', type: 'text' },
     { name: 'lat', type: 'float8' },
     { name: 'lon', type: 'float8' },
@@ -69,7 +71,7 @@ export const WORKSHOPS: ProjectionSpec = {
       kind: 'lww-max',
       at: 'profile_at',
       id: 'profile_event_id',
-      values: ['name', 'city', 'province', 'lat', 'lon', 'capacity', 'owner_email'],
+      values: ['name', 'city', 'region', 'province', 'lat', 'lon', 'capacity', 'owner_email'],
     },
     { kind: 'min', column: 'submitted_at' },
     { kind: 'min', column: 'decided_at' },
@@ -99,6 +101,8 @@ export const WORKSHOPS: ProjectionSpec = {
             profile_event_id: e.id,
             name: str(m.name),
             city: str(m.city),
+            // metadata.region, else the default mapping from the city (src/catalogue/regions.ts, docs/regions.md)
+            region: regionOf(m),
             province: str(m.province),
             lat: num(m.lat),
             lon: num(m.lon),

@@ -215,7 +215,7 @@ describe('aggregator jobs, gauges and checks', () => {
     expect(gauge(text, 'workshop_last_invite_timestamp_seconds', `workshop_id="${ids.A3}"`)).toBeUndefined();
     expect(gauge(text, 'workshop_health_score', `workshop_id="${ids.A1}"`)).toBe(31);
     expect(text).toContain(
-      `workshop_info{workshop_id="${ids.A1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`,
+      `workshop_info{workshop_id="${ids.A1}",name="Shop 1 \\"Auto\\"",city="Toronto",region="GTA",status="active"} 1`,
     );
     expect(gauge(text, 'workshop_signups_completed_24h')).toBe(4); // W3-W6
     expect(gauge(text, 'workshop_beta_target_min')).toBe(3);
@@ -294,10 +294,10 @@ describe('aggregator jobs, gauges and checks', () => {
     expect(text).not.toContain(series);
     expect(gauge(text, 'workshop_applications_pending')).toBe(5);
     expect(text).toContain(
-      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="active"} 1`,
+      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",region="GTA",status="active"} 1`,
     );
     expect(text).not.toContain(
-      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",status="pending"}`,
+      `workshop_info{workshop_id="${ids.W1}",name="Shop 1 \\"Auto\\"",city="Toronto",region="GTA",status="pending"}`,
     );
   });
 });

@@ -33,7 +33,7 @@ describe('POST /v1/events against real PostgreSQL', () => {
       error_message: 'Resend API 500',
       duration_ms: 1500,
     });
-    expect(row.received_at).toBeInstanceOf(Date);
+    expect(row.created_at).toBeInstanceOf(Date);
   });
 
   it('when the same id is retried, then it is stored once and counted as a duplicate', async () => {

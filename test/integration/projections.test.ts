@@ -38,6 +38,8 @@ const rawEvent = fc
     completeness: fc.integer({ min: 0, max: 100 }),
     // a later signup without owner_email clears it, like the other optional profile fields
     ownerEmail: fc.option(fc.constantFrom('alpha@garage.example', 'beta@garage.example'), { nil: undefined }),
+    // an explicit region, or none (then the default mapping from the city applies)
+    region: fc.option(fc.constantFrom('Durham', 'Capital'), { nil: undefined }),
   })
   .map((r) => {
     const base = {
@@ -55,6 +57,7 @@ const rawEvent = fc
             city: r.name === 'Alpha Auto' ? 'Toronto' : 'Ottawa',
             capacity: r.minute + 1,
             ...(r.ownerEmail ? { owner_email: r.ownerEmail } : {}),
+            ...(r.region ? { region: r.region } : {}),
           },
         };
       case 'workshop_approved':
@@ -93,6 +96,7 @@ function oracle(events: NormalizedEvent[]) {
     lifecycle: string | null;
     name: unknown;
     owner_email: unknown;
+    region: unknown;
     submitted_at: string | null;
     decided_at: string | null;
     last_dashboard_access_at: string | null;
@@ -112,6 +116,7 @@ function oracle(events: NormalizedEvent[]) {
         lifecycle: null,
         name: null,
         owner_email: null,
+        region: null,
         submitted_at: null,
         decided_at: null,
         last_dashboard_access_at: null,
@@ -122,6 +127,8 @@ function oracle(events: NormalizedEvent[]) {
         const x = w();
         x.name = e.metadata!.name;
         x.owner_email = e.metadata!.owner_email ?? null;
+        // docs/regions.md: metadata.region, else Toronto -> GTA, Ottawa -> Ottawa (the cities of this history)
+        x.region = e.metadata!.region ?? { Toronto: 'GTA', Ottawa: 'Ottawa' }[e.metadata!.city as string];
         x.submitted_at ??= at;
         break;
       }
@@ -194,6 +201,7 @@ function oracle(events: NormalizedEvent[]) {
       status: statusOf(v),
       name: v.name,
       owner_email: v.owner_email,
+      region: v.region,
       submitted_at: v.submitted_at,
       decided_at: v.decided_at,
       last_dashboard_access_at: v.last_dashboard_access_at,
@@ -239,6 +247,7 @@ describe('projections', () => {
       status: r.status,
       name: r.name,
       owner_email: r.owner_email,
+      region: r.region,
       submitted_at: iso(r.submitted_at),
       decided_at: iso(r.decided_at),
       last_dashboard_access_at: iso(r.last_dashboard_access_at),
@@ -291,7 +300,7 @@ describe('projections', () => {
     await store.insert([approved]);
     await store.insert([signup]);
     const row = (await pool.query('SELECT * FROM workshops WHERE workshop_id = $1', [w])).rows[0];
-    expect(row).toMatchObject({ status: 'suspended', name: 'A', city: 'Toronto', capacity: 4 });
+    expect(row).toMatchObject({ status: 'suspended', name: 'A', city: 'Toronto', region: 'GTA', capacity: 4 });
     expect(iso(row.submitted_at)).toBe('2026-03-15T00:00:00.000Z');
     expect(iso(row.decided_at)).toBe('2026-03-16T00:00:00.000Z');
     expect(iso(row.approved_at)).toBe('2026-03-16T00:00:00.000Z');

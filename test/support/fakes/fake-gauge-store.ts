@@ -7,6 +7,7 @@ export function workshopRow(overrides: Partial<WorkshopRow> & Pick<WorkshopRow, 
   return {
     name: `Shop ${overrides.workshopId}`,
     city: 'Toronto',
+    region: 'GTA',
     status: 'active',
     submittedAtMs: null,
     approvedAtMs: null,

@@ -12,6 +12,7 @@ function workshop(id: string, status: WorkshopGauges['status'], over: Partial<Wo
     workshopId: id,
     name: `W ${id}`,
     city: 'Toronto',
+    region: 'GTA',
     status,
     submittedAtMs: T - 3_600_000,
     approvedAtMs: status === 'active' ? T - 7_200_000 : null,
@@ -90,12 +91,31 @@ describe('kpiGaugeSamples', () => {
   it('joins names through workshop_info for every workshop that has a name', () => {
     const info = read(snapshot()).get(k.info.name)!;
     expect(info.map((x) => x.labels)).toEqual([
-      { workshop_id: 'p1', name: 'W p1', city: 'Toronto', status: 'pending' },
-      { workshop_id: 'a1', name: 'W a1', city: 'Toronto', status: 'active' },
-      { workshop_id: 'a2', name: 'W a2', city: 'Toronto', status: 'active' },
-      { workshop_id: 's1', name: 'W s1', city: 'Toronto', status: 'suspended' },
+      { workshop_id: 'p1', name: 'W p1', city: 'Toronto', region: 'GTA', status: 'pending' },
+      { workshop_id: 'a1', name: 'W a1', city: 'Toronto', region: 'GTA', status: 'active' },
+      { workshop_id: 'a2', name: 'W a2', city: 'Toronto', region: 'GTA', status: 'active' },
+      { workshop_id: 's1', name: 'W s1', city: 'Toronto', region: 'GTA', status: 'suspended' },
     ]);
     expect(info.every((x) => x.value === 1)).toBe(true);
+  });
+
+  it("labels workshop_info with the region; a row projected before regions existed gets its city's mapped region", () => {
+    const info = read(
+      snapshot({
+        workshops: [
+          workshop('a1', 'active', { region: 'Durham' }),
+          workshop('a2', 'active', { region: null, city: 'Ottawa' }),
+          workshop('a3', 'active', { region: null, city: 'Smallville' }),
+          workshop('a4', 'active', { region: null, city: null }),
+        ],
+      }),
+    ).get(k.info.name)!;
+    expect(info.map((x) => [x.labels!.workshop_id, x.labels!.region])).toEqual([
+      ['a1', 'Durham'],
+      ['a2', 'Ottawa'],
+      ['a3', 'Other Ontario'],
+      ['a4', ''],
+    ]);
   });
 
   it('leaves out what is unknown: no rolling counts, no approval average', () => {

@@ -105,3 +105,67 @@ describe('workshops: owner_email, a profile column', () => {
       expect(signup({ owner_email: bad }).owner_email).toBeNull();
   });
 });
+
+describe('workshops: region, a profile column', () => {
+  const signup = (metadata: Record<string, unknown>) =>
+    WORKSHOPS.contributions({
+      id: '00000000-0000-4000-8000-000000000001',
+      type: 'workshop_signup_success',
+      category: 'signup',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      occurredAtMs: Date.parse('2026-01-01T00:00:00.000Z'),
+      workshopId: 'a0000000-0000-4000-8000-000000000001',
+      userId: null,
+      mechanicId: null,
+      adminId: null,
+      sessionId: null,
+      success: true,
+      errorMessage: null,
+      durationMs: null,
+      ipAddress: null,
+      userAgent: null,
+      metadata: { name: 'A', ...metadata },
+      inviteId: null,
+      revenueCents: null,
+    })[0]!;
+
+  it('is part of the profile register, with name and city', () => {
+    const profile = WORKSHOPS.groups.find((g) => g.kind === 'lww-max' && g.values.includes('city'));
+    expect(profile && 'values' in profile ? profile.values : []).toContain('region');
+  });
+
+  it('when a signup has no metadata.region, then the region comes from the documented mapping of its city', () => {
+    // docs/regions.md, written out here rather than read from the mapping
+    const expected: Array<[string, string]> = [
+      ['Toronto', 'GTA'],
+      ['Mississauga', 'GTA'],
+      ['Brampton', 'GTA'],
+      ['Markham', 'GTA'],
+      ['Vaughan', 'GTA'],
+      ['Ottawa', 'Ottawa'],
+      ['Hamilton', 'Hamilton'],
+      ['London', 'London'],
+      ['Kitchener', 'Kitchener-Waterloo'],
+      ['Waterloo', 'Kitchener-Waterloo'],
+      ['Kingston', 'Eastern Ontario'],
+      ['Sudbury', 'Northern Ontario'],
+      ['Windsor', 'Southwestern Ontario'],
+      ['Barrie', 'Central Ontario'],
+      ['  toronto ', 'GTA'],
+      ['RICHMOND   HILL', 'GTA'],
+      ['Smallville', 'Other Ontario'],
+    ];
+    for (const [city, region] of expected) expect(signup({ city }).region, city).toBe(region);
+  });
+
+  it('when a signup carries metadata.region, then it wins over the mapping', () => {
+    expect(signup({ city: 'Toronto', region: 'Durham' }).region).toBe('Durham');
+    expect(signup({ city: 'Ottawa', region: ' GTA ' }).region).toBe('GTA');
+  });
+
+  it('when metadata.region is not a usable string, then the mapping applies; without a city there is none', () => {
+    for (const bad of ['', '   ', 42, null, { a: 1 }, 'x'.repeat(101)])
+      expect(signup({ city: 'Hamilton', region: bad }).region).toBe('Hamilton');
+    expect(signup({}).region).toBeNull();
+  });
+});
