@@ -49,9 +49,12 @@ const axisUnit: Record<KpiUnit, string> = {
 export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
   return {
     animation: false,
+    // ECharts measures text without a browser by a Helvetica-like width table: name that font, and leave the
+    // legend room, so its items do not run into each other where the reader's font is wider
+    textStyle: { fontFamily: 'Helvetica, Arial, sans-serif' },
     title: { text: spec.title, left: 8, top: 6, textStyle: { fontSize: 14 } },
-    legend: { top: 30, left: 8, right: 8, type: 'plain', data: spec.series.map((s) => s.name) },
-    grid: { left: 56, right: 24, top: 60 + 18 * Math.floor(spec.series.length / 3), bottom: 36 },
+    legend: { top: 32, left: 8, right: 8, itemGap: 28, data: spec.series.map((s) => s.name) },
+    grid: { left: 56, right: 24, top: 72 + 22 * Math.floor(spec.series.length / 3), bottom: 36 },
     xAxis: { type: 'category', data: spec.days.map((d) => d.slice(5)), boundaryGap: false },
     yAxis: { type: 'value', axisLabel: { formatter: axisUnit[spec.unit] }, scale: spec.unit !== '%' ? false : true },
     series: spec.series.map((s, i) => ({
@@ -75,15 +78,33 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
   };
 }
 
+/**
+ * zrender numbers its ids and classes per process (zr0-c0, zr0-cls-0, zr1-…; the counters run on across charts):
+ * name them after the chart and number them in order of appearance, so a chart's SVG is the same in every process
+ * and two charts in one page never share an id.
+ */
+export function stableIds(svg: string, chartId: string): string {
+  const seen = new Map<string, string>();
+  const perKind = new Map<string, number>();
+  return svg.replace(/\bzr\d+-([a-z]+-?)(\d+)\b/g, (token, kind: string) => {
+    let name = seen.get(token);
+    if (!name) {
+      const n = perKind.get(kind) ?? 0;
+      perKind.set(kind, n + 1);
+      name = `${chartId}-${kind}${n}`;
+      seen.set(token, name);
+    }
+    return name;
+  });
+}
+
 /** The chart as a standalone SVG document string. */
 export function renderChart(spec: ChartSpec): RenderedChart {
   if (!/^[a-z][a-z0-9-]*$/.test(spec.id)) throw new Error(`chart id ${JSON.stringify(spec.id)}: letters, digits, -`);
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height: CHART_HEIGHT });
   try {
     chart.setOption(chartOption(spec));
-    // zrender numbers its ids per process (zr0-, zr1-, …): name them after the chart, so the output is the same
-    // in every process and two charts in one page never share an id
-    const svg = chart.renderToSVGString().replace(/\bzr\d+-/g, `${spec.id}-`);
+    const svg = stableIds(chart.renderToSVGString(), spec.id);
     return { id: spec.id, title: spec.title, series: spec.series.map((s) => s.name), svg };
   } finally {
     chart.dispose();

@@ -8,7 +8,7 @@ import { changeText, lineTarget, previousText, reportNotes, reportTitle, summary
 
 /** A table cell: markup characters backslash-escaped (CommonMark), so a value is only ever text. */
 export function mdCell(s: string): string {
-  return s.replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return s.replace(/[\\`*_{}[\]()<>#!|~&]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 const table = (head: readonly string[], rows: ReadonlyArray<readonly string[]>) =>
