@@ -151,6 +151,9 @@ describe('GET /api/reports/kpi: every number equals GET /api/metrics for the sam
     const reversed = await report({ from: '2026-03-10', to: '2026-03-09' });
     expect(reversed.status).toBe(400);
     expect(JSON.parse(reversed.body).error.details[0].path).toBe('to');
+    const long = await report({ from: '2025-01-01', to: '2026-03-09' });
+    expect(long.status).toBe(400);
+    expect(JSON.parse(long.body).error.message).toContain('at most 366 days (got 433)');
     const res = await fetch(`${svc.url}/api/reports/kpi?from=2026-03-09&to=2026-03-09`);
     expect(res.status).toBe(401);
   });
