@@ -50,7 +50,7 @@ await withDatabase(async (db, config) => {
   try {
     const settings = { timeZone: config.metricsTimeZone, beta: config.beta };
     const report = await loadReport(new KpiStore(pool), opts, settings);
-    await writeFile(opts.out, renderReport(report, opts.format));
+    await writeFile(opts.out, await renderReport(report, opts.format));
     const missing = report.missing.length ? ` (no row for ${report.missing.join(', ')})` : '';
     console.log(`wrote ${opts.out}: ${report.period.firstDay}..${report.period.lastDay}, ${opts.format}${missing}`);
   } finally {

@@ -7,7 +7,7 @@ import { addDays } from '../aggregate/periods.js';
 import type { KpiStore } from '../aggregate/kpi-store.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { renderChart, type RenderedChart } from '../reports/charts.js';
+import { renderCharts, type RenderedChart } from '../reports/charts.js';
 import { loadReport } from '../reports/report-service.js';
 import { composeDigest } from './digest.js';
 import { digestHtml } from './digest-html.js';
@@ -27,14 +27,19 @@ export function weeklyDigest(
       `${config.grafanaUrl}/d/workshop-overview`,
     );
     let charts: RenderedChart[] = [];
+    const email = Boolean(config.digest.smtpUrl && config.digest.emailTo.length);
     try {
-      const settings = { timeZone: config.metricsTimeZone, beta: config.beta };
-      const report = await loadReport(kpis, { type: 'weekly', from: monday, to: monday }, settings);
-      charts = report.charts.map(renderChart);
+      // only the e-mail shows charts: without it, none are drawn (and ECharts is never loaded)
+      if (email) {
+        const settings = { timeZone: config.metricsTimeZone, beta: config.beta };
+        const report = await loadReport(kpis, { type: 'weekly', from: monday, to: monday }, settings);
+        charts = await renderCharts(report.charts);
+      }
     } catch (err) {
       log.error({ err, week: monday }, 'weekly digest charts failed; the email has the text only');
     }
-    const outcome = await sendDigest({ ...digest, html: digestHtml(digest, charts) }, config.digest, (channel, err) =>
+    const html = email ? { html: digestHtml(digest, charts) } : {};
+    const outcome = await sendDigest({ ...digest, ...html }, config.digest, (channel, err) =>
       log.error({ err, channel }, 'weekly digest delivery failed'),
     );
     log.info({ week: monday, charts: charts.length, ...outcome }, 'weekly digest');

@@ -47,7 +47,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
     res
       .type(REPORT_CONTENT_TYPES[q.format])
       .set('content-disposition', `inline; filename="${name}"`)
-      .send(renderReport(report, q.format));
+      .send(await renderReport(report, q.format));
   });
   return router;
 }

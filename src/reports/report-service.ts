@@ -6,7 +6,7 @@
 import { KPI_COLUMNS } from '../aggregate/kpi-definitions.js';
 import type { KpiStore, MetricType } from '../aggregate/kpi-store.js';
 import { KPI_TARGETS } from '../aggregate/thresholds.js';
-import { renderChart } from './charts.js';
+import { renderCharts } from './charts.js';
 import { buildReport, type Report } from './report-model.js';
 import { renderCsv } from './report-csv.js';
 import { renderHtml } from './report-html.js';
@@ -60,8 +60,8 @@ export const REPORT_CONTENT_TYPES: Record<ReportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-export function renderReport(r: Report, format: ReportFormat): string {
+export async function renderReport(r: Report, format: ReportFormat): Promise<string> {
   if (format === 'csv') return renderCsv(r);
   if (format === 'md') return renderMarkdown(r);
-  return renderHtml(r, r.charts.map(renderChart));
+  return renderHtml(r, await renderCharts(r.charts));
 }

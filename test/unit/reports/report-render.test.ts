@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KPI_COLUMNS } from '../../../src/aggregate/kpi-definitions.js';
 import { KPI_TARGETS } from '../../../src/aggregate/thresholds.js';
 import { digestHtml } from '../../../src/alerts/digest-html.js';
-import { chartOption, renderChart, type ChartSpec } from '../../../src/reports/charts.js';
+import { chartOption, renderChart, renderCharts, type ChartSpec } from '../../../src/reports/charts.js';
 import { buildReport } from '../../../src/reports/report-model.js';
 import { reportPeriod } from '../../../src/reports/report-period.js';
 import { renderReport } from '../../../src/reports/report-service.js';
@@ -44,10 +44,10 @@ function texts(node: unknown): string[] {
 describe('charts (Apache ECharts, server-side SVG)', () => {
   const r = report();
 
-  it('every chart is well-formed SVG with one series per KPI shown, each named in the legend', () => {
+  it('every chart is well-formed SVG with one series per KPI shown, each named in the legend', async () => {
     expect(r.charts).toHaveLength(5);
     for (const spec of r.charts) {
-      const c = renderChart(spec);
+      const c = await renderChart(spec);
       expect(XMLValidator.validate(c.svg), spec.id).toBe(true);
       const doc = new XMLParser({ ignoreAttributes: false }).parse(c.svg);
       expect(doc.svg, spec.id).toBeDefined();
@@ -59,15 +59,15 @@ describe('charts (Apache ECharts, server-side SVG)', () => {
     }
   });
 
-  it('the same chart renders to the same SVG every time, its ids named after the chart', () => {
-    const a = renderChart(r.charts[1]!).svg;
-    renderChart(r.charts[0]!); // another chart in between: zrender's own counter moves on
-    expect(renderChart(r.charts[1]!).svg).toBe(a);
+  it('the same chart renders to the same SVG every time, its ids named after the chart', async () => {
+    const a = (await renderChart(r.charts[1]!)).svg;
+    await renderChart(r.charts[0]!); // another chart in between: zrender's own counter moves on
+    expect((await renderChart(r.charts[1]!)).svg).toBe(a);
     expect(a).not.toMatch(/zr\d+-/);
     expect(a).toContain('approval-time-cls-0');
   });
 
-  it('a hostile series name is escaped: the SVG stays well-formed and has no script element', () => {
+  it('a hostile series name is escaped: the SVG stays well-formed and has no script element', async () => {
     const spec: ChartSpec = {
       id: 'hostile',
       title: HOSTILE,
@@ -76,15 +76,15 @@ describe('charts (Apache ECharts, server-side SVG)', () => {
       series: [{ column: 'x', name: HOSTILE, values: [1] }],
       lines: [{ name: HOSTILE, value: 1 }],
     };
-    const { svg } = renderChart(spec);
+    const { svg } = await renderChart(spec);
     expect(XMLValidator.validate(svg)).toBe(true);
     expect(svg).not.toContain('<script');
   });
 });
 
 describe('report formats', () => {
-  it('html: one self-contained file, every chart inline and well-formed, every text escaped', () => {
-    const html = renderReport(report([...KPI_COLUMNS, HOSTILE], HOSTILE), 'html');
+  it('html: one self-contained file, every chart inline and well-formed, every text escaped', async () => {
+    const html = await renderReport(report([...KPI_COLUMNS, HOSTILE], HOSTILE), 'html');
     expect(html).not.toContain('<script');
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toMatch(/<(link|img|iframe)\b|src=|href=/);
@@ -93,18 +93,16 @@ describe('report formats', () => {
     for (const svg of svgs) expect(XMLValidator.validate(svg)).toBe(true);
   });
 
-  it('md: the KPI and funnel tables, markup characters escaped', () => {
-    const md = renderReport(report([...KPI_COLUMNS, HOSTILE]), 'md');
+  it('md: the KPI and funnel tables, markup characters escaped', async () => {
+    const md = await renderReport(report([...KPI_COLUMNS, HOSTILE]), 'md');
     expect(md).toContain('| Signups started | 10 | 8 | +2 |  |  |');
     expect(md).toContain('| Signup conversion | 60.00% | n/a |  | \\> 60.00% | missed |');
     expect(md).toContain('\\<script\\>alert\\(1\\)\\</script\\>');
     expect(md).not.toMatch(/(^|[^\\])<script/m); // every < is backslash-escaped: literal text in CommonMark
   });
 
-  it('csv: one line per KPI with target and status; a text that would be a formula is neutralised', () => {
-    const csv = renderReport(report([...KPI_COLUMNS, '=cmd|calc']), 'csv')
-      .trimEnd()
-      .split('\n');
+  it('csv: one line per KPI with target and status; a text that would be a formula is neutralised', async () => {
+    const csv = (await renderReport(report([...KPI_COLUMNS, '=cmd|calc']), 'csv')).trimEnd().split('\n');
     expect(csv[0]).toBe(
       'kpi,label,unit,period_start,period_end,value,previous_start,previous_end,previous,target_op,target_value,status',
     );
@@ -117,8 +115,8 @@ describe('report formats', () => {
 });
 
 describe('the weekly digest email’s HTML part', () => {
-  it('has the text lines escaped and the charts inline', () => {
-    const charts = report().charts.map(renderChart);
+  it('has the text lines escaped and the charts inline', async () => {
+    const charts = await renderCharts(report().charts);
     const html = digestHtml(
       { subject: `Digest ${HOSTILE}`, text: `Week ${HOSTILE}\n\n• Signups: 3 ${HOSTILE}\n\nDashboard: http://g/d\n` },
       charts,
