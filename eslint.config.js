@@ -58,7 +58,11 @@ const MODULES = {
   telemetry: { pattern: ['src/telemetry/**'], may: ['shared', 'catalogue'] },
   ingest: { pattern: ['src/ingest/**'], may: ['shared', 'catalogue', 'db', 'http'] },
   aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'catalogue', 'db', 'http', 'ingest'] },
-  alerts: { pattern: ['src/alerts/**'], may: ['shared', 'catalogue', 'db', 'http', 'ingest', 'aggregate'] },
+  reports: { pattern: ['src/reports/**'], may: ['shared', 'catalogue', 'http', 'aggregate'] },
+  alerts: {
+    pattern: ['src/alerts/**'],
+    may: ['shared', 'catalogue', 'db', 'http', 'ingest', 'aggregate', 'reports'],
+  },
   client: { pattern: ['src/client/**'], may: [], types: ['catalogue'] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },
 };

@@ -1,6 +1,6 @@
 /**
  * The composition root: it only wires. Database and migrations, the event store and group-commit writer,
- * telemetry, the aggregator, the alert APIs and the HTTP server; start and stop.
+ * telemetry, the aggregator, the alert APIs, the period reports and the HTTP server; start and stop.
  * Stop order (SIGTERM): /readyz turns 503 (for `readinessDelayMs` requests are still served), stop accepting and
  * drain in-flight requests, let owner e-mails still being sent finish, stop the schedule, flush the writer, close
  * connections, stop telemetry, close the pool, stop an embedded PostgreSQL — all within STOP_LIMIT_MS, each step
@@ -8,6 +8,7 @@
  */
 import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
 import { LIVE_KPI_GAUGES } from './aggregate/kpi-gauges.js';
+import { KpiStore } from './aggregate/kpi-store.js';
 import { createAlertsModule } from './alerts/alerts-module.js';
 import type { OwnerMailTiming } from './alerts/owner-notification-module.js';
 import type { OwnerNotifier } from './alerts/owner-notifier.js';
@@ -23,6 +24,7 @@ import { EventWriter, writerOptions } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
 import { internalIngest } from './ingest/internal-ingest.js';
 import { createLogger, type Logger } from './logger.js';
+import { reportRoutes } from './reports/report-routes.js';
 import { registerSnapshotGauges } from './telemetry/kpi-gauges.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { resolveTokens, type Tokens } from './tokens.js';
@@ -98,7 +100,13 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       ...(opts.ownerMail ? { ownerMail: opts.ownerMail } : {}),
     });
     const { ownerNotifier } = alerts;
-    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes];
+    const reports = reportRoutes({
+      store: new KpiStore(pool),
+      adminTokens: tokens.admin,
+      timeZone: config.metricsTimeZone,
+      beta: config.beta,
+    });
+    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes, reports];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
     const { ipMode, maxConcurrentBodies } = config;

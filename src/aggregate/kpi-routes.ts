@@ -9,6 +9,7 @@ import { requireToken } from '../http/auth.js';
 import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
+import { csvTable } from './csv.js';
 import { KPI_COLUMNS } from './kpi-definitions.js';
 import type { KpiStore, MetricType, StoredKpiRow } from './kpi-store.js';
 import { addDays, dateRange, isDate, mondayOf, previousWeek, yesterday } from './periods.js';
@@ -65,14 +66,7 @@ export function datesFor(t: MetricType, start: string, end: string): string[] {
 
 export function toCsv(rows: readonly StoredKpiRow[]): string {
   const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS] as const;
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
-  return (
-    [
-      cols.join(','),
-      ...rows.map((r) => cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(',')),
-    ].join('\n') + '\n'
-  );
+  return csvTable(cols, rows as unknown as ReadonlyArray<Record<string, unknown>>);
 }
 
 export function kpiRoutes(deps: KpiRoutesDeps): Router {

@@ -1,6 +1,6 @@
 /**
  * Delivers the weekly digest to Slack (incoming-webhook URL read from a file; text escaped for Slack) and by
- * email (SMTP URL; plain text only, so nothing in it is interpreted as markup).
+ * email (SMTP URL; the plain-text part, and the escaped HTML part with the charts when the digest has one).
  */
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
@@ -45,7 +45,13 @@ export async function sendDigest(
       if (!ch.smtpUrl || ch.emailTo.length === 0) return;
       try {
         const transport = nodemailer.createTransport(ch.smtpUrl);
-        await transport.sendMail({ from: ch.emailFrom, to: [...ch.emailTo], subject: d.subject, text: d.text });
+        await transport.sendMail({
+          from: ch.emailFrom,
+          to: [...ch.emailTo],
+          subject: d.subject,
+          text: d.text,
+          ...(d.html ? { html: d.html } : {}),
+        });
         transport.close();
         out.email = 'sent';
       } catch (err) {

@@ -1,40 +1,49 @@
 /**
  * The weekly digest: last week's KPI row next to the week before, each KPI against the plan's target.
- * Composition is pure; digest-sender.ts delivers it to Slack (escaped, see digestSlackText) and email (plain text).
+ * Composition is pure; digest-sender.ts delivers it to Slack (escaped, see digestSlackText) and email (plain text,
+ * and HTML with the week's charts when weekly-digest.ts adds them).
  */
 import type { StoredKpiRow } from '../aggregate/kpi-store.js';
+import { KPI_TARGETS, meetsTarget, type KpiTarget } from '../aggregate/thresholds.js';
 
 export interface Digest {
   subject: string;
   text: string;
+  /** The email's HTML part (the text with the week's charts, digest-html.ts); absent: plain text only. */
+  html?: string;
 }
 
 interface Line {
   column: keyof StoredKpiRow;
   label: string;
   unit: '%' | 'h' | '' | '$';
-  /** Plan target: value must be above (>) or below (<) it. */
-  target?: { op: '>' | '<'; value: number };
+  /** Plan target (KPI_TARGETS of aggregate/thresholds.ts): value must be above (>) or below (<) it. */
+  target?: KpiTarget;
 }
 
-/** The KPIs of the digest, with the plan's targets. */
-export const DIGEST_LINES: readonly Line[] = [
+const LINES: ReadonlyArray<Omit<Line, 'target'>> = [
   { column: 'signups_started', label: 'Signups started', unit: '' },
   { column: 'signups_completed', label: 'Signups completed', unit: '' },
-  { column: 'signup_conversion_rate', label: 'Signup conversion', unit: '%', target: { op: '>', value: 60 } },
+  { column: 'signup_conversion_rate', label: 'Signup conversion', unit: '%' },
   { column: 'applications_approved', label: 'Applications approved', unit: '' },
   { column: 'applications_rejected', label: 'Applications rejected', unit: '' },
   { column: 'applications_pending', label: 'Applications pending (week end)', unit: '' },
-  { column: 'avg_approval_time_hours', label: 'Average approval time', unit: 'h', target: { op: '<', value: 24 } },
+  { column: 'avg_approval_time_hours', label: 'Average approval time', unit: 'h' },
   { column: 'invites_sent', label: 'Invites sent', unit: '' },
-  { column: 'invite_acceptance_rate', label: 'Invite acceptance', unit: '%', target: { op: '>', value: 70 } },
-  { column: 'email_success_rate', label: 'Email delivery', unit: '%', target: { op: '>', value: 98 } },
-  { column: 'api_success_rate', label: 'Event success rate', unit: '%', target: { op: '>', value: 99 } },
+  { column: 'invite_acceptance_rate', label: 'Invite acceptance', unit: '%' },
+  { column: 'email_success_rate', label: 'Email delivery', unit: '%' },
+  { column: 'api_success_rate', label: 'Event success rate', unit: '%' },
   { column: 'active_workshops', label: 'Active workshops (week end)', unit: '' },
   { column: 'total_mechanics_active', label: 'Active mechanics (week end)', unit: '' },
   { column: 'sessions_completed', label: 'Sessions completed', unit: '' },
   { column: 'revenue_cents', label: 'Revenue', unit: '$' },
 ];
+
+/** The KPIs of the digest, each with its target from KPI_TARGETS when the plan sets one. */
+export const DIGEST_LINES: readonly Line[] = LINES.map((l) => {
+  const target = KPI_TARGETS[l.column];
+  return target ? { ...l, target } : l;
+});
 
 function fmt(v: number | null | undefined, unit: Line['unit']): string {
   if (v === null || v === undefined) return 'n/a';
@@ -52,12 +61,6 @@ function delta(cur: number | null | undefined, prev: number | null | undefined, 
   const amount = unit === '$' ? `$${(abs / 100).toFixed(2)}` : unit === '' ? abs : abs.toFixed(2);
   const suffix = unit === '%' ? ' pts' : unit === 'h' ? ' h' : '';
   return ` (${sign}${amount}${suffix})`;
-}
-
-/** `met` is null when there is no value to judge. */
-export function meetsTarget(v: number | null | undefined, t: NonNullable<Line['target']>): boolean | null {
-  if (v === null || v === undefined) return null;
-  return t.op === '>' ? v > t.value : v < t.value;
 }
 
 export function composeDigest(

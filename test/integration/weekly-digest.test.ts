@@ -72,5 +72,12 @@ describe('weekly digest delivery (real SMTP server, Slack-compatible webhook)', 
     expect(mail.subject).toContain('Weekly digest, week of 2026-11-09');
     expect(mail.text).toContain('• Signups started: 4 (+2) vs 2');
     expect(mail.text).toContain('• Signup conversion: 50.00% (−50.00 pts) vs 100.00% — target > 60.00%: MISSED');
+    // the plain-text part above, and an HTML part with the same lines (escaped) and the week's charts inline
+    expect(mail.raw).toMatch(/multipart\/alternative/i);
+    expect(mail.raw).toMatch(/content-type:\s*text\/html/i);
+    expect(mail.text).toContain(
+      '<li>Signup conversion: 50.00% (−50.00 pts) vs 100.00% — target &gt; 60.00%: MISSED</li>',
+    );
+    expect(mail.text.match(/<svg[\s\S]*?<\/svg>/g)).toHaveLength(5);
   });
 });

@@ -1,0 +1,39 @@
+/** The report's KPI table as CSV (formula-neutralised cells, aggregate/csv.ts): one line per KPI. */
+import { csvTable } from '../aggregate/csv.js';
+import type { Report } from './report-model.js';
+
+export const REPORT_CSV_COLUMNS = [
+  'kpi',
+  'label',
+  'unit',
+  'period_start',
+  'period_end',
+  'value',
+  'previous_start',
+  'previous_end',
+  'previous',
+  'target_op',
+  'target_value',
+  'status',
+] as const;
+
+export function renderCsv(r: Report): string {
+  const p = r.period;
+  return csvTable(
+    REPORT_CSV_COLUMNS,
+    r.kpis.map((k) => ({
+      kpi: k.column,
+      label: k.label,
+      unit: k.unit,
+      period_start: p.firstDay,
+      period_end: p.lastDay,
+      value: k.value,
+      previous_start: p.previousFirstDay,
+      previous_end: p.previousLastDay,
+      previous: k.previous,
+      target_op: k.target?.op,
+      target_value: k.target?.value,
+      status: k.status,
+    })),
+  );
+}
