@@ -3,6 +3,7 @@
  * Composition is pure; digest-sender.ts delivers it to Slack (escaped, see digestSlackText) and email (plain text).
  */
 import type { StoredKpiRow } from '../aggregate/kpi-store.js';
+import { KPI_TARGETS } from '../aggregate/thresholds.js';
 
 export interface Digest {
   subject: string;
@@ -17,19 +18,34 @@ interface Line {
   target?: { op: '>' | '<'; value: number };
 }
 
-/** The KPIs of the digest, with the plan's targets. */
+/** The KPIs of the digest, with the plan's targets (thresholds.ts, the one source). */
 export const DIGEST_LINES: readonly Line[] = [
   { column: 'signups_started', label: 'Signups started', unit: '' },
   { column: 'signups_completed', label: 'Signups completed', unit: '' },
-  { column: 'signup_conversion_rate', label: 'Signup conversion', unit: '%', target: { op: '>', value: 60 } },
+  {
+    column: 'signup_conversion_rate',
+    label: 'Signup conversion',
+    unit: '%',
+    target: KPI_TARGETS.signup_conversion_rate,
+  },
   { column: 'applications_approved', label: 'Applications approved', unit: '' },
   { column: 'applications_rejected', label: 'Applications rejected', unit: '' },
   { column: 'applications_pending', label: 'Applications pending (week end)', unit: '' },
-  { column: 'avg_approval_time_hours', label: 'Average approval time', unit: 'h', target: { op: '<', value: 24 } },
+  {
+    column: 'avg_approval_time_hours',
+    label: 'Average approval time',
+    unit: 'h',
+    target: KPI_TARGETS.avg_approval_time_hours,
+  },
   { column: 'invites_sent', label: 'Invites sent', unit: '' },
-  { column: 'invite_acceptance_rate', label: 'Invite acceptance', unit: '%', target: { op: '>', value: 70 } },
-  { column: 'email_success_rate', label: 'Email delivery', unit: '%', target: { op: '>', value: 98 } },
-  { column: 'api_success_rate', label: 'Event success rate', unit: '%', target: { op: '>', value: 99 } },
+  {
+    column: 'invite_acceptance_rate',
+    label: 'Invite acceptance',
+    unit: '%',
+    target: KPI_TARGETS.invite_acceptance_rate,
+  },
+  { column: 'email_success_rate', label: 'Email delivery', unit: '%', target: KPI_TARGETS.email_success_rate },
+  { column: 'api_success_rate', label: 'Event success rate', unit: '%', target: KPI_TARGETS.api_success_rate },
   { column: 'active_workshops', label: 'Active workshops (week end)', unit: '' },
   { column: 'total_mechanics_active', label: 'Active mechanics (week end)', unit: '' },
   { column: 'sessions_completed', label: 'Sessions completed', unit: '' },
