@@ -108,6 +108,12 @@ describe('each aggregator job fires at the times of its cron expression (METRICS
       ['2026-11-16T02:00:00.000Z', '2026-11-23T02:00:00.000Z', '2026-11-30T02:00:00.000Z'],
     ],
     [
+      'monthly_metrics', // the 1st at 03:00
+      '2026-10-15T00:00:00Z',
+      '2027-01-01T02:59:00Z',
+      ['2026-11-01T03:00:00.000Z', '2026-12-01T03:00:00.000Z'],
+    ],
+    [
       'hourly_checks', // every hour at :00
       '2026-11-21T09:30:00Z',
       '2026-11-21T12:30:00Z',
@@ -132,6 +138,12 @@ describe('each aggregator job fires at the times of its cron expression (METRICS
     await runSchedule([jobs.daily_metrics, jobs.weekly_metrics], 'UTC', '2026-11-22T12:00:00Z', '2026-11-23T12:00:00Z');
     // Monday 2026-11-23: daily at 01:00 (yesterday is Sunday the 22nd), weekly at 02:00 (the week of the 16th)
     expect(computed).toEqual(['daily 2026-11-20 2026-11-21 2026-11-22', 'weekly 2026-11-16']);
+  });
+
+  it('the monthly job computes the calendar month before its firing (January after December)', async () => {
+    const { jobs, computed } = recordingJobs('UTC');
+    await runSchedule([jobs.monthly_metrics], 'UTC', '2026-12-15T00:00:00Z', '2027-02-02T00:00:00Z');
+    expect(computed).toEqual(['monthly 2026-12-01', 'monthly 2027-01-01']);
   });
 });
 
@@ -179,6 +191,17 @@ describe('with METRICS_TZ=America/Toronto, jobs fire at local times across dayli
       '2026-11-02T07:00:00.000Z', // Monday 02:00 EST
     ]);
     expect(computed).toEqual(['weekly 2026-10-19', 'weekly 2026-10-26']);
+  });
+
+  it('the monthly job fires on the 1st at 03:00 local (in EDT on 2026-10-01, EST from the change on 2026-11-01)', async () => {
+    const { jobs, fired, computed } = recordingJobs('America/Toronto');
+    await runSchedule([jobs.monthly_metrics], 'America/Toronto', '2026-09-25T00:00:00Z', '2026-12-02T00:00:00Z');
+    expect(fired.map((f) => f.scheduledFor)).toEqual([
+      '2026-10-01T07:00:00.000Z', // 03:00 EDT (UTC-4)
+      '2026-11-01T08:00:00.000Z', // 03:00 EST (UTC-5): clocks went back from 02:00 EDT to 01:00 EST that night
+      '2026-12-01T08:00:00.000Z', // 03:00 EST
+    ]);
+    expect(computed).toEqual(['monthly 2026-09-01', 'monthly 2026-10-01', 'monthly 2026-11-01']);
   });
 });
 
@@ -253,9 +276,10 @@ describe('AGGREGATOR_MODE decides which jobs the aggregator schedules', () => {
 
   it.each<['inline' | 'only' | 'off', JobName[]]>([
     ['off', ['gauge_refresh']],
-    ['only', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'weekly_metrics']],
-    ['inline', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'weekly_metrics']],
-  ])('%s: from Monday 00:30 to 02:30 UTC, the jobs that fire are %j', async (mode, expected) => {
+    // monthly_metrics: the start-up catch-up's firing of 2026-11-01 03:00 (its cron time is not in these two hours)
+    ['only', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'monthly_metrics', 'weekly_metrics']],
+    ['inline', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'monthly_metrics', 'weekly_metrics']],
+  ])('%s: from Monday 00:30 to 02:30 UTC, the jobs that run are %j', async (mode, expected) => {
     const ran = new Set<string>();
     const module = createAggregatorModule(
       noDatabase,
