@@ -273,8 +273,8 @@ export const KPI_GAUGES = {
   jobLastSuccess: g(
     'workshop_aggregator_job_last_success_timestamp_seconds',
     'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / monthly_metrics / ' +
-      "hourly_checks come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last refresh in " +
-      'which every source succeeded. 0 when the job has never succeeded.',
+      "hourly_checks come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last " +
+      'refresh in which every source succeeded. 0 when the job has never succeeded.',
     ['aggregator_job'],
     'daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh',
   ),
