@@ -6,9 +6,9 @@
  * - monthly_metrics on the 1st at 03:00: the previous calendar month;
  * - hourly_checks every hour: first the daily and weekly firings of the last 14 days that failed or were
  *   abandoned (a claim is a lease, job-store.ts) are run again; invitation expiry and the alert checks; then the
- *   days marked by late events (kpi_dirty_days: older than the daily window, or in an ended week; expiry events
- *   included), their ended weeks and their ended months are recomputed and their marks cleared; pruning of old
- *   claims;
+ *   days marked by late events (kpi_dirty_days: older than the daily window, in an ended week or in an ended month;
+ *   expiry events included), their ended weeks and their ended months are recomputed and their marks cleared;
+ *   pruning of old claims;
  * - gauge_refresh every minute, on every replica (each process exports its own gauges).
  * And catchUp, once at start-up: the latest due daily, weekly and monthly firings (so a missed digest is sent),
  * the retakeable firings, then any daily row of the last 14 days, weekly row of a complete week among them, and

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_COLUMNS } from '../../src/aggregate/kpi-definitions.js';
 import { validateEvent } from '../../src/ingest/event-schema.js';
-import { clearDirtyDays, EventStore, readDirtyDays } from '../../src/ingest/event-store.js';
+import { clearDirtyDays, EventStore, isLateDaySql, readDirtyDays } from '../../src/ingest/event-store.js';
 import { expectedKpis } from '../support/kpi-reference.js';
 import { generateScenario, type RawEvent } from '../support/scenario.js';
 import { ADMIN_TOKEN, postEvents, startTestService } from '../support/service.js';
@@ -107,11 +107,30 @@ describe('late events (METRICS_TZ=UTC)', () => {
     const old = { ...fresh[0]!, id: randomUUID(), occurred_at: '2003-04-05T23:30:00Z' };
     await ingest(svc, [...fresh, old]);
     const marks = await svc.pool.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day FROM kpi_dirty_days`);
-    // Monday to Wednesday, the days of last week are marked too (its weekly row is already computed)
-    const weekMark = (d: number) => dayStart(NOW - d * DAY) < mondayStart(NOW);
+    // Monday to Wednesday, the days of last week are marked too (its weekly row is already computed); on the 1st
+    // and 2nd, the days of last month (its monthly row)
+    const weekMark = (d: number) => dayStart(NOW - d * DAY) < Math.max(mondayStart(NOW), monthStart(NOW));
     expect(marks.rows.map((r) => r.day).sort()).toEqual(
       ['2003-04-05', ...[1, 2].filter(weekMark).map((d) => isoDate(NOW - d * DAY))].sort(),
     );
+  });
+
+  it.each([
+    // [today, day, late?]: the daily job recomputes yesterday and the two days before
+    ['2026-11-26', '2026-11-23', true], // Thursday: before the day before yesterday
+    ['2026-11-26', '2026-11-24', false],
+    ['2026-11-24', '2026-11-22', true], // Tuesday: Sunday is in the ended week
+    ['2026-11-24', '2026-11-23', false],
+    ['2026-12-01', '2026-11-30', true], // Tuesday the 1st: Monday the 30th is in the ended month
+    ['2026-12-02', '2026-11-30', true],
+    ['2026-12-02', '2026-12-01', false],
+    ['2027-01-01', '2026-12-31', true], // Friday the 1st: the year's last day
+  ])('on %s, a late event dated %s marks its day: %s', async (today, day, late) => {
+    const res = await svc.pool.query<{ late: boolean }>(`SELECT ${isLateDaySql('$2::date', '$1::date')} AS late`, [
+      today,
+      day,
+    ]);
+    expect(res.rows[0]!.late).toBe(late);
   });
 
   it('when a day is marked again while its recompute runs, then clearing the marks read keeps the new one', async () => {
