@@ -4,7 +4,7 @@
  *   this month and the 3 after it;
  * - weekly_metrics Monday 02:00: the previous ISO week, then the weekly digest;
  * - monthly_metrics on the 1st at 03:00: the previous calendar month;
- * - hourly_checks every hour: first the daily and weekly firings of the last 14 days that failed or were
+ * - hourly_checks every hour: first the daily, weekly and monthly firings of the last 14 days that failed or were
  *   abandoned (a claim is a lease, job-store.ts) are run again; invitation expiry and the alert checks; then the
  *   days marked by late events (kpi_dirty_days: older than the daily window, in an ended week or in an ended month;
  *   expiry events included), their ended weeks and their ended months are recomputed and their marks cleared;
