@@ -56,6 +56,40 @@ function recordingJobs(timeZone: string) {
   return { jobs: aggregatorJobs(deps), fired, computed };
 }
 
+/** recordingJobs with late days marked (kpi_dirty_days) and rows reported missing by the catch-up. */
+function jobsWithLateDays(marked: string[], missing: Record<string, string[]> = {}) {
+  const computed: string[] = [];
+  const cleared: string[] = [];
+  const fired: string[] = [];
+  const deps: AggregatorJobsDeps = {
+    timeZone: 'UTC',
+    jobs: {
+      run: async (job, scheduledForMs, fn) => {
+        fired.push(`${job} ${scheduledForMs === null ? '-' : iso(scheduledForMs)}`);
+        await fn();
+        return { outcome: 'success' };
+      },
+      prune: async () => 0,
+      retakeable: async () => [],
+    },
+    aggregator: {
+      compute: async (type, dates) => {
+        if (dates.length) computed.push(`${type} ${dates.join(' ')}`);
+        return [];
+      },
+      missing: async (type, dates) => dates.filter((d) => (missing[type] ?? []).includes(d)),
+    },
+    checks: { run: async () => ({}) },
+    refresher: { refresh: async () => true },
+    report: () => {},
+    lateDays: {
+      read: async () => marked.map((day) => ({ day, marks: [day] })),
+      clear: async (days) => void cleared.push(...days.map((d) => d.day)),
+    },
+  };
+  return { jobs: aggregatorJobs(deps), computed, cleared, fired };
+}
+
 /** Runs the schedule on the fake clock from `from` to `to`, then stops it. */
 async function runSchedule(jobs: readonly ScheduledJob[], timeZone: string, from: string, to: string) {
   vi.setSystemTime(Date.parse(from));
@@ -144,6 +178,33 @@ describe('each aggregator job fires at the times of its cron expression (METRICS
     const { jobs, computed } = recordingJobs('UTC');
     await runSchedule([jobs.monthly_metrics], 'UTC', '2026-12-15T00:00:00Z', '2027-02-02T00:00:00Z');
     expect(computed).toEqual(['monthly 2026-12-01', 'monthly 2027-01-01']);
+  });
+});
+
+describe('late days and the start-up catch-up include monthly rows', () => {
+  it('the hourly job recomputes marked days, their ended weeks and their ended months (not the running ones)', async () => {
+    const { jobs, computed, cleared } = jobsWithLateDays(['2026-10-30', '2026-11-20', '2026-11-24']);
+    await jobs.hourly_checks.run(Date.parse('2026-11-25T10:00:00Z')); // a Wednesday in November
+    expect(computed).toEqual([
+      'daily 2026-10-30 2026-11-20 2026-11-24', // one scan: within 31 days
+      'weekly 2026-10-26 2026-11-16', // the week of the 24th is still running
+      'monthly 2026-10-01', // November is still running
+    ]);
+    expect(cleared).toEqual(['2026-10-30', '2026-11-20', '2026-11-24']);
+  });
+
+  it("catch-up runs the latest due monthly firing (the 1st, 03:00) and fills last month's row when missing", async () => {
+    const { jobs, fired, computed } = jobsWithLateDays([], { monthly: ['2026-10-01'] });
+    await jobs.catchUp(Date.parse('2026-11-03T12:00:00Z'));
+    expect(fired).toContain('monthly_metrics 2026-11-01T03:00:00.000Z');
+    expect(computed).toContain('monthly 2026-10-01');
+    expect(computed.filter((c) => c.startsWith('monthly'))).toEqual(['monthly 2026-10-01', 'monthly 2026-10-01']);
+  });
+
+  it('catch-up before 03:00 on the 1st does not run that month’s firing yet', async () => {
+    const { jobs, fired } = jobsWithLateDays([]);
+    await jobs.catchUp(Date.parse('2026-11-01T02:00:00Z'));
+    expect(fired.filter((f) => f.startsWith('monthly_metrics'))).toEqual([]);
   });
 });
 
