@@ -75,15 +75,17 @@ export class KpiStore {
   /** Events per local day and type in [startMs, endMs): count, failures, revenue, durations, ratings. */
   async dayTypeCounts(startMs: number, endMs: number, tz: string): Promise<DayTypeCount[]> {
     // group by the local date first and format only the groups (to_char per row doubled the scan time);
-    // metadata (jsonb) is only read for the rows of session_rated
+    // metadata (jsonb) is only read for the rows of session_rated (a rating validation let through is a number; the
+    // type check keeps any other history from breaking the read)
     const res = await this.pool.query(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, type, n, failures, revenue, duration, rating FROM (
          SELECT (occurred_at AT TIME ZONE $3)::date AS day, event_type AS type,
                 count(*)::int AS n, count(*) FILTER (WHERE NOT success)::int AS failures,
                 coalesce(sum(revenue_cents), 0)::float8 AS revenue, -- numeric sum: cannot overflow a read
                 coalesce(sum(duration_ms), 0)::float8 AS duration,
-                coalesce(sum((metadata ->> 'rating')::numeric) FILTER (WHERE event_type = 'session_rated'), 0)::float8
-                  AS rating
+                coalesce(sum((metadata ->> 'rating')::numeric)
+                  FILTER (WHERE event_type = 'session_rated' AND jsonb_typeof(metadata -> 'rating') = 'number'), 0)
+                  ::float8 AS rating
            FROM workshop_events
           WHERE occurred_at >= $1 AND occurred_at < $2
           GROUP BY 1, 2) g`,
