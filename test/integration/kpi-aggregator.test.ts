@@ -153,6 +153,15 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     expect(one.status, one.text).toBe(200);
     expect((one.json.rows as Row[]).map((r) => r.metric_date)).toEqual(['2026-03-01']);
     expect(kpisOf((one.json.rows as Row[])[0]!)).toEqual(kpisOf(monthly[1]!));
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
+    const byDefault = await admin(svc, '/api/cron/workshop-metrics?type=monthly');
+    expect((byDefault.json.rows as Row[]).map((r) => r.metric_date)).toEqual([lastMonth]);
+    await svc.pool.query(`DELETE FROM workshop_metrics WHERE metric_type = 'monthly' AND metric_date = $1`, [
+      lastMonth,
+    ]);
+    const latest = await admin(svc, '/api/metrics/latest?type=monthly');
+    expect(latest.json.metric_date).toBe('2026-04-01');
     const list = await admin(svc, '/api/metrics?type=monthly&from=2026-03-15&to=2026-04-30');
     expect(list.status, list.text).toBe(200);
     expect((list.json.rows as Row[]).map((r) => r.metric_date)).toEqual(['2026-03-01', '2026-04-01']);
