@@ -1,7 +1,7 @@
 /**
  * Loads the demo programme into a running service over its public HTTP API, the way any client would:
  * events in batches (POST /v1/events, ingest token, 503 + Retry-After honoured), then the KPI backfill over the
- * programme's range, daily and weekly (POST /api/cron/workshop-metrics, admin token), then the hourly checks
+ * programme's range, daily, weekly and monthly (POST /api/cron/workshop-metrics, admin token), then the hourly checks
  * (GET /api/cron/workshop-alerts). Used by `npm run demo` and by test/integration/demo-and-reader.test.ts.
  */
 import { demoProgramme, type DemoFate } from './programme.js';
@@ -30,7 +30,7 @@ export interface DemoSummary {
   events: { sent: number; accepted: number; duplicates: number; batches: number; byType: Record<string, number> };
   workshops: Array<{ workshop_id: string; name: string; city: string; fate: DemoFate }>;
   revenueCents: number;
-  kpiRows: { daily: number; weekly: number; seconds: number };
+  kpiRows: { daily: number; weekly: number; monthly: number; seconds: number };
   checks: Record<string, CheckSummary>;
 }
 
@@ -134,8 +134,14 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
     { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'weekly' }) },
     'weekly KPI backfill',
   )) as { computed: number; seconds: number };
+  const monthly = (await call(
+    `${base}/api/cron/workshop-metrics`,
+    { method: 'POST', headers: admin, body: JSON.stringify({ ...range, type: 'monthly' }) },
+    'monthly KPI backfill',
+  )) as { computed: number; seconds: number };
   log(
-    `KPI backfill ${programme.startDate}..${programme.endDate}: ${daily.computed} daily and ${weekly.computed} weekly rows`,
+    `KPI backfill ${programme.startDate}..${programme.endDate}: ${daily.computed} daily, ${weekly.computed} weekly ` +
+      `and ${monthly.computed} monthly rows`,
   );
 
   const alerts = (await call(
@@ -164,7 +170,8 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
     kpiRows: {
       daily: daily.computed,
       weekly: weekly.computed,
-      seconds: Number((daily.seconds + weekly.seconds).toFixed(3)),
+      monthly: monthly.computed,
+      seconds: Number((daily.seconds + weekly.seconds + monthly.seconds).toFixed(3)),
     },
     checks,
   };
@@ -179,7 +186,7 @@ export function formatSummary(s: DemoSummary): string {
     `  range:     ${s.range.start} .. ${s.range.end}`,
     `  events:    ${s.events.sent} sent (${s.events.accepted} accepted, ${s.events.duplicates} duplicates) in ${s.events.batches} batches`,
     `  revenue:   ${money(s.revenueCents)} over ${s.events.byType.session_completed ?? 0} sessions`,
-    `  KPI rows:  ${s.kpiRows.daily} daily, ${s.kpiRows.weekly} weekly (${s.kpiRows.seconds} s)`,
+    `  KPI rows:  ${s.kpiRows.daily} daily, ${s.kpiRows.weekly} weekly, ${s.kpiRows.monthly} monthly (${s.kpiRows.seconds} s)`,
     '  workshops:',
     ...s.workshops.map((w) => `    ${w.fate.padEnd(15)} ${w.name} (${w.city})  ${w.workshop_id}`),
     '  checks (GET /api/cron/workshop-alerts):',

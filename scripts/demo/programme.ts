@@ -2,12 +2,14 @@
  * A realistic workshop programme in progress, ending at `nowMs`: six weeks of signup funnels (with drop-off
  * and failures), approvals and rejections (one application pending for days, one just in), emails that fail,
  * invitations accepted, viewed and expired, mechanics leaving, a suspension (and a reactivation), a workshop
- * that went quiet, daily dashboard logins, profile updates and completed sessions with revenue — in Ontario
- * cities with coordinates and capacity. Ten workshops; the roster below says what each one shows.
+ * that went quiet, daily dashboard logins, profile updates and completed sessions with revenue, page views with
+ * their load times and customers' session ratings — in Ontario cities (with their programme region) with
+ * coordinates and capacity. Ten workshops; the roster below says what each one shows.
  *
  * Pure and deterministic: the same (nowMs, seed) gives the same events, ids included, so loading the same
  * programme twice stores nothing new (the second load counts duplicates). Another nowMs (a later run of
- * `npm run demo`) gives another programme with its own ids: load it into a fresh database.
+ * `npm run demo`) gives another programme with its own ids: load it into a fresh database. Page views and ratings
+ * draw from a second generator, so adding them left the other events as they were.
  */
 
 export interface DemoEvent {
@@ -83,6 +85,8 @@ type Rng = ReturnType<typeof demoRandom>;
 interface Profile {
   name: string;
   city: string;
+  /** The programme region (workshop_signup_success's metadata.region). */
+  region: string;
   lat: number;
   lon: number;
   capacity: number;
@@ -102,6 +106,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Toronto Auto Specialists',
     city: 'Toronto',
+    region: 'GTA',
     lat: 43.6532,
     lon: -79.3832,
     capacity: 8,
@@ -115,6 +120,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Ottawa Precision Garage',
     city: 'Ottawa',
+    region: 'Ottawa',
     lat: 45.4215,
     lon: -75.6972,
     capacity: 6,
@@ -128,6 +134,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Hamilton Steel City Motors',
     city: 'Hamilton',
+    region: 'Hamilton',
     lat: 43.2557,
     lon: -79.8711,
     capacity: 5,
@@ -141,6 +148,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'London Forest City Auto',
     city: 'London',
+    region: 'London',
     lat: 42.9849,
     lon: -81.2453,
     capacity: 4,
@@ -154,6 +162,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Kingston Limestone Auto Care',
     city: 'Kingston',
+    region: 'Eastern Ontario',
     lat: 44.2312,
     lon: -76.486,
     capacity: 3,
@@ -167,6 +176,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Mississauga Brake & Tire',
     city: 'Mississauga',
+    region: 'GTA',
     lat: 43.589,
     lon: -79.6441,
     capacity: 10,
@@ -180,6 +190,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Sudbury Northern Auto Works',
     city: 'Sudbury',
+    region: 'Northern Ontario',
     lat: 46.4917,
     lon: -80.993,
     capacity: 4,
@@ -193,6 +204,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Kitchener Tech Auto',
     city: 'Kitchener',
+    region: 'Waterloo Region',
     lat: 43.4516,
     lon: -80.4925,
     capacity: 4,
@@ -206,6 +218,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Windsor Border Auto Repair',
     city: 'Windsor',
+    region: 'Southwestern Ontario',
     lat: 42.3149,
     lon: -83.0364,
     capacity: 5,
@@ -219,6 +232,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Barrie Lakeshore Garage',
     city: 'Barrie',
+    region: 'Simcoe County',
     lat: 44.3894,
     lon: -79.6903,
     capacity: 6,
@@ -249,13 +263,19 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
   const endMs = Math.floor(nowMs) - MINUTE; // strictly in the past, whatever the service's clock says
   const r = demoRandom(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.floor(endMs / 1000));
   const startMs = endMs - DEMO_WEEKS * 7 * DAY;
+  // page views and ratings: their own generator, so the events of `r` are those of earlier releases
+  const x = demoRandom(Math.imul(seed ^ 0x1b873593, 0x85ebca6b) ^ Math.floor(endMs / 1000));
   const events: DemoEvent[] = [];
   const admins = [r.uuid(), r.uuid()];
-  const add = (type: string, atMs: number, fields: Partial<DemoEvent> = {}): boolean => {
-    if (atMs > endMs || atMs < startMs) return false;
-    events.push({ id: r.uuid(), type, occurred_at: new Date(Math.floor(atMs)).toISOString(), ...fields });
-    return true;
-  };
+  const adder =
+    (g: Rng): Add =>
+    (type, atMs, fields = {}) => {
+      if (atMs > endMs || atMs < startMs) return false;
+      events.push({ id: g.uuid(), type, occurred_at: new Date(Math.floor(atMs)).toISOString(), ...fields });
+      return true;
+    };
+  const add = adder(r);
+  const extra = { x, add: adder(x) };
   // A daytime instant (08:00-20:00 Toronto, about 12:00-24:00 UTC) on the day of `ms`.
   const daytime = (ms: number) => Math.floor(ms / DAY) * DAY + 12 * HOUR + r.int(0, 12 * HOUR - 1);
 
@@ -309,7 +329,15 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
     });
     add('workshop_signup_success', signupMs, {
       workshop_id: w,
-      metadata: { name: p.name, city: p.city, province: 'ON', lat: p.lat, lon: p.lon, capacity: p.capacity },
+      metadata: {
+        name: p.name,
+        city: p.city,
+        province: 'ON',
+        region: p.region,
+        lat: p.lat,
+        lon: p.lon,
+        capacity: p.capacity,
+      },
     });
     if (p.fate === 'stuck' || p.fate === 'pending') {
       if (p.fate === 'stuck')
@@ -344,7 +372,7 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
     } else {
       add('email_approval_sent', decidedMs + 5000, { workshop_id: w });
     }
-    lifecycle(r, add, p, w, admin, decidedMs, endMs);
+    lifecycle(r, add, p, w, admin, decidedMs, endMs, extra);
   }
 
   events.sort((a, b) =>
@@ -355,8 +383,20 @@ export function demoProgramme(nowMs: number, seed = 20260315): DemoProgramme {
 
 type Add = (type: string, atMs: number, fields?: Partial<DemoEvent>) => boolean;
 
-/** After approval: invitations and mechanics, logins, profile, sessions, suspension. */
-function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, approvedMs: number, endMs: number) {
+const PAGES = ['/dashboard', '/mechanics', '/invitations', '/sessions', '/profile'];
+
+/** After approval: invitations and mechanics, logins, page views, profile, sessions and their ratings, suspension. */
+function lifecycle(
+  r: Rng,
+  add: Add,
+  p: Profile,
+  w: string,
+  admin: string,
+  approvedMs: number,
+  endMs: number,
+  ex: { x: Rng; add: Add },
+) {
+  const { x } = ex;
   const mechanics: Array<{ id: string; joinedMs: number; removedMs: number }> = [];
   let firstMechanic = false;
   // Invitations spread over the weeks after approval (the low-acceptance workshop sends its own in the last 3 weeks).
@@ -443,6 +483,13 @@ function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, appro
         duration_ms: r.int(80, 900),
         user_agent: r.pick(DEVICES),
       });
+      // the pages of that visit, each with its load time: mostly 0.4-2.5 s, now and then a slow one
+      for (let v = x.int(1, 4), t = at; v > 0; v--)
+        ex.add('page_viewed', (t += x.int(5_000, 120_000)), {
+          workshop_id: w,
+          duration_ms: x.chance(0.06) ? x.int(3_000, 9_000) : x.int(400, 2_500),
+          metadata: { path: x.pick(PAGES) },
+        });
     }
     if (completeness < 100 && r.chance(day - approvedMs < 7 * DAY ? 0.5 : 0.12)) {
       completeness = Math.min(100, completeness + r.int(5, 20));
@@ -458,13 +505,20 @@ function lifecycle(r: Rng, add: Add, p: Profile, w: string, admin: string, appro
     const working = mechanics.filter((m) => m.joinedMs <= day && m.removedMs > day).length;
     const sessions = Math.round(working * p.busyness * (0.8 + r.next()));
     for (let s = 0; s < sessions; s++) {
-      add('session_completed', day + r.int(HOUR, 22 * HOUR), {
+      const at = day + r.int(HOUR, 22 * HOUR);
+      add('session_completed', at, {
         workshop_id: w,
         metadata: {
           revenue_cents: r.int(45, 900) * 100 + r.pick([0, 50, 99]),
           service: r.pick(['oil change', 'brakes', 'tires', 'diagnostics', 'battery', 'suspension']),
         },
       });
+      // about a third of the customers rate their session, mostly well
+      if (x.chance(0.35))
+        ex.add('session_rated', at + x.int(10, 180) * MINUTE, {
+          workshop_id: w,
+          metadata: { rating: x.pick([5, 5, 5, 4, 4, 4, 3, 2, 1]) },
+        });
     }
   }
 }

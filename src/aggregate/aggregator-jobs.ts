@@ -3,14 +3,16 @@
  * - daily_metrics 01:00: yesterday, and again the two days before it (late events); event log partitions for
  *   this month and the 3 after it;
  * - weekly_metrics Monday 02:00: the previous ISO week, then the weekly digest;
- * - hourly_checks every hour: first the daily and weekly firings of the last 14 days that failed or were
+ * - monthly_metrics on the 1st at 03:00: the previous calendar month;
+ * - hourly_checks every hour: first the daily, weekly and monthly firings of the last 14 days that failed or were
  *   abandoned (a claim is a lease, job-store.ts) are run again; invitation expiry and the alert checks; then the
- *   days marked by late events (kpi_dirty_days: older than the daily window, or in an ended week; expiry events
- *   included) and their ended weeks are recomputed and their marks cleared; pruning of old claims;
+ *   days marked by late events (kpi_dirty_days: older than the daily window, in an ended week or in an ended month;
+ *   expiry events included), their ended weeks and their ended months are recomputed and their marks cleared;
+ *   pruning of old claims;
  * - gauge_refresh every minute, on every replica (each process exports its own gauges).
- * And catchUp, once at start-up: the latest due daily and weekly firings (so a missed digest is sent), the
- * retakeable firings, then any daily row of the last 14 days and weekly row of a complete week among them that
- * is still missing.
+ * And catchUp, once at start-up: the latest due daily, weekly and monthly firings (so a missed digest is sent),
+ * the retakeable firings, then any daily row of the last 14 days, weekly row of a complete week among them, and
+ * last month's row that is still missing.
  */
 import type { AlertChecks } from './alert-checks.js';
 import type { GaugeRefresher } from './gauge-refresher.js';
@@ -21,7 +23,10 @@ import {
   dateRange,
   groupsWithin,
   localDate,
+  addMonths,
   mondayOf,
+  monthOf,
+  previousMonth,
   previousWeek,
   yesterday,
   zonedTimeMs,
@@ -50,10 +55,16 @@ export interface AggregatorJobsDeps {
   afterWeekly?(monday: string): Promise<void>;
 }
 
-export const JOB_NAMES = ['daily_metrics', 'weekly_metrics', 'hourly_checks', 'gauge_refresh'] as const;
+export const JOB_NAMES = [
+  'daily_metrics',
+  'weekly_metrics',
+  'monthly_metrics',
+  'hourly_checks',
+  'gauge_refresh',
+] as const;
 
 /** Jobs whose failed or abandoned firings are run again (the hourly job's own firings simply recur). */
-const RETRIED = ['daily_metrics', 'weekly_metrics'] as const;
+const RETRIED = ['daily_metrics', 'weekly_metrics', 'monthly_metrics'] as const;
 /** How far back start-up catch-up and retries look. */
 export const CATCH_UP_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -87,16 +98,19 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
       await d.aggregator.compute('weekly', [monday]);
       await d.afterWeekly?.(monday);
     }),
+    monthly_metrics: locked('monthly_metrics', async (at) => {
+      await d.aggregator.compute('monthly', [previousMonth(at, tz)]);
+    }),
   };
-  /** Runs again the failed or abandoned daily/weekly firings of the last 14 days (each under its own claim). */
+  /** Runs again the failed or abandoned daily/weekly/monthly firings of the last 14 days (each under its own claim). */
   const retryFirings = async (nowMs: number) => {
     for (const f of await d.jobs.retakeable(RETRIED, nowMs - CATCH_UP_DAYS * DAY_MS, nowMs))
       await firings[f.job as (typeof RETRIED)[number]](f.scheduledForMs);
   };
   /**
-   * Daily rows of the last 14 days and weekly rows of the complete weeks among them that nobody stored, under
-   * the daily job's lock (never beside a daily run; counted as a daily_metrics run). Re-reading what is missing
-   * under the lock makes a second replica find nothing left to do.
+   * Daily rows of the last 14 days, weekly rows of the complete weeks among them and last month's row that nobody
+   * stored, under the daily job's lock (never beside a daily run; counted as a daily_metrics run). Re-reading what
+   * is missing under the lock makes a second replica find nothing left to do.
    */
   const fillMissingRows = async (nowMs: number) => {
     const today = localDate(nowMs, tz);
@@ -105,13 +119,14 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
     const r = await d.jobs.run('daily_metrics', null, async () => {
       await d.aggregator.compute('daily', await d.aggregator.missing('daily', days));
       await d.aggregator.compute('weekly', await d.aggregator.missing('weekly', mondays));
+      await d.aggregator.compute('monthly', await d.aggregator.missing('monthly', [previousMonth(nowMs, tz)]));
     });
     d.report('daily_metrics', r.outcome, r.error);
   };
 
   /**
-   * Recomputes the days marked by late events and the ended ISO weeks holding them (scanning at most a month at a
-   * time), then clears those marks; under the daily job's lock, so never beside a daily run.
+   * Recomputes the days marked by late events, the ended ISO weeks and the ended months holding them (scanning at
+   * most a month at a time), then clears those marks; under the daily job's lock, so never beside a daily run.
    */
   const recomputeLateDays = async (nowMs: number) => {
     const marked = (await d.lateDays?.read()) ?? [];
@@ -119,9 +134,11 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
     const today = localDate(nowMs, tz);
     const days = marked.map((m) => m.day);
     const mondays = [...new Set(days.map(mondayOf))].filter((m) => addDays(m, 7) <= today);
+    const months = [...new Set(days.map(monthOf))].filter((m) => addMonths(m, 1) <= today);
     const r = await d.jobs.run('daily_metrics', null, async () => {
       for (const group of groupsWithin(days, 31)) await d.aggregator.compute('daily', group);
       for (const group of groupsWithin(mondays, 35)) await d.aggregator.compute('weekly', group);
+      for (const month of months) await d.aggregator.compute('monthly', [month]);
       await d.lateDays!.clear(marked);
     });
     d.report('daily_metrics', r.outcome, r.error);
@@ -131,6 +148,7 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
   return {
     daily_metrics: { name: 'daily_metrics', cron: '0 1 * * *', run: firings.daily_metrics },
     weekly_metrics: { name: 'weekly_metrics', cron: '0 2 * * 1', run: firings.weekly_metrics },
+    monthly_metrics: { name: 'monthly_metrics', cron: '0 3 1 * *', run: firings.monthly_metrics },
     hourly_checks: {
       name: 'hourly_checks',
       cron: '0 * * * *',
@@ -160,9 +178,11 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
       const today = localDate(nowMs, tz);
       const daily = [today, addDays(today, -1)].map((day) => zonedTimeMs(day, 1, tz)).find((ms) => ms <= nowMs);
       const weekly = zonedTimeMs(mondayOf(today), 2, tz);
+      const monthly = zonedTimeMs(monthOf(today), 3, tz);
       const steps = [
         () => (daily === undefined ? Promise.resolve() : firings.daily_metrics(daily)),
         () => (weekly <= nowMs ? firings.weekly_metrics(weekly) : Promise.resolve()),
+        () => (monthly <= nowMs ? firings.monthly_metrics(monthly) : Promise.resolve()),
         () => retryFirings(nowMs),
         () => fillMissingRows(nowMs),
       ];

@@ -30,8 +30,9 @@ export interface AggregatorModule {
   /** The live KPI gauges of the current snapshot, for /metrics (computed once per refresh). */
   readonly gaugeSamples: () => GaugeSamples;
   /**
-   * Catches up what no replica computed (aggregator-jobs.ts): the latest due daily and weekly firings, failed or
-   * abandoned firings, missing rows of the last 14 days. Each once across replicas; never throws.
+   * Catches up what no replica computed (aggregator-jobs.ts): the latest due daily, weekly and monthly firings,
+   * failed or abandoned firings, missing rows of the last 14 days and last month's. Each once across replicas;
+   * never throws.
    */
   catchUp(nowMs: number): Promise<void>;
   /**
@@ -99,11 +100,13 @@ export function createAggregatorModule(
     ],
     catchUp: (nowMs) => jobs.catchUp(nowMs),
     start() {
-      const { daily_metrics, weekly_metrics, hourly_checks, gauge_refresh } = jobs;
+      const { daily_metrics, weekly_metrics, monthly_metrics, hourly_checks, gauge_refresh } = jobs;
       const off = config.aggregatorMode === 'off';
       const probe = databaseProbe.job();
       const schedule = startSchedule(
-        off ? [gauge_refresh, probe] : [daily_metrics, weekly_metrics, hourly_checks, gauge_refresh, probe],
+        off
+          ? [gauge_refresh, probe]
+          : [daily_metrics, weekly_metrics, monthly_metrics, hourly_checks, gauge_refresh, probe],
         config.metricsTimeZone,
       );
       if (off) return schedule;

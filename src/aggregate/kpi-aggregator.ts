@@ -1,24 +1,33 @@
 /**
- * Computes KPI rows for whole local days or ISO weeks from the event log in one pass per source:
- * counts (one grouped scan), approval times (decisions in range), and states (one ordered sweep of
- * lifecycle events). A failing source is logged and counted; the others still land.
+ * Computes KPI rows for whole local days, ISO weeks or calendar months from the event log in one pass per source:
+ * counts (one grouped scan, plus the invitations before the range), approval times (decisions in range),
+ * invitation-to-signup times (acceptances in range), and states (one ordered sweep of lifecycle events). A failing
+ * source is logged and counted; the others still land.
  */
 import {
   approvalKpis,
   countKpis,
+  inviteTimeKpis,
   SOURCE_COLUMNS,
   stateKpis,
   type KpiColumn,
   type KpiValues,
 } from './kpi-definitions.js';
 import type { DayTypeCount, KpiStore, MetricType, StoredKpiRow, Window } from './kpi-store.js';
-import { daysOf } from './periods.js';
+import { addDays, daysOf } from './periods.js';
 import { sweepStates } from './state-sweep.js';
 
 /** The reads and writes the aggregator needs (KpiStore in production, an in-memory fake in unit tests). */
 export type KpiAggregatorStore = Pick<
   KpiStore,
-  'windows' | 'dayTypeCounts' | 'decisions' | 'lifecycleEvents' | 'upsert' | 'read'
+  | 'windows'
+  | 'dayTypeCounts'
+  | 'invitedBefore'
+  | 'decisions'
+  | 'inviteAcceptances'
+  | 'lifecycleEvents'
+  | 'upsert'
+  | 'read'
 >;
 
 export interface AggregatorReporter {
@@ -34,7 +43,10 @@ export class KpiAggregator {
     private readonly reporter: AggregatorReporter,
   ) {}
 
-  /** Computes and upserts the rows of `dates` (days, or Mondays for weekly); returns the stored rows. */
+  /**
+   * Computes and upserts the rows of `dates` (days, Mondays for weekly, first days of months for monthly);
+   * returns the stored rows.
+   */
   async compute(type: MetricType, dates: readonly string[]): Promise<StoredKpiRow[]> {
     if (dates.length === 0) return [];
     const windows = await this.store.windows(dates, type, this.tz);
@@ -54,7 +66,22 @@ export class KpiAggregator {
       const byDay = new Map<string, DayTypeCount[]>();
       for (const r of await this.store.dayTypeCounts(start, end, this.tz))
         byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
-      windows.forEach((w, i) => Object.assign(values[i]!, countKpis(this.countsFor(w, type, byDay))));
+      const invitedBeforeRange = await this.store.invitedBefore(start);
+      // invitations from the range's start up to each window's end: every counted day before that end
+      const invitedSince = (endDay: string) => {
+        let n = 0;
+        for (const [day, rows] of byDay) if (day < endDay) n += rows.find((r) => r.type === 'mechanic_invited')?.n ?? 0;
+        return n;
+      };
+      windows.forEach((w, i) => {
+        const days = daysOf(w.date, type);
+        const endDay = addDays(days[days.length - 1]!, 1);
+        const counts = {
+          ...this.countsFor(w, type, byDay),
+          invitedBeforeEnd: invitedBeforeRange + invitedSince(endDay),
+        };
+        Object.assign(values[i]!, countKpis(counts));
+      });
     });
     await run('approvals', async () => {
       const decisions = await this.store.decisions(start, end);
@@ -62,6 +89,15 @@ export class KpiAggregator {
         Object.assign(
           values[i]!,
           approvalKpis(decisions.filter((d) => d.atMs >= w.startMs && d.atMs < w.endMs).map((d) => d.durationMs)),
+        ),
+      );
+    });
+    await run('invite_times', async () => {
+      const accepted = await this.store.inviteAcceptances(start, end);
+      windows.forEach((w, i) =>
+        Object.assign(
+          values[i]!,
+          inviteTimeKpis(accepted.filter((a) => a.atMs >= w.startMs && a.atMs < w.endMs).map((a) => a.durationMs)),
         ),
       );
     });
@@ -84,7 +120,7 @@ export class KpiAggregator {
     return rows.filter((r) => wanted.has(r.metric_date));
   }
 
-  /** Those of `dates` (days, or Mondays for weekly) that have no stored row. */
+  /** Those of `dates` (days, Mondays for weekly, first days of months for monthly) that have no stored row. */
   async missing(type: MetricType, dates: readonly string[]): Promise<string[]> {
     if (dates.length === 0) return [];
     const sorted = [...dates].sort();
@@ -99,12 +135,16 @@ export class KpiAggregator {
     let failures = 0;
     let total = 0;
     let revenueCents = 0;
+    let pageLoadMs = 0;
+    let ratingSum = 0;
     for (const r of daysOf(w.date, type).flatMap((d) => byDay.get(d) ?? [])) {
       byType.set(r.type, (byType.get(r.type) ?? 0) + r.n);
       failures += r.failures;
       total += r.n;
       revenueCents += r.revenueCents;
+      if (r.type === 'page_viewed') pageLoadMs += r.durationMs;
+      ratingSum += r.ratingSum;
     }
-    return { byType, failures, total, revenueCents };
+    return { byType, failures, total, revenueCents, pageLoadMs, ratingSum };
   }
 }

@@ -12,9 +12,22 @@ import type { KpiAggregator } from './kpi-aggregator.js';
 import { csvTable } from './csv.js';
 import { KPI_COLUMNS } from './kpi-definitions.js';
 import type { KpiStore, MetricType, StoredKpiRow } from './kpi-store.js';
-import { addDays, dateRange, isDate, mondayOf, previousWeek, yesterday } from './periods.js';
+import {
+  addDays,
+  dateRange,
+  isDate,
+  mondayOf,
+  monthOf,
+  monthsTouched,
+  previousMonth,
+  previousWeek,
+  yesterday,
+} from './periods.js';
+import { KPI_TARGETS } from './thresholds.js';
 
 export const MAX_BACKFILL_DAYS = 366;
+/** A monthly range covers at most this many months. */
+export const MAX_BACKFILL_MONTHS = 36;
 
 export interface KpiRoutesDeps {
   aggregator: KpiAggregator;
@@ -25,7 +38,7 @@ export interface KpiRoutesDeps {
 }
 
 const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
-const type = z.enum(['daily', 'weekly'], { message: 'must be daily or weekly' });
+const type = z.enum(['daily', 'weekly', 'monthly'], { message: 'must be daily, weekly or monthly' });
 
 const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });
 const singleBody = z.strictObject({ date, type: type.default('daily') });
@@ -47,12 +60,23 @@ const readQuery = z.strictObject({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-/** The dates to compute for a range: every day, or the Monday of every ISO week the range touches. */
+/**
+ * The dates to compute for a range: every day, the Monday of every ISO week the range touches (at most 366 days),
+ * or the first day of every calendar month it touches (at most 36 months).
+ */
 export function datesFor(t: MetricType, start: string, end: string): string[] {
   if (end < start)
     throw new AppError('invalid_request', 400, 'endDate: must not be before startDate', [
       { path: 'endDate', message: 'must not be before startDate' },
     ]);
+  if (t === 'monthly') {
+    const months = monthsTouched(start, end);
+    if (months.length > MAX_BACKFILL_MONTHS) {
+      const message = `a monthly range covers at most ${MAX_BACKFILL_MONTHS} months (got ${months.length})`;
+      throw new AppError('invalid_request', 400, `endDate: ${message}`, [{ path: 'endDate', message }]);
+    }
+    return months;
+  }
   const days = dateRange(start, end).length;
   if (days > MAX_BACKFILL_DAYS) {
     const message = `a range covers at most ${MAX_BACKFILL_DAYS} days (got ${days})`;
@@ -74,8 +98,12 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
   const now = deps.now ?? Date.now;
   const auth = requireToken(deps.adminTokens, 'admin');
   const json = jsonBody(16 * 1024);
-  const single = (t: MetricType, d: string | undefined) =>
-    t === 'daily' ? [d ?? yesterday(now(), deps.timeZone)] : [d ? mondayOf(d) : previousWeek(now(), deps.timeZone)];
+  /** One period: the given date's day, week or month; by default yesterday, last week or last month. */
+  const single = (t: MetricType, d: string | undefined) => {
+    if (t === 'daily') return [d ?? yesterday(now(), deps.timeZone)];
+    if (t === 'weekly') return [d ? mondayOf(d) : previousWeek(now(), deps.timeZone)];
+    return [d ? monthOf(d) : previousMonth(now(), deps.timeZone)];
+  };
 
   router.get('/api/cron/workshop-metrics', auth, async (req: Request, res) => {
     const q = parseRequest(periodQuery, req.query);
@@ -98,10 +126,11 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
 
   router.get('/api/metrics', auth, async (req: Request, res) => {
     const q = parseRequest(readQuery, req.query);
-    datesFor('daily', q.from, q.to); // same range rules
-    const rows = await deps.store.read(q.type, q.from, q.to);
+    datesFor(q.type === 'monthly' ? 'monthly' : 'daily', q.from, q.to); // same range rules
+    // monthly: every month the range touches (a month's row is dated its first day)
+    const rows = await deps.store.read(q.type, q.type === 'monthly' ? monthOf(q.from) : q.from, q.to);
     if (q.format === 'csv') res.type('text/csv').send(toCsv(rows));
-    else res.json({ type: q.type, rows });
+    else res.json({ type: q.type, targets: KPI_TARGETS, rows });
   });
 
   router.get('/api/metrics/latest', auth, async (req: Request, res) => {

@@ -3,10 +3,11 @@ import type pg from 'pg';
 import { KPI_COLUMNS, type KpiColumn, type KpiValues } from './kpi-definitions.js';
 import { LIFECYCLE_TYPES, type LifecycleEvent } from './state-sweep.js';
 
-export type MetricType = 'daily' | 'weekly';
+export const METRIC_TYPES = ['daily', 'weekly', 'monthly'] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
 
 export interface Window {
-  /** The day, or the Monday of the week (YYYY-MM-DD, local to the time zone). */
+  /** The day, the Monday of the week, or the first day of the month (YYYY-MM-DD, local to the time zone). */
   date: string;
   startMs: number;
   endMs: number;
@@ -18,6 +19,10 @@ export interface DayTypeCount {
   n: number;
   failures: number;
   revenueCents: number;
+  /** Sum of duration_ms (read for page_viewed: page load time). */
+  durationMs: number;
+  /** Sum of metadata.rating of session_rated events (0 for other types). */
+  ratingSum: number;
 }
 
 export interface StoredKpiRow extends KpiValues {
@@ -38,6 +43,10 @@ const NUMERIC = new Set<KpiColumn>([
   'avg_mechanics_per_workshop',
   'api_success_rate',
   'revenue_cents',
+  'approval_rate',
+  'pct_workshops_with_mechanics',
+  'avg_invite_to_signup_hours',
+  'avg_satisfaction',
 ]);
 
 /** workshop_metrics columns of type bigint, and that type's maximum. */
@@ -47,27 +56,36 @@ const BIGINT_MAX = '9223372036854775807';
 export class KpiStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Local-midnight boundaries of each window (days or ISO weeks) in `tz`; DST makes days 23 or 25 hours. */
+  /**
+   * Local-midnight boundaries of each window (days, ISO weeks or calendar months) in `tz`; DST makes days 23 or
+   * 25 hours.
+   */
   async windows(dates: readonly string[], type: MetricType, tz: string): Promise<Window[]> {
-    const days = type === 'daily' ? 1 : 7;
+    const length = type === 'daily' ? '1 day' : type === 'weekly' ? '7 days' : '1 month';
     const res = await this.pool.query<{ date: string; s: Date; e: Date }>(
       `SELECT to_char(d, 'YYYY-MM-DD') AS date,
               (d::timestamp AT TIME ZONE $2) AS s,
-              ((d + $3::int)::timestamp AT TIME ZONE $2) AS e
+              ((d::timestamp + $3::interval) AT TIME ZONE $2) AS e
          FROM unnest($1::date[]) AS d ORDER BY d`,
-      [dates, tz, days],
+      [dates, tz, length],
     );
     return res.rows.map((r) => ({ date: r.date, startMs: r.s.getTime(), endMs: r.e.getTime() }));
   }
 
-  /** Events per local day and type in [startMs, endMs): count, failures, revenue. */
+  /** Events per local day and type in [startMs, endMs): count, failures, revenue, durations, ratings. */
   async dayTypeCounts(startMs: number, endMs: number, tz: string): Promise<DayTypeCount[]> {
-    // group by the local date first and format only the groups (to_char per row doubled the scan time)
+    // group by the local date first and format only the groups (to_char per row doubled the scan time);
+    // metadata (jsonb) is only read for the rows of session_rated (a rating validation let through is a number; the
+    // type check keeps any other history from breaking the read)
     const res = await this.pool.query(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, type, n, failures, revenue FROM (
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, type, n, failures, revenue, duration, rating FROM (
          SELECT (occurred_at AT TIME ZONE $3)::date AS day, event_type AS type,
                 count(*)::int AS n, count(*) FILTER (WHERE NOT success)::int AS failures,
-                coalesce(sum(revenue_cents), 0)::float8 AS revenue -- numeric sum: cannot overflow a read
+                coalesce(sum(revenue_cents), 0)::float8 AS revenue, -- numeric sum: cannot overflow a read
+                coalesce(sum(duration_ms), 0)::float8 AS duration,
+                coalesce(sum((metadata ->> 'rating')::numeric)
+                  FILTER (WHERE event_type = 'session_rated' AND jsonb_typeof(metadata -> 'rating') = 'number'), 0)
+                  ::float8 AS rating
            FROM workshop_events
           WHERE occurred_at >= $1 AND occurred_at < $2
           GROUP BY 1, 2) g`,
@@ -79,7 +97,33 @@ export class KpiStore {
       n: r.n,
       failures: r.failures,
       revenueCents: Number(r.revenue),
+      durationMs: Number(r.duration),
+      ratingSum: Number(r.rating),
     }));
+  }
+
+  /** How many mechanic_invited events happened before `endMs` (all time). */
+  async invitedBefore(endMs: number): Promise<number> {
+    const res = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::float8 AS n FROM workshop_events WHERE event_type = 'mechanic_invited' AND occurred_at < $1`,
+      [new Date(endMs)],
+    );
+    return Number(res.rows[0]!.n);
+  }
+
+  /**
+   * mechanic_invite_accepted events in [startMs, endMs) whose invite_id was invited, with the ms since that
+   * invitation's earliest mechanic_invited (invitations.sent_at: the earliest, whenever it arrived).
+   */
+  async inviteAcceptances(startMs: number, endMs: number): Promise<Array<{ atMs: number; durationMs: number }>> {
+    const res = await this.pool.query<{ at: Date; ms: string }>(
+      `SELECT e.occurred_at AS at, round(extract(epoch FROM e.occurred_at - i.sent_at) * 1000) AS ms
+         FROM workshop_events e JOIN invitations i ON i.invite_id = e.invite_id
+        WHERE e.event_type = 'mechanic_invite_accepted'
+          AND e.occurred_at >= $1 AND e.occurred_at < $2 AND i.sent_at IS NOT NULL`,
+      [new Date(startMs), new Date(endMs)],
+    );
+    return res.rows.map((r) => ({ atMs: r.at.getTime(), durationMs: Number(r.ms) }));
   }
 
   /** Approve/reject decisions in [startMs, endMs) with the ms since that workshop's first signup success. */

@@ -33,13 +33,32 @@ export function dateRange(from: string, to: string): string[] {
   return out;
 }
 
-/** Days of a window starting at `date`: 1 for daily, 7 for weekly. */
-export function daysOf(date: string, type: 'daily' | 'weekly'): string[] {
+/** The first day of the calendar month holding `date`. */
+export const monthOf = (date: string) => `${date.slice(0, 7)}-01`;
+
+/** The first day of the month `months` after (or before, if negative) the month holding `date`. */
+export function addMonths(date: string, months: number): string {
+  const d = new Date(`${monthOf(date)}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Days of a window starting at `date`: 1 for daily, 7 for weekly, the calendar month for monthly. */
+export function daysOf(date: string, type: 'daily' | 'weekly' | 'monthly'): string[] {
+  if (type === 'monthly') return dateRange(date, addDays(addMonths(date, 1), -1));
   return dateRange(date, addDays(date, type === 'daily' ? 0 : 6));
+}
+
+/** The first day of each calendar month touched by `from`..`to` (inclusive). */
+export function monthsTouched(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let m = monthOf(from); m <= to; m = addMonths(m, 1)) out.push(m);
+  return out;
 }
 
 export const yesterday = (nowMs: number, tz: string) => addDays(localDate(nowMs, tz), -1);
 export const previousWeek = (nowMs: number, tz: string) => addDays(mondayOf(localDate(nowMs, tz)), -7);
+export const previousMonth = (nowMs: number, tz: string) => addMonths(localDate(nowMs, tz), -1);
 
 /** The instant (ms) at which the wall clock in `tz` shows `hour`:00 on `date` (DST gaps: the hour after). */
 export function zonedTimeMs(date: string, hour: number, tz: string): number {

@@ -19,6 +19,8 @@ export interface StateSnapshot {
   withMechanics: number;
   /** Active mechanics of active workshops. */
   mechanicsActive: number;
+  /** Active workshops with more than 3 active mechanics. */
+  over3Mechanics: number;
 }
 
 export const LIFECYCLE_TYPES = [
@@ -83,7 +85,14 @@ export function sweepStates(events: readonly LifecycleEvent[], ends: readonly nu
           break;
       }
     }
-    const snap: StateSnapshot = { pending: 0, active: 0, suspended: 0, withMechanics: 0, mechanicsActive: 0 };
+    const snap: StateSnapshot = {
+      pending: 0,
+      active: 0,
+      suspended: 0,
+      withMechanics: 0,
+      mechanicsActive: 0,
+      over3Mechanics: 0,
+    };
     for (const s of ws.values()) {
       if (!s.approved) {
         if (s.submitted && !s.rejected) snap.pending++;
@@ -92,6 +101,7 @@ export function sweepStates(events: readonly LifecycleEvent[], ends: readonly nu
         snap.active++;
         snap.mechanicsActive += s.mechanics;
         if (s.mechanics > 0) snap.withMechanics++;
+        if (s.mechanics > 3) snap.over3Mechanics++;
       }
     }
     snapshots.push(snap);

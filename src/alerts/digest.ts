@@ -41,7 +41,7 @@ const LINES: ReadonlyArray<Omit<Line, 'target'>> = [
 
 /** The KPIs of the digest, each with its target from KPI_TARGETS when the plan sets one. */
 export const DIGEST_LINES: readonly Line[] = LINES.map((l) => {
-  const target = KPI_TARGETS[l.column];
+  const target = (KPI_TARGETS as Readonly<Record<string, KpiTarget>>)[l.column];
   return target ? { ...l, target } : l;
 });
 
@@ -76,7 +76,12 @@ export function composeDigest(
     if (l.target) {
       const met = meetsTarget(cur, l.target);
       const verdict = met === null ? 'no data' : met ? 'met' : 'MISSED';
-      status = ` — target ${l.target.op} ${fmt(l.target.value, l.unit)}: ${verdict}`;
+      const t = l.target;
+      const goal =
+        t.op === 'between'
+          ? `${fmt(t.value[0], l.unit)}-${fmt(t.value[1], l.unit)}`
+          : `${t.op} ${fmt(t.value, l.unit)}`;
+      status = ` — target ${goal}: ${verdict}`;
     }
     return `• ${l.label}: ${fmt(cur, l.unit)}${delta(cur, prev, l.unit)} vs ${fmt(prev, l.unit)}${status}`;
   });

@@ -11,8 +11,8 @@ export const MAX_REVENUE_CENTS = 10_000_000_000;
 export const EVENT_CATEGORIES = ['signup', 'approval', 'email', 'invitation', 'activity'] as const;
 export type EventCategory = (typeof EVENT_CATEGORIES)[number];
 
-/** Top-level id fields an event type may require. */
-export type IdField = 'workshop_id' | 'session_id' | 'admin_id' | 'mechanic_id' | 'error_message';
+/** Top-level fields an event type may require. */
+export type IdField = 'workshop_id' | 'session_id' | 'admin_id' | 'mechanic_id' | 'error_message' | 'duration_ms';
 
 export interface EventTypeSpec {
   readonly category: EventCategory;
@@ -39,6 +39,11 @@ export const ownerEmail = z
 
 /** Whether `v` is an owner e-mail address as validation accepts it (projections read the log with it). */
 export const isOwnerEmail = (v: unknown): v is string => typeof v === 'string' && ownerEmail.safeParse(v).success;
+
+/** Longest `workshop_signup_success` region, `workshop_rejected` reason and `page_viewed` path accepted. */
+export const REGION_MAX_LENGTH = 100;
+export const REJECTION_REASON_MAX_LENGTH = 200;
+export const PAGE_PATH_MAX_LENGTH = 500;
 
 const anyMetadata = z.looseObject({});
 const inviteMetadata = z.looseObject({ invite_id: z.string().min(1).max(128) });
@@ -89,11 +94,13 @@ export const EVENT_CATALOGUE = {
       lon: z.number().min(-180).max(180).optional(),
       capacity: z.number().int().min(0).max(100_000).optional(),
       owner_email: ownerEmail.optional(),
+      region: z.string().min(1).max(REGION_MAX_LENGTH).optional(),
     }),
     metadataDoc:
       '`name`, `city` required; `province`, `lat`, `lon`, `capacity` (max mechanics, integer) optional; ' +
       `\`owner_email\` optional (an e-mail address, at most ${OWNER_EMAIL_MAX_LENGTH} characters: the owner is ` +
-      'e-mailed when the workshop thrives; never exported as a metric)',
+      'e-mailed when the workshop thrives; never exported as a metric); `region` optional (the programme region, ' +
+      `e.g. GTA, Ottawa, Hamilton, London; 1 to ${REGION_MAX_LENGTH} characters)`,
   },
   workshop_signup_failed: { category: 'signup', description: 'Signup error', requires: ANON, metadata: anyMetadata },
   // approval
@@ -113,7 +120,8 @@ export const EVENT_CATALOGUE = {
     category: 'approval',
     description: 'Admin rejects the application',
     requires: ['workshop_id', 'admin_id'],
-    metadata: anyMetadata,
+    metadata: z.looseObject({ reason: z.string().min(1).max(REJECTION_REASON_MAX_LENGTH).optional() }),
+    metadataDoc: `\`reason\` optional (why, 1 to ${REJECTION_REASON_MAX_LENGTH} characters)`,
   },
   // email
   email_approval_sent: { category: 'email', description: 'Approval email sent', requires: WS, metadata: anyMetadata },
@@ -215,6 +223,22 @@ export const EVENT_CATALOGUE = {
     description: 'A suspended workshop is active again',
     requires: WS,
     metadata: anyMetadata,
+  },
+  page_viewed: {
+    category: 'activity',
+    description: 'A workshop user loads a page of the workshop app; `duration_ms` is its load time',
+    requires: ['workshop_id', 'duration_ms'],
+    metadata: z.looseObject({ path: z.string().min(1).max(PAGE_PATH_MAX_LENGTH).optional() }),
+    metadataDoc:
+      `\`path\` optional (the page, 1 to ${PAGE_PATH_MAX_LENGTH} characters); ` +
+      'the top-level `duration_ms` (integer >= 0, the load time) is required',
+  },
+  session_rated: {
+    category: 'activity',
+    description: 'A customer rates a repair session (satisfaction)',
+    requires: WS,
+    metadata: z.looseObject({ rating: z.number().int().min(1).max(5) }),
+    metadataDoc: '`rating` (integer, 1 to 5) required',
   },
   mechanic_removed: {
     category: 'activity',

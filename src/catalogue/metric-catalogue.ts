@@ -117,7 +117,7 @@ export const AGGREGATOR_METRICS = {
       'Scheduled aggregator jobs run by this replica, by outcome ' +
       '(skipped: another replica had the lock or had already run that firing).',
     labelValues:
-      'aggregator_job: daily_metrics | weekly_metrics | hourly_checks | gauge_refresh; ' +
+      'aggregator_job: daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh; ' +
       'outcome: success | failure | skipped',
   },
 } as const satisfies Record<string, MetricSpec>;
@@ -273,17 +273,17 @@ export const KPI_GAUGES = {
   betaEnd: g('workshop_beta_end_timestamp_seconds', 'Beta programme end (BETA_END, midnight UTC), Unix seconds.'),
   jobLastSuccess: g(
     'workshop_aggregator_job_last_success_timestamp_seconds',
-    'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / hourly_checks ' +
-      "come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last refresh in " +
-      'which every source succeeded. 0 when the job has never succeeded.',
+    'Last successful run of each aggregator job, Unix seconds. daily_metrics / weekly_metrics / monthly_metrics / ' +
+      "hourly_checks come from PostgreSQL (the same on every replica); gauge_refresh is this replica's own last " +
+      'refresh in which every source succeeded. 0 when the job has never succeeded.',
     ['aggregator_job'],
-    'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
+    'daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh',
   ),
   jobDuration: g(
     'workshop_aggregator_job_last_duration_seconds',
     "Duration of the last successful run of each aggregator job (gauge_refresh: this replica's).",
     ['aggregator_job'],
-    'daily_metrics | weekly_metrics | hourly_checks | gauge_refresh',
+    'daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh',
   ),
   databaseUp: g(
     'workshop_database_up',

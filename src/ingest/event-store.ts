@@ -116,7 +116,8 @@ SELECT 1`;
 /**
  * Marks, in kpi_dirty_days, the local days (in `timeZone`) of the flush's events whose KPI rows the scheduled
  * jobs will not recompute: days before the day before yesterday (the daily job recomputes yesterday and the two
- * days before), and days of an ISO week that has ended (its weekly row is computed on Monday). Today's traffic
+ * days before), days of an ISO week that has ended (its weekly row is computed on Monday) and days of a calendar
+ * month that has ended (its monthly row is computed on the 1st). Today's traffic
  * marks nothing. Marks are appended (no unique key), so concurrent flushes of late events never wait on each
  * other's marks.
  */
@@ -128,8 +129,16 @@ function dirtyDaysCte(timeZone: string): string {
 dirty AS (
   INSERT INTO kpi_dirty_days (day)
   SELECT DISTINCT d FROM (SELECT (o AT TIME ZONE ${tz})::date AS d FROM unnest(${occurredAt}::timestamptz[]) AS o) days
-   WHERE d < greatest(${today} - 2, date_trunc('week', ${today})::date)
+   WHERE ${isLateDaySql('d', today)}
 )`;
+}
+
+/**
+ * SQL: whether local date `day` is late on local date `today` — before the day before yesterday, in an ended ISO
+ * week or in an ended calendar month (exported for tests, which evaluate it on fixed dates).
+ */
+export function isLateDaySql(day: string, today: string): string {
+  return `${day} < greatest(${today} - 2, date_trunc('week', ${today})::date, date_trunc('month', ${today})::date)`;
 }
 
 /** A unique violation of the idempotency key: some id of the flush was already stored. */

@@ -73,7 +73,10 @@ export function targetStatus(v: number | null, t: KpiTarget | null): TargetStatu
   return met === null ? 'no data' : met ? 'met' : 'missed';
 }
 
-export const targetText = (t: KpiTarget, unit: KpiUnit) => `${t.op} ${formatKpi(t.value, unit)}`;
+export const targetText = (t: KpiTarget, unit: KpiUnit) =>
+  t.op === 'between'
+    ? `${formatKpi(t.value[0], unit)}-${formatKpi(t.value[1], unit)}`
+    : `${t.op} ${formatKpi(t.value, unit)}`;
 
 export function buildReport(input: ReportInput): Report {
   const { period, columns, targets } = input;
@@ -133,7 +136,10 @@ function reportCharts(input: ReportInput, funnel: readonly FunnelStep[]): ChartS
     cols.flatMap((c) => {
       const t = input.targets[c];
       return t && input.columns.includes(c)
-        ? [{ name: `${kpiLabel(c)} target ${targetText(t, kpiUnit(c))}`, value: t.value }]
+        ? // a range target (active workshops: the beta target) is drawn from the configured beta range instead
+          t.op === 'between'
+          ? []
+          : [{ name: `${kpiLabel(c)} target ${targetText(t, kpiUnit(c))}`, value: t.value }]
         : [];
     });
   const chart = (id: string, title: string, cols: readonly string[], extra: ChartSpec['lines'] = []): ChartSpec => ({

@@ -190,7 +190,7 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
 
   const kpiFailures = counter(meter, AGGREGATOR_METRICS.kpiFailures);
   const jobRuns = counter(meter, AGGREGATOR_METRICS.jobRuns);
-  for (const source of ['counts', 'approvals', 'states']) kpiFailures.add(0, { source });
+  for (const source of ['counts', 'approvals', 'invite_times', 'states']) kpiFailures.add(0, { source });
   const gaugeFailures = counter(meter, KPI_GAUGES.gaugeRefreshFailures);
   for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
   const aggregator: AggregatorTelemetry = {

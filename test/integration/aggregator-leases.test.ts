@@ -57,7 +57,7 @@ const claim = async (svc: Svc, job: string, firingMs: number) =>
       [job, new Date(firingMs)],
     )
   ).rows[0];
-const rowDates = async (svc: Svc, type: 'daily' | 'weekly') =>
+const rowDates = async (svc: Svc, type: 'daily' | 'weekly' | 'monthly') =>
   (
     await svc.pool.query<{ d: string }>(
       `SELECT to_char(metric_date, 'YYYY-MM-DD') AS d FROM workshop_metrics WHERE metric_type = $1 ORDER BY 1`,
@@ -167,7 +167,7 @@ describe('start-up catch-up', () => {
     await slack?.stop();
   });
 
-  it("when two replicas start together, then the last 14 days' rows, their complete weeks and last week's digest are each done once", async () => {
+  it("when two replicas start together, then the last 14 days' rows, their complete weeks, last month's row and last week's digest are each done once", async () => {
     await Promise.all([a.aggregator.catchUp(NOW), b.aggregator.catchUp(NOW)]);
     const daily = await a.pool.query<{ d: string; n: number }>(
       `SELECT to_char(metric_date, 'YYYY-MM-DD') AS d, signups_started AS n FROM workshop_metrics
@@ -185,6 +185,16 @@ describe('start-up catch-up', () => {
 
     await a.aggregator.catchUp(NOW + HOUR); // a restart later: nothing is sent again
     expect(slack.received).toHaveLength(digests.length);
+
+    // last month's row, once: the firing of the 1st 03:00 (due) under its claim, or the missing-row fill
+    const now = new Date(NOW);
+    const lastMonth = isoDate(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    expect(await rowDates(a, 'monthly')).toEqual([lastMonth]);
+    const monthly = await a.pool.query<{ n: number; ok: boolean }>(
+      `SELECT count(*)::int AS n, bool_and(ok) AS ok FROM aggregator_runs WHERE job = 'monthly_metrics'`,
+    );
+    const firingDue = NOW >= Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 3);
+    expect(monthly.rows[0]).toEqual(firingDue ? { n: 1, ok: true } : { n: 0, ok: null });
   });
 
   it('when a replica starts with its schedule on, then it catches up in the background and stops cleanly', async () => {

@@ -100,7 +100,7 @@ describe('what the alerts read', () => {
 
   it('jobs that never succeeded are exported as 0 (so the staleness alert can fire for them)', async () => {
     const text = await metrics();
-    for (const job of ['daily_metrics', 'weekly_metrics', 'hourly_checks'])
+    for (const job of ['daily_metrics', 'weekly_metrics', 'monthly_metrics', 'hourly_checks'])
       expect(
         gauge(text, 'workshop_aggregator_job_last_success_timestamp_seconds', `aggregator_job="${job}"`),
         job,

@@ -105,9 +105,21 @@ describe('the demo programme (fixed seed and anchor)', () => {
       'workshop_dashboard_accessed',
       'workshop_profile_updated',
       'session_completed',
+      'page_viewed',
+      'session_rated',
     ]) {
       expect(types, t).toContain(t);
     }
+    // issue 12: every signup names its region, the rejection its reason; some pages load slowly (over 3 s)
+    const signups = p.events.filter((e) => e.type === 'workshop_signup_success');
+    expect(signups.every((e) => typeof e.metadata?.region === 'string')).toBe(true);
+    expect(new Set(signups.map((e) => e.metadata!.region))).toContain('GTA');
+    expect(p.events.filter((e) => e.type === 'workshop_rejected').every((e) => e.metadata?.reason)).toBe(true);
+    const loads = p.events.filter((e) => e.type === 'page_viewed').map((e) => e.duration_ms!);
+    expect(loads.some((ms) => ms > 3000)).toBe(true);
+    expect(new Set(p.events.filter((e) => e.type === 'session_rated').map((e) => e.metadata!.rating))).toEqual(
+      new Set([1, 2, 3, 4, 5]),
+    );
     expect(new Set(p.events.map((e) => e.id)).size).toBe(p.events.length);
     // another anchor (a later `npm run demo`) is another programme with its own ids
     const later = new Set(demoProgramme(ANCHOR_MS + DAY, SEED).events.map((e) => e.id));
@@ -169,9 +181,10 @@ describe('the demo loaded into the running service, ending now', () => {
     expect(again.events).toMatchObject({ accepted: 0, duplicates: programme.events.length });
   });
 
-  it('backfills daily and weekly KPI rows over its range', () => {
+  it('backfills daily, weekly and monthly KPI rows over its range', () => {
     expect(summary.kpiRows.daily).toBe(43); // 42 days plus the partial day it ends on
     expect(summary.kpiRows.weekly).toBeGreaterThanOrEqual(6);
+    expect(summary.kpiRows.monthly).toBeGreaterThanOrEqual(2); // six weeks touch two or three months
   });
 
   it('gives the hourly checks something to show: a stuck application and a workshop gone quiet', () => {
@@ -251,6 +264,15 @@ describe('grafana_reader', () => {
         [programme.startDate, programme.endDate],
       );
       expect(weekly.rows[0].n).toBeGreaterThanOrEqual(6);
+      // issue 12: monthly rows, with page load and satisfaction for the dashboards
+      const monthly = await c.query<{ pages: number; load: number; rated: string }>(
+        `SELECT count(*) FILTER (WHERE avg_page_load_ms > 0)::int AS pages, max(avg_page_load_ms) AS load,
+                max(avg_satisfaction)::text AS rated
+           FROM workshop_metrics WHERE metric_type = 'monthly'`,
+      );
+      expect(monthly.rows[0]!.pages).toBeGreaterThanOrEqual(2);
+      expect(monthly.rows[0]!.load).toBeLessThan(3000); // the plan's target, met on average
+      expect(Number(monthly.rows[0]!.rated)).toBeGreaterThan(3);
     });
   });
 

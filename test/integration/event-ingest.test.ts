@@ -131,6 +131,44 @@ describe('POST /v1/events against real PostgreSQL', () => {
     expect(await count()).toBe(before);
   });
 
+  it('issue 12: page_viewed, session_rated, a rejection reason and a signup region are stored; bad ones are 400', async () => {
+    const ws = uuid();
+    const good = [
+      ev('page_viewed', { workshop_id: ws, duration_ms: 1875, metadata: { path: '/dashboard' } }),
+      ev('session_rated', { workshop_id: ws, metadata: { rating: 4 } }),
+      ev('workshop_rejected', { workshop_id: ws, admin_id: uuid(), metadata: { reason: 'Outside the service area' } }),
+      signupSuccess(ws, new Date().toISOString(), { region: 'GTA' }),
+    ];
+    expect((await postEvents(svc.url, { events: good })).status).toBe(202);
+    const rows = await svc.pool.query(
+      `SELECT event_type, event_category, duration_ms, metadata FROM workshop_events WHERE workshop_id = $1
+        ORDER BY event_type`,
+      [ws],
+    );
+    expect(rows.rows.map((r) => [r.event_type, r.event_category, r.duration_ms])).toEqual([
+      ['page_viewed', 'activity', 1875],
+      ['session_rated', 'activity', null],
+      ['workshop_rejected', 'approval', null],
+      ['workshop_signup_success', 'signup', null],
+    ]);
+    const bad = [
+      ev('page_viewed', { workshop_id: ws }),
+      ev('session_rated', { workshop_id: ws, metadata: { rating: 6 } }),
+      ev('workshop_rejected', { workshop_id: ws, admin_id: uuid(), metadata: { reason: 'x'.repeat(201) } }),
+      signupSuccess(ws, new Date().toISOString(), { region: 'r'.repeat(101) }),
+    ];
+    const res = await postEvents(svc.url, { events: bad });
+    expect(res.status).toBe(400);
+    const details = (res.json as { error: { details: Array<{ index: number; path: string }> } }).error.details;
+    expect(details.map((d) => [d.index, d.path])).toEqual([
+      [0, 'duration_ms'],
+      [1, 'metadata.rating'],
+      [2, 'metadata.reason'],
+      [3, 'metadata.region'],
+    ]);
+    expect(await count('workshop_id = $1', [ws])).toBe(4);
+  });
+
   it('when occurred_at is 6 minutes ahead of the service clock, then 400 names occurred_at', async () => {
     const before = await count();
     // "ahead" is measured from when the request is sent, so the time is read here, not when the file loads

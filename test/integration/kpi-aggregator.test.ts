@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_COLUMNS } from '../../src/aggregate/kpi-definitions.js';
+import { KPI_TARGETS } from '../../src/aggregate/thresholds.js';
 import { expectedKpis } from '../support/kpi-reference.js';
 import { withClient } from '../support/database.js';
 import { generateScenario, prng, type RawEvent } from '../support/scenario.js';
@@ -42,6 +43,7 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
   let svc: Svc;
   let daily: Row[];
   let weekly: Row[];
+  let monthly: Row[];
 
   beforeAll(async () => {
     svc = await startTestService({ METRICS_TZ: 'UTC' });
@@ -57,6 +59,14 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     });
     expect(w.status, w.text).toBe(200);
     weekly = w.json.rows as Row[];
+    const m = await admin(svc, '/api/cron/workshop-metrics', {
+      startDate: '2026-02-27',
+      endDate: '2026-04-02',
+      backfill: true,
+      type: 'monthly',
+    });
+    expect(m.status, m.text).toBe(200);
+    monthly = m.json.rows as Row[];
   });
   afterAll(async () => {
     await svc?.stop();
@@ -83,6 +93,19 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
     }
     expect(daily.some((r) => Number(r.suspended_workshops) > 0)).toBe(true);
     expect(daily.some((r) => Number(r.pending_workshops) > 0)).toBe(true);
+    // issue 12's columns
+    for (const c of ['signups_step_1', 'signups_step_2', 'signups_step_3', 'signups_submitted', 'applications_viewed'])
+      expect(total(c), c).toBeGreaterThan(0);
+    for (const c of [
+      'approval_rate',
+      'total_mechanics_invited',
+      'workshops_over_3_mechanics',
+      'pct_workshops_with_mechanics',
+      'avg_invite_to_signup_hours',
+      'avg_page_load_ms',
+      'avg_satisfaction',
+    ])
+      expect(daily.some((r) => Number(r[c]) > 0)).toBe(true);
   });
 
   it('every daily row equals the independent calculation, column by column', () => {
@@ -107,6 +130,61 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
       const start = scenario.startMs + i * 7 * DAY;
       expect(kpisOf(row), String(row.metric_date)).toEqual(expectedKpis(scenario.events, start, start + 7 * DAY));
     });
+  });
+
+  it('monthly rows: every month the range touches, each equal to the independent calculation over the month', () => {
+    expect(monthly.map((r) => [r.metric_date, r.metric_type, r.window_start, r.window_end])).toEqual([
+      ['2026-02-01', 'monthly', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'],
+      ['2026-03-01', 'monthly', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'],
+      ['2026-04-01', 'monthly', '2026-04-01T00:00:00.000Z', '2026-05-01T00:00:00.000Z'],
+    ]);
+    for (const row of monthly)
+      expect(kpisOf(row), String(row.metric_date)).toEqual(
+        expectedKpis(scenario.events, Date.parse(String(row.window_start)), Date.parse(String(row.window_end))),
+      );
+    // the month's counts are the sums of its days
+    const march = monthly[1]!;
+    expect(march.signups_started).toBe(daily.reduce((s, r) => s + Number(r.signups_started), 0));
+    expect(march.total_mechanics_invited).toBe(daily.at(-1)!.total_mechanics_invited);
+  });
+
+  it('type=monthly on GET: any date means its month; the month before by default; read back with /api/metrics', async () => {
+    const one = await admin(svc, '/api/cron/workshop-metrics?date=2026-03-17&type=monthly');
+    expect(one.status, one.text).toBe(200);
+    expect((one.json.rows as Row[]).map((r) => r.metric_date)).toEqual(['2026-03-01']);
+    expect(kpisOf((one.json.rows as Row[])[0]!)).toEqual(kpisOf(monthly[1]!));
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
+    const byDefault = await admin(svc, '/api/cron/workshop-metrics?type=monthly');
+    expect((byDefault.json.rows as Row[]).map((r) => r.metric_date)).toEqual([lastMonth]);
+    await svc.pool.query(`DELETE FROM workshop_metrics WHERE metric_type = 'monthly' AND metric_date = $1`, [
+      lastMonth,
+    ]);
+    const latest = await admin(svc, '/api/metrics/latest?type=monthly');
+    expect(latest.json.metric_date).toBe('2026-04-01');
+    const list = await admin(svc, '/api/metrics?type=monthly&from=2026-03-15&to=2026-04-30');
+    expect(list.status, list.text).toBe(200);
+    expect((list.json.rows as Row[]).map((r) => r.metric_date)).toEqual(['2026-03-01', '2026-04-01']);
+    const n = await svc.pool.query(
+      `SELECT count(*)::int AS n FROM workshop_metrics WHERE metric_type = 'monthly' AND metric_date = '2026-03-01'`,
+    );
+    expect(n.rows[0].n).toBe(1);
+  });
+
+  it('GET /api/metrics JSON carries the plan targets keyed by column (CSV stays rows only)', async () => {
+    const j = await admin(svc, `/api/metrics?type=weekly&from=${FIRST}&to=${LAST}`);
+    expect(j.json.targets).toEqual({
+      signup_conversion_rate: { op: '>', value: 60 },
+      avg_approval_time_hours: { op: '<', value: 24 },
+      invite_acceptance_rate: { op: '>', value: 70 },
+      email_success_rate: { op: '>', value: 98 },
+      api_success_rate: { op: '>', value: 99 },
+      avg_page_load_ms: { op: '<', value: 3000 },
+      active_workshops: { op: 'between', value: [3, 5] },
+    });
+    expect(j.json.targets).toEqual(JSON.parse(JSON.stringify(KPI_TARGETS)));
+    const csv = await admin(svc, `/api/metrics?type=weekly&from=${FIRST}&to=${LAST}&format=csv`);
+    expect(csv.text).not.toContain('target');
   });
 
   it('an event at exactly midnight belongs to the next day', () => {
@@ -156,7 +234,13 @@ describe('KPI aggregation of a multi-week scenario (METRICS_TZ=UTC)', () => {
 
   it.each([
     ['/api/cron/workshop-metrics?date=2026-02-30', undefined, 'date'],
-    ['/api/cron/workshop-metrics?type=monthly', undefined, 'type'],
+    ['/api/cron/workshop-metrics?type=yearly', undefined, 'type'],
+    [
+      '/api/cron/workshop-metrics',
+      { startDate: '2024-01-01', endDate: '2027-01-01', backfill: true, type: 'monthly' },
+      'endDate',
+    ],
+    ['/api/metrics?type=monthly&from=2024-01-01&to=2027-01-01', undefined, 'at most 36 months'],
     ['/api/cron/workshop-metrics', { startDate: '2026-01-01', endDate: '2027-01-03', backfill: true }, 'endDate'],
     ['/api/cron/workshop-metrics', { startDate: '2026-03-10', endDate: '2026-03-01', backfill: true }, 'endDate'],
     ['/api/cron/workshop-metrics', { startDate: '2026-03-01', endDate: '2026-03-02' }, 'backfill'],
@@ -218,7 +302,7 @@ describe('KPI aggregation is independent of arrival order and duplicates', () =>
       }
       await ingest(b, shuffled, 137);
       const body = { startDate: '2026-03-02', endDate: '2026-03-11', backfill: true };
-      for (const type of ['daily', 'weekly']) {
+      for (const type of ['daily', 'weekly', 'monthly']) {
         const ra = await admin(a, '/api/cron/workshop-metrics', { ...body, type });
         const rb = await admin(b, '/api/cron/workshop-metrics', { ...body, type });
         expect(withoutComputedAt(rb.json.rows as Row[])).toEqual(withoutComputedAt(ra.json.rows as Row[]));
@@ -226,6 +310,57 @@ describe('KPI aggregation is independent of arrival order and duplicates', () =>
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe('KPI aggregation of a multi-week scenario across a month end and a DST change (America/Toronto)', () => {
+  it('daily, weekly and monthly rows equal the independent calculation over local windows', async () => {
+    const svc = await startTestService({ METRICS_TZ: 'America/Toronto' });
+    try {
+      // from Monday 2026-02-23 00:00 EST, five weeks: across the month end and the spring-forward Sunday 2026-03-08
+      const { events } = generateScenario(23, '2026-02-23T05:00:00Z', 35);
+      const r = prng(5);
+      const shuffled = [...events, ...events.filter(() => r.chance(0.05))];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = r.int(0, i);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      await ingest(svc, shuffled, 301);
+      const rows: Record<string, Row[]> = {};
+      for (const type of ['daily', 'weekly', 'monthly']) {
+        const res = await admin(svc, '/api/cron/workshop-metrics', {
+          startDate: '2026-02-23',
+          endDate: '2026-03-29',
+          backfill: true,
+          type,
+        });
+        expect(res.status, res.text).toBe(200);
+        rows[type] = res.json.rows as Row[];
+      }
+      expect(rows.daily).toHaveLength(35);
+      expect(rows.weekly!.map((w) => w.metric_date)).toEqual([
+        '2026-02-23',
+        '2026-03-02',
+        '2026-03-09',
+        '2026-03-16',
+        '2026-03-23',
+      ]);
+      expect(rows.monthly!.map((m) => [m.metric_date, m.window_start, m.window_end])).toEqual([
+        ['2026-02-01', '2026-02-01T05:00:00.000Z', '2026-03-01T05:00:00.000Z'],
+        ['2026-03-01', '2026-03-01T05:00:00.000Z', '2026-04-01T04:00:00.000Z'], // EST to EDT: 743 hours
+      ]);
+      expect(rows.daily!.find((d) => d.metric_date === '2026-03-08')).toMatchObject({
+        window_start: '2026-03-08T05:00:00.000Z',
+        window_end: '2026-03-09T04:00:00.000Z',
+      });
+      for (const row of [...rows.daily!, ...rows.weekly!, ...rows.monthly!])
+        expect(kpisOf(row), `${row.metric_type} ${row.metric_date}`).toEqual(
+          expectedKpis(events, Date.parse(String(row.window_start)), Date.parse(String(row.window_end))),
+        );
+      expect(rows.monthly![1]!.avg_page_load_ms).toBeGreaterThan(0);
+    } finally {
+      await svc.stop();
     }
   });
 });

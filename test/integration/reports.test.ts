@@ -7,7 +7,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPI_COLUMNS, SOURCE_COLUMNS } from '../../src/aggregate/kpi-definitions.js';
 import { KpiStore } from '../../src/aggregate/kpi-store.js';
-import { KPI_TARGETS } from '../../src/aggregate/thresholds.js';
+import { KPI_TARGETS, type KpiTarget } from '../../src/aggregate/thresholds.js';
 import { loadReport } from '../../src/reports/report-service.js';
 import { generateScenario } from '../support/scenario.js';
 import { ADMIN_TOKEN, postEvents, startTestService } from '../support/service.js';
@@ -86,9 +86,11 @@ describe('GET /api/reports/kpi: every number equals GET /api/metrics for the sam
         '2026-03-02',
         '2026-03-08',
       ]);
-      const t = KPI_TARGETS[c];
+      const t = (KPI_TARGETS as Readonly<Record<string, KpiTarget>>)[c];
       const v = week![c] as number | null;
-      const status = !t ? '' : v === null ? 'no data' : (t.op === '>' ? v > t.value : v < t.value) ? 'met' : 'missed';
+      const met = (x: number, g: KpiTarget) =>
+        g.op === 'between' ? x >= g.value[0] && x <= g.value[1] : g.op === '>' ? x > g.value : x < g.value;
+      const status = !t ? '' : v === null ? 'no data' : met(v, t) ? 'met' : 'missed';
       expect(rec.status, c).toBe(status);
     }
     // the scenario has data for the targets

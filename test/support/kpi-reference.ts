@@ -12,6 +12,9 @@ function round2(p: bigint, q: bigint): number {
   return Number(neg ? -hundredths : hundredths) / 100;
 }
 
+/** round(p / q) to an integer half away from zero, for integers p >= 0, q > 0 — exact. */
+const round0 = (p: bigint, q: bigint) => Number((2n * p + q) / (2n * q));
+
 /** a / b as a percentage with 2 decimals. */
 const pct = (a: number, b: number) => (b === 0 ? null : round2(100n * BigInt(a), BigInt(b)));
 const t = (e: RawEvent) => Date.parse(e.occurred_at);
@@ -57,6 +60,39 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
         : round2(durations[k / 2 - 1]! + durations[k / 2]!, 2n * MS_PER_HOUR);
   }
 
+  // invitation to signup: each acceptance in the window whose invite id has a mechanic_invited (the earliest, at
+  // any time, whenever it arrived)
+  const invitedAt = new Map<string, number>();
+  for (const e of events) {
+    const id = e.metadata?.invite_id;
+    if (e.type === 'mechanic_invited' && typeof id === 'string')
+      invitedAt.set(id, Math.min(invitedAt.get(id) ?? Infinity, t(e)));
+  }
+  const toSignup = inWindow
+    .filter((e) => e.type === 'mechanic_invite_accepted' && invitedAt.has(String(e.metadata?.invite_id)))
+    .map((e) => BigInt(t(e) - invitedAt.get(String(e.metadata!.invite_id))!));
+  const avgToSignup = toSignup.length
+    ? round2(
+        toSignup.reduce((s, x) => s + x, 0n),
+        BigInt(toSignup.length) * MS_PER_HOUR,
+      )
+    : null;
+
+  const pageViews = inWindow.filter((e) => e.type === 'page_viewed');
+  const pageLoad = pageViews.length
+    ? round0(
+        pageViews.reduce((s, e) => s + BigInt(e.duration_ms!), 0n),
+        BigInt(pageViews.length),
+      )
+    : null;
+  const ratings = inWindow.filter((e) => e.type === 'session_rated');
+  const satisfaction = ratings.length
+    ? round2(
+        ratings.reduce((s, e) => s + BigInt(Number(e.metadata!.rating)), 0n),
+        BigInt(ratings.length),
+      )
+    : null;
+
   // state at the window's end: events strictly before it
   const before = events.filter((e) => t(e) < endMs);
   const workshops = new Set(before.filter((e) => e.workshop_id).map((e) => e.workshop_id!));
@@ -65,6 +101,7 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
   let suspended = 0;
   let withMechanics = 0;
   let mechanicsActive = 0;
+  let over3 = 0;
   for (const w of workshops) {
     const mine = before.filter((e) => e.workshop_id === w);
     const has = (type: string) => mine.some((e) => e.type === type);
@@ -88,6 +125,7 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
       }
       mechanicsActive += count;
       if (count > 0) withMechanics++;
+      if (count >= 4) over3++;
     } else if (!has('workshop_rejected') && has('workshop_signup_success')) {
       pending++;
     }
@@ -130,5 +168,17 @@ export function expectedKpis(all: readonly RawEvent[], startMs: number, endMs: n
       .reduce((s, e) => s + Number(e.metadata!.revenue_cents), 0),
     api_errors: apiErrors,
     api_success_rate: pct(inWindow.length - apiErrors, inWindow.length),
+    signups_step_1: n('workshop_signup_step_1'),
+    signups_step_2: n('workshop_signup_step_2'),
+    signups_step_3: n('workshop_signup_step_3'),
+    signups_submitted: n('workshop_signup_submitted'),
+    applications_viewed: n('workshop_application_viewed'),
+    approval_rate: pct(n('workshop_approved'), n('workshop_approved', 'workshop_rejected')),
+    total_mechanics_invited: before.filter((e) => e.type === 'mechanic_invited').length,
+    workshops_over_3_mechanics: over3,
+    pct_workshops_with_mechanics: pct(withMechanics, active),
+    avg_invite_to_signup_hours: avgToSignup,
+    avg_page_load_ms: pageLoad,
+    avg_satisfaction: satisfaction,
   };
 }

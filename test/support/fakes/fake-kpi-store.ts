@@ -20,6 +20,11 @@ export interface FakeEvent {
   /** Default true. */
   success?: boolean;
   revenueCents?: number | null;
+  durationMs?: number | null;
+  /** metadata.rating of session_rated. */
+  rating?: number | null;
+  /** The invite_id column (metadata.invite_id). */
+  inviteId?: string | null;
 }
 
 type Method = keyof KpiAggregatorStore;
@@ -56,6 +61,12 @@ export function localDay(atMs: number, tz: string): string {
 const nextDate = (date: string, days: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
 
+const nextMonth = (date: string) => {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+};
+
 const LIFECYCLE = new Set([
   'workshop_signup_success',
   'workshop_approved',
@@ -87,11 +98,11 @@ export class FakeKpiStore implements KpiAggregatorStore {
 
   async windows(dates: readonly string[], type: MetricType, tz: string): Promise<Window[]> {
     this.enter('windows', [dates, type, tz]);
-    const days = type === 'daily' ? 1 : 7;
+    const next = (date: string) => (type === 'monthly' ? nextMonth(date) : nextDate(date, type === 'daily' ? 1 : 7));
     return [...dates].sort().map((date) => ({
       date,
       startMs: localMidnightMs(date, tz),
-      endMs: localMidnightMs(nextDate(date, days), tz),
+      endMs: localMidnightMs(next(date), tz),
     }));
   }
 
@@ -102,10 +113,20 @@ export class FakeKpiStore implements KpiAggregatorStore {
       if (e.atMs < startMs || e.atMs >= endMs) continue;
       const day = localDay(e.atMs, tz);
       const key = `${day}|${e.type}`;
-      const g = groups.get(key) ?? { day, type: e.type, n: 0, failures: 0, revenueCents: 0 };
+      const g = groups.get(key) ?? {
+        day,
+        type: e.type,
+        n: 0,
+        failures: 0,
+        revenueCents: 0,
+        durationMs: 0,
+        ratingSum: 0,
+      };
       g.n++;
       if (e.success === false) g.failures++;
       g.revenueCents += e.revenueCents ?? 0;
+      g.durationMs += e.durationMs ?? 0;
+      if (e.type === 'session_rated') g.ratingSum += e.rating ?? 0;
       groups.set(key, g);
     }
     return [...groups.values()];
@@ -128,6 +149,30 @@ export class FakeKpiStore implements KpiAggregatorStore {
           submitted.has(e.workshopId),
       )
       .map((e) => ({ atMs: e.atMs, durationMs: e.atMs - submitted.get(e.workshopId!)! }));
+  }
+
+  async invitedBefore(endMs: number): Promise<number> {
+    this.enter('invitedBefore', [endMs]);
+    return this.events.filter((e) => e.type === 'mechanic_invited' && e.atMs < endMs).length;
+  }
+
+  async inviteAcceptances(startMs: number, endMs: number): Promise<Array<{ atMs: number; durationMs: number }>> {
+    this.enter('inviteAcceptances', [startMs, endMs]);
+    // invitations.sent_at: the earliest mechanic_invited of the invite id, whenever it arrived
+    const sent = new Map<string, number>();
+    for (const e of this.events)
+      if (e.type === 'mechanic_invited' && e.inviteId)
+        sent.set(e.inviteId, Math.min(sent.get(e.inviteId) ?? Infinity, e.atMs));
+    return this.events
+      .filter(
+        (e) =>
+          e.type === 'mechanic_invite_accepted' &&
+          e.atMs >= startMs &&
+          e.atMs < endMs &&
+          e.inviteId &&
+          sent.has(e.inviteId),
+      )
+      .map((e) => ({ atMs: e.atMs, durationMs: e.atMs - sent.get(e.inviteId!)! }));
   }
 
   async lifecycleEvents(endMs: number): Promise<LifecycleEvent[]> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KpiAggregator } from '../../../src/aggregate/kpi-aggregator.js';
 import { KPI_COLUMNS, SOURCE_COLUMNS } from '../../../src/aggregate/kpi-definitions.js';
 import type { StoredKpiRow } from '../../../src/aggregate/kpi-store.js';
-import { FakeKpiStore, type FakeEvent } from '../../support/fakes/fake-kpi-store.js';
+import { FakeKpiStore, localMidnightMs, type FakeEvent } from '../../support/fakes/fake-kpi-store.js';
 import { expectedKpis } from '../../support/kpi-reference.js';
 import { generateScenario, type RawEvent } from '../../support/scenario.js';
 
@@ -20,6 +20,9 @@ const stored = (e: RawEvent): FakeEvent => ({
   success: e.success ?? true,
   revenueCents:
     e.type === 'session_completed' && typeof e.metadata?.revenue_cents === 'number' ? e.metadata.revenue_cents : null,
+  durationMs: e.duration_ms ?? null,
+  rating: e.type === 'session_rated' ? Number(e.metadata?.rating) : null,
+  inviteId: typeof e.metadata?.invite_id === 'string' ? e.metadata.invite_id : null,
 });
 
 let seq = 0;
@@ -69,6 +72,45 @@ describe('KpiAggregator over a generated multi-week scenario', () => {
       expect(kpisOf(row), row.metric_date).toEqual(expectedKpis(scenario.events, start, start + 7 * DAY));
     });
   });
+
+  it('the scenario exercises every new column of issue 12 (non-zero, and a workshop with more than 3 mechanics)', async () => {
+    const { agg } = aggregator(events);
+    const [month] = await agg.compute('monthly', ['2026-03-01']);
+    for (const c of [
+      'signups_step_1',
+      'signups_step_2',
+      'signups_step_3',
+      'signups_submitted',
+      'applications_viewed',
+      'approval_rate',
+      'total_mechanics_invited',
+      'workshops_over_3_mechanics',
+      'pct_workshops_with_mechanics',
+      'avg_invite_to_signup_hours',
+      'avg_page_load_ms',
+      'avg_satisfaction',
+    ] as const)
+      expect(month![c], c).toBeGreaterThan(0);
+  });
+
+  it.each(['UTC', TO])(
+    'monthly rows (%s) equal the reference over the calendar month: sums, rates recomputed, states at month end',
+    async (tz) => {
+      const { agg, failures } = aggregator(events, tz);
+      const rows = await agg.compute('monthly', ['2026-02-01', '2026-03-01', '2026-04-01']);
+      expect(failures).toEqual([]);
+      const start = (d: string) => localMidnightMs(d, tz);
+      expect(rows.map((r) => [r.metric_date, r.window_start, r.window_end])).toEqual([
+        ['2026-02-01', new Date(start('2026-02-01')).toISOString(), new Date(start('2026-03-01')).toISOString()],
+        ['2026-03-01', new Date(start('2026-03-01')).toISOString(), new Date(start('2026-04-01')).toISOString()],
+        ['2026-04-01', new Date(start('2026-04-01')).toISOString(), new Date(start('2026-05-01')).toISOString()],
+      ]);
+      for (const row of rows)
+        expect(kpisOf(row), row.metric_date).toEqual(
+          expectedKpis(scenario.events, Date.parse(row.window_start), Date.parse(row.window_end)),
+        );
+    },
+  );
 
   it('in America/Toronto, days are cut at local midnight (23 hours on 2026-03-08) and still match the reference', async () => {
     const { agg } = aggregator(events, TO);
@@ -167,7 +209,9 @@ describe('KpiAggregator reads and writes', () => {
     expect(store.methodsCalled()).toEqual([
       'windows',
       'dayTypeCounts',
+      'invitedBefore',
       'decisions',
+      'inviteAcceptances',
       'lifecycleEvents',
       'upsert',
       'read',
@@ -177,6 +221,8 @@ describe('KpiAggregator reads and writes', () => {
     const args = Object.fromEntries(store.calls.map((c) => [c.method, c.args]));
     expect(args.dayTypeCounts).toEqual([start, end, TO]);
     expect(args.decisions).toEqual([start, end]);
+    expect(args.invitedBefore).toEqual([start]);
+    expect(args.inviteAcceptances).toEqual([start, end]);
     expect(args.lifecycleEvents).toEqual([end]);
     expect(args.upsert![0]).toBe('daily');
     expect(args.upsert![1]).toBe(TO);
@@ -224,15 +270,18 @@ describe('KpiAggregator when a source fails', () => {
     expect(row!.active_workshops).toBe(1); // states recomputed
     expect(row!.avg_approval_time_hours).toBe(999); // approvals kept
     const written = store.calls.filter((c) => c.method === 'upsert').at(-1)!.args[3] as string[];
-    expect([...written].sort()).toEqual([...SOURCE_COLUMNS.counts, ...SOURCE_COLUMNS.states].sort());
+    expect([...written].sort()).toEqual(
+      [...SOURCE_COLUMNS.counts, ...SOURCE_COLUMNS.invite_times, ...SOURCE_COLUMNS.states].sort(),
+    );
   });
 
   it('when every source fails, then each is reported and the stored values are left as they were', async () => {
     const { agg, store, failures } = aggregator(events);
     const [before] = await agg.compute('daily', ['2026-03-12']);
-    for (const m of ['dayTypeCounts', 'decisions', 'lifecycleEvents'] as const) store.failing.add(m);
+    for (const m of ['dayTypeCounts', 'decisions', 'inviteAcceptances', 'lifecycleEvents'] as const)
+      store.failing.add(m);
     const [after] = await agg.compute('daily', ['2026-03-12']);
-    expect(failures.map(([source]) => source)).toEqual(['counts', 'approvals', 'states']);
+    expect(failures.map(([source]) => source)).toEqual(['counts', 'approvals', 'invite_times', 'states']);
     expect(kpisOf(after!)).toEqual(kpisOf(before!));
   });
 

@@ -22,6 +22,9 @@ const counts = (byType: Record<string, number>, extra: Partial<WindowCounts> = {
   failures: 0,
   total: Object.values(byType).reduce((s, n) => s + n, 0),
   revenueCents: 0,
+  pageLoadMs: 0,
+  ratingSum: 0,
+  invitedBeforeEnd: 0,
   ...extra,
 });
 
@@ -95,9 +98,9 @@ describe('countKpis', () => {
           workshop_dashboard_accessed: 5,
           workshop_profile_updated: 1,
           session_completed: 3,
-          workshop_signup_step_1: 6, // counted in the total only
+          workshop_signup_step_1: 6,
         },
-        { failures: 5, revenueCents: 123_456 },
+        { failures: 5, revenueCents: 123_456, invitedBeforeEnd: 40 },
       ),
     );
     expect(k).toEqual({
@@ -126,7 +129,31 @@ describe('countKpis', () => {
       revenue_cents: 123_456,
       api_errors: 5,
       api_success_rate: 91.07, // 56 events, 5 failed: 51 / 56 = 91.071…
+      signups_step_1: 6,
+      signups_step_2: 0,
+      signups_step_3: 0,
+      signups_submitted: 0,
+      applications_viewed: 0,
+      approval_rate: 66.67, // 2 / (2 + 1)
+      total_mechanics_invited: 40,
+      avg_page_load_ms: null,
+      avg_satisfaction: null,
     });
+  });
+
+  it('page load is the mean duration_ms of page views, an integer rounded half away from zero (2500.5 is 2501)', () => {
+    expect(countKpis(counts({ page_viewed: 2 }, { pageLoadMs: 5001 })).avg_page_load_ms).toBe(2501);
+    expect(countKpis(counts({ page_viewed: 3 }, { pageLoadMs: 1000 })).avg_page_load_ms).toBe(333);
+  });
+
+  it('satisfaction is the mean rating of the window, 2 decimals half away from zero (1/8 more: 4.125 is 4.13)', () => {
+    expect(countKpis(counts({ session_rated: 8 }, { ratingSum: 33 })).avg_satisfaction).toBe(4.13);
+    expect(countKpis(counts({ session_rated: 3 }, { ratingSum: 14 })).avg_satisfaction).toBe(4.67);
+  });
+
+  it('approval rate is approvals of all decisions; null without a decision', () => {
+    expect(countKpis(counts({ workshop_rejected: 2 })).approval_rate).toBe(0);
+    expect(countKpis(counts({ workshop_signup_started: 2 })).approval_rate).toBeNull();
   });
 
   it('when every invitation expired, then acceptance is 0% (not null)', () => {
@@ -207,7 +234,9 @@ describe('approvalKpis', () => {
 
 describe('stateKpis', () => {
   it('reports the snapshot, pending twice (applications and workshops), and mechanics per active workshop', () => {
-    expect(stateKpis({ pending: 4, active: 3, suspended: 1, withMechanics: 2, mechanicsActive: 5 })).toEqual({
+    expect(
+      stateKpis({ pending: 4, active: 3, suspended: 1, withMechanics: 2, mechanicsActive: 5, over3Mechanics: 0 }),
+    ).toEqual({
       applications_pending: 4,
       pending_workshops: 4,
       active_workshops: 3,
@@ -215,29 +244,78 @@ describe('stateKpis', () => {
       workshops_with_mechanics: 2,
       total_mechanics_active: 5,
       avg_mechanics_per_workshop: 1.67, // 5 / 3
+      workshops_over_3_mechanics: 0,
+      pct_workshops_with_mechanics: 66.67, // 2 / 3
     });
   });
 
+  it('counts workshops with more than 3 mechanics, and the share of active workshops with any (null when none)', () => {
+    const s = stateKpis({
+      pending: 0,
+      active: 8,
+      suspended: 0,
+      withMechanics: 1,
+      mechanicsActive: 4,
+      over3Mechanics: 1,
+    });
+    expect(s).toMatchObject({ workshops_over_3_mechanics: 1, pct_workshops_with_mechanics: 12.5 });
+    const none = stateKpis({
+      pending: 0,
+      active: 0,
+      suspended: 0,
+      withMechanics: 0,
+      mechanicsActive: 0,
+      over3Mechanics: 0,
+    });
+    expect(none.pct_workshops_with_mechanics).toBeNull();
+  });
+
   it('rounds mechanics per workshop half away from zero (1 / 8 = 0.125 is 0.13)', () => {
-    const s = stateKpis({ pending: 0, active: 8, suspended: 0, withMechanics: 1, mechanicsActive: 1 });
+    const s = stateKpis({
+      pending: 0,
+      active: 8,
+      suspended: 0,
+      withMechanics: 1,
+      mechanicsActive: 1,
+      over3Mechanics: 0,
+    });
     expect(s.avg_mechanics_per_workshop).toBe(0.13);
   });
 
   it('when no workshop is active, then mechanics per workshop is null', () => {
-    const s = stateKpis({ pending: 2, active: 0, suspended: 3, withMechanics: 0, mechanicsActive: 0 });
+    const s = stateKpis({
+      pending: 2,
+      active: 0,
+      suspended: 3,
+      withMechanics: 0,
+      mechanicsActive: 0,
+      over3Mechanics: 0,
+    });
     expect(s.avg_mechanics_per_workshop).toBeNull();
     expect(s.active_workshops).toBe(0);
   });
 
   it('fills exactly the columns of the states source', () => {
-    const s = stateKpis({ pending: 0, active: 0, suspended: 0, withMechanics: 0, mechanicsActive: 0 });
+    const s = stateKpis({
+      pending: 0,
+      active: 0,
+      suspended: 0,
+      withMechanics: 0,
+      mechanicsActive: 0,
+      over3Mechanics: 0,
+    });
     expect(Object.keys(s).sort()).toEqual([...SOURCE_COLUMNS.states].sort());
   });
 });
 
 describe('SOURCE_COLUMNS', () => {
   it('every KPI column is filled by exactly one source, so a failing source leaves only its own columns', () => {
-    const all = [...SOURCE_COLUMNS.counts, ...SOURCE_COLUMNS.approvals, ...SOURCE_COLUMNS.states];
+    const all = [
+      ...SOURCE_COLUMNS.counts,
+      ...SOURCE_COLUMNS.approvals,
+      ...SOURCE_COLUMNS.invite_times,
+      ...SOURCE_COLUMNS.states,
+    ];
     expect([...all].sort()).toEqual([...KPI_COLUMNS].sort());
     expect(new Set(all).size).toBe(all.length);
   });

@@ -129,6 +129,7 @@ describe('kpiGaugeSamples', () => {
     expect(s.get(k.jobLastSuccess.name)).toEqual([
       { labels: { aggregator_job: 'daily_metrics' }, value: (T - 1000) / 1000 },
       { labels: { aggregator_job: 'weekly_metrics' }, value: 0 },
+      { labels: { aggregator_job: 'monthly_metrics' }, value: 0 },
       { labels: { aggregator_job: 'hourly_checks' }, value: 0 },
       { labels: { aggregator_job: 'gauge_refresh' }, value: 0 },
     ]);

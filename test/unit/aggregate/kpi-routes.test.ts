@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KPI_COLUMNS } from '../../../src/aggregate/kpi-definitions.js';
-import { datesFor, MAX_BACKFILL_DAYS, toCsv } from '../../../src/aggregate/kpi-routes.js';
+import { datesFor, MAX_BACKFILL_DAYS, MAX_BACKFILL_MONTHS, toCsv } from '../../../src/aggregate/kpi-routes.js';
 import type { StoredKpiRow } from '../../../src/aggregate/kpi-store.js';
 import { AppError } from '../../../src/errors.js';
 
@@ -170,6 +170,19 @@ describe('datesFor', () => {
       }) as Error,
     );
     expect(() => datesFor('weekly', '2026-01-01', '2027-01-02')).toThrowError(/got 367/);
+  });
+
+  it(`monthly: the first day of every month touched, at most ${MAX_BACKFILL_MONTHS} months (a 400 naming endDate)`, () => {
+    expect(datesFor('monthly', '2026-01-31', '2026-03-01')).toEqual(['2026-01-01', '2026-02-01', '2026-03-01']);
+    expect(datesFor('monthly', '2026-03-10', '2026-03-10')).toEqual(['2026-03-01']);
+    expect(datesFor('monthly', '2024-01-15', '2026-12-31')).toHaveLength(36);
+    expect(() => datesFor('monthly', '2024-01-15', '2027-01-01')).toThrowError(
+      expect.objectContaining({
+        status: 400,
+        message: 'endDate: a monthly range covers at most 36 months (got 37)',
+      }) as Error,
+    );
+    expect(() => datesFor('monthly', '2026-03-10', '2026-03-01')).toThrowError(/before startDate/);
   });
 
   describe('in a process whose local time zone changes clocks (America/Toronto)', () => {

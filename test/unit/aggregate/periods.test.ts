@@ -5,7 +5,11 @@ import {
   daysOf,
   isDate,
   localDate,
+  addMonths,
   mondayOf,
+  monthOf,
+  monthsTouched,
+  previousMonth,
   previousWeek,
   yesterday,
 } from '../../../src/aggregate/periods.js';
@@ -70,5 +74,25 @@ describe('periods', () => {
     expect(previousWeek(at('2026-11-02T04:30:00Z'), 'UTC')).toBe('2026-10-26');
     // Monday 2026-03-09 02:00 EDT, after the 167-hour week
     expect(previousWeek(at('2026-03-09T06:00:00Z'), TO)).toBe('2026-03-02');
+  });
+
+  it('months: monthOf, addMonths, monthsTouched and daysOf(monthly) across leap years and year ends', () => {
+    expect(monthOf('2026-03-31')).toBe('2026-03-01');
+    expect(addMonths('2026-01-31', 1)).toBe('2026-02-01'); // the month after, never a day overflowing it
+    expect(addMonths('2026-12-15', 1)).toBe('2027-01-01');
+    expect(addMonths('2026-01-15', -1)).toBe('2025-12-01');
+    expect(monthsTouched('2026-11-30', '2027-02-01')).toEqual(['2026-11-01', '2026-12-01', '2027-01-01', '2027-02-01']);
+    expect(monthsTouched('2026-03-05', '2026-03-06')).toEqual(['2026-03-01']);
+    expect(daysOf('2028-02-01', 'monthly')).toHaveLength(29);
+    expect(daysOf('2026-02-01', 'monthly')).toHaveLength(28);
+    expect(daysOf('2026-12-01', 'monthly').at(-1)).toBe('2026-12-31');
+  });
+
+  it('previousMonth is the month before the local one (the monthly job on the 1st, 03:00 local)', () => {
+    expect(previousMonth(at('2026-11-01T08:00:00Z'), TO)).toBe('2026-10-01'); // 03:00 EST
+    // 2026-11-30 23:30 EST is already December in UTC
+    expect(previousMonth(at('2026-12-01T04:30:00Z'), TO)).toBe('2026-10-01');
+    expect(previousMonth(at('2026-12-01T04:30:00Z'), 'UTC')).toBe('2026-11-01');
+    expect(previousMonth(at('2027-01-01T03:00:00Z'), 'UTC')).toBe('2026-12-01');
   });
 });

@@ -56,6 +56,40 @@ function recordingJobs(timeZone: string) {
   return { jobs: aggregatorJobs(deps), fired, computed };
 }
 
+/** recordingJobs with late days marked (kpi_dirty_days) and rows reported missing by the catch-up. */
+function jobsWithLateDays(marked: string[], missing: Record<string, string[]> = {}) {
+  const computed: string[] = [];
+  const cleared: string[] = [];
+  const fired: string[] = [];
+  const deps: AggregatorJobsDeps = {
+    timeZone: 'UTC',
+    jobs: {
+      run: async (job, scheduledForMs, fn) => {
+        fired.push(`${job} ${scheduledForMs === null ? '-' : iso(scheduledForMs)}`);
+        await fn();
+        return { outcome: 'success' };
+      },
+      prune: async () => 0,
+      retakeable: async () => [],
+    },
+    aggregator: {
+      compute: async (type, dates) => {
+        if (dates.length) computed.push(`${type} ${dates.join(' ')}`);
+        return [];
+      },
+      missing: async (type, dates) => dates.filter((d) => (missing[type] ?? []).includes(d)),
+    },
+    checks: { run: async () => ({}) },
+    refresher: { refresh: async () => true },
+    report: () => {},
+    lateDays: {
+      read: async () => marked.map((day) => ({ day, marks: [day] })),
+      clear: async (days) => void cleared.push(...days.map((d) => d.day)),
+    },
+  };
+  return { jobs: aggregatorJobs(deps), computed, cleared, fired };
+}
+
 /** Runs the schedule on the fake clock from `from` to `to`, then stops it. */
 async function runSchedule(jobs: readonly ScheduledJob[], timeZone: string, from: string, to: string) {
   vi.setSystemTime(Date.parse(from));
@@ -108,6 +142,12 @@ describe('each aggregator job fires at the times of its cron expression (METRICS
       ['2026-11-16T02:00:00.000Z', '2026-11-23T02:00:00.000Z', '2026-11-30T02:00:00.000Z'],
     ],
     [
+      'monthly_metrics', // the 1st at 03:00
+      '2026-10-15T00:00:00Z',
+      '2027-01-01T02:59:00Z',
+      ['2026-11-01T03:00:00.000Z', '2026-12-01T03:00:00.000Z'],
+    ],
+    [
       'hourly_checks', // every hour at :00
       '2026-11-21T09:30:00Z',
       '2026-11-21T12:30:00Z',
@@ -132,6 +172,39 @@ describe('each aggregator job fires at the times of its cron expression (METRICS
     await runSchedule([jobs.daily_metrics, jobs.weekly_metrics], 'UTC', '2026-11-22T12:00:00Z', '2026-11-23T12:00:00Z');
     // Monday 2026-11-23: daily at 01:00 (yesterday is Sunday the 22nd), weekly at 02:00 (the week of the 16th)
     expect(computed).toEqual(['daily 2026-11-20 2026-11-21 2026-11-22', 'weekly 2026-11-16']);
+  });
+
+  it('the monthly job computes the calendar month before its firing (January after December)', async () => {
+    const { jobs, computed } = recordingJobs('UTC');
+    await runSchedule([jobs.monthly_metrics], 'UTC', '2026-12-15T00:00:00Z', '2027-02-02T00:00:00Z');
+    expect(computed).toEqual(['monthly 2026-12-01', 'monthly 2027-01-01']);
+  });
+});
+
+describe('late days and the start-up catch-up include monthly rows', () => {
+  it('the hourly job recomputes marked days, their ended weeks and their ended months (not the running ones)', async () => {
+    const { jobs, computed, cleared } = jobsWithLateDays(['2026-10-30', '2026-11-20', '2026-11-24']);
+    await jobs.hourly_checks.run(Date.parse('2026-11-25T10:00:00Z')); // a Wednesday in November
+    expect(computed).toEqual([
+      'daily 2026-10-30 2026-11-20 2026-11-24', // one scan: within 31 days
+      'weekly 2026-10-26 2026-11-16', // the week of the 24th is still running
+      'monthly 2026-10-01', // November is still running
+    ]);
+    expect(cleared).toEqual(['2026-10-30', '2026-11-20', '2026-11-24']);
+  });
+
+  it("catch-up runs the latest due monthly firing (the 1st, 03:00) and fills last month's row when missing", async () => {
+    const { jobs, fired, computed } = jobsWithLateDays([], { monthly: ['2026-10-01'] });
+    await jobs.catchUp(Date.parse('2026-11-03T12:00:00Z'));
+    expect(fired).toContain('monthly_metrics 2026-11-01T03:00:00.000Z');
+    expect(computed).toContain('monthly 2026-10-01');
+    expect(computed.filter((c) => c.startsWith('monthly'))).toEqual(['monthly 2026-10-01', 'monthly 2026-10-01']);
+  });
+
+  it('catch-up before 03:00 on the 1st does not run that month’s firing yet', async () => {
+    const { jobs, fired } = jobsWithLateDays([]);
+    await jobs.catchUp(Date.parse('2026-11-01T02:00:00Z'));
+    expect(fired.filter((f) => f.startsWith('monthly_metrics'))).toEqual([]);
   });
 });
 
@@ -179,6 +252,17 @@ describe('with METRICS_TZ=America/Toronto, jobs fire at local times across dayli
       '2026-11-02T07:00:00.000Z', // Monday 02:00 EST
     ]);
     expect(computed).toEqual(['weekly 2026-10-19', 'weekly 2026-10-26']);
+  });
+
+  it('the monthly job fires on the 1st at 03:00 local (in EDT on 2026-10-01, EST from the change on 2026-11-01)', async () => {
+    const { jobs, fired, computed } = recordingJobs('America/Toronto');
+    await runSchedule([jobs.monthly_metrics], 'America/Toronto', '2026-09-25T00:00:00Z', '2026-12-02T00:00:00Z');
+    expect(fired.map((f) => f.scheduledFor)).toEqual([
+      '2026-10-01T07:00:00.000Z', // 03:00 EDT (UTC-4)
+      '2026-11-01T08:00:00.000Z', // 03:00 EST (UTC-5): clocks went back from 02:00 EDT to 01:00 EST that night
+      '2026-12-01T08:00:00.000Z', // 03:00 EST
+    ]);
+    expect(computed).toEqual(['monthly 2026-09-01', 'monthly 2026-10-01', 'monthly 2026-11-01']);
   });
 });
 
@@ -253,9 +337,10 @@ describe('AGGREGATOR_MODE decides which jobs the aggregator schedules', () => {
 
   it.each<['inline' | 'only' | 'off', JobName[]]>([
     ['off', ['gauge_refresh']],
-    ['only', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'weekly_metrics']],
-    ['inline', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'weekly_metrics']],
-  ])('%s: from Monday 00:30 to 02:30 UTC, the jobs that fire are %j', async (mode, expected) => {
+    // monthly_metrics: the start-up catch-up's firing of 2026-11-01 03:00 (its cron time is not in these two hours)
+    ['only', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'monthly_metrics', 'weekly_metrics']],
+    ['inline', ['daily_metrics', 'gauge_refresh', 'hourly_checks', 'monthly_metrics', 'weekly_metrics']],
+  ])('%s: from Monday 00:30 to 02:30 UTC, the jobs that run are %j', async (mode, expected) => {
     const ran = new Set<string>();
     const module = createAggregatorModule(
       noDatabase,

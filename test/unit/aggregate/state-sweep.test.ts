@@ -15,7 +15,14 @@ const ev = (type: string, atMs: number, workshopId = W1, mechanicId: string | nu
   mechanicId,
   atMs,
 });
-const zero: StateSnapshot = { pending: 0, active: 0, suspended: 0, withMechanics: 0, mechanicsActive: 0 };
+const zero: StateSnapshot = {
+  pending: 0,
+  active: 0,
+  suspended: 0,
+  withMechanics: 0,
+  mechanicsActive: 0,
+  over3Mechanics: 0,
+};
 const state = (s: Partial<StateSnapshot>): StateSnapshot => ({ ...zero, ...s });
 
 /**
@@ -111,9 +118,9 @@ describe('sweepStates', () => {
       ev('mechanic_removed', 6, W1, 'm2'),
     ];
     expect(sweepStates(events, [4, 5, 6, 7])).toEqual([
-      state({ active: 1, withMechanics: 1, mechanicsActive: 1 }),
-      state({ active: 1, withMechanics: 1, mechanicsActive: 2 }),
-      state({ active: 1, withMechanics: 1, mechanicsActive: 1 }),
+      state({ active: 1, withMechanics: 1, mechanicsActive: 1, over3Mechanics: 0 }),
+      state({ active: 1, withMechanics: 1, mechanicsActive: 2, over3Mechanics: 0 }),
+      state({ active: 1, withMechanics: 1, mechanicsActive: 1, over3Mechanics: 0 }),
       state({ active: 1 }),
     ]);
   });
@@ -141,8 +148,8 @@ describe('sweepStates', () => {
       ev('mechanic_removed', 3, W2, 'm1'),
     ];
     expect(sweepStates(events, [3, 4])).toEqual([
-      state({ active: 2, withMechanics: 2, mechanicsActive: 2 }),
-      state({ active: 2, withMechanics: 1, mechanicsActive: 1 }),
+      state({ active: 2, withMechanics: 2, mechanicsActive: 2, over3Mechanics: 0 }),
+      state({ active: 2, withMechanics: 1, mechanicsActive: 1, over3Mechanics: 0 }),
     ]);
   });
 
@@ -156,9 +163,9 @@ describe('sweepStates', () => {
     ];
     expect(sweepStates(events, [3, 4, 5, 6])).toEqual([
       state({ pending: 1 }),
-      state({ active: 1, withMechanics: 1, mechanicsActive: 1 }),
+      state({ active: 1, withMechanics: 1, mechanicsActive: 1, over3Mechanics: 0 }),
       state({ suspended: 1 }),
-      state({ active: 1, withMechanics: 1, mechanicsActive: 1 }),
+      state({ active: 1, withMechanics: 1, mechanicsActive: 1, over3Mechanics: 0 }),
     ]);
   });
 
@@ -226,6 +233,7 @@ describe('sweepStates', () => {
         suspended: a.suspended + b.suspended,
         withMechanics: a.withMechanics + b.withMechanics,
         mechanicsActive: a.mechanicsActive + b.mechanicsActive,
+        over3Mechanics: a.over3Mechanics + b.over3Mechanics,
       });
       const endsUpTo35 = fc
         .uniqueArray(fc.integer({ min: 0, max: 35 }), { maxLength: 6 })

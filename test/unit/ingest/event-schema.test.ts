@@ -256,3 +256,78 @@ describe("workshop_signup_success's optional metadata.owner_email", () => {
     expect(problems).toEqual([{ index: 0, path: 'metadata.owner_email', message: expect.stringMatching(/NUL/) }]);
   });
 });
+
+describe('issue 12: page_viewed, session_rated, a rejection reason and a signup region', () => {
+  const WS = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+  const ADMIN = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
+  const problemsOf = (raw: unknown) => {
+    const r = validateEvent(raw, 0, opts);
+    return 'problems' in r ? r.problems.map((p) => p.path) : [];
+  };
+  const page = (fields: Record<string, unknown>) => ({ type: 'page_viewed', workshop_id: WS, ...fields });
+  const rated = (rating: unknown) => ({ type: 'session_rated', workshop_id: WS, metadata: { rating } });
+  const rejected = (reason: unknown) => ({
+    type: 'workshop_rejected',
+    workshop_id: WS,
+    admin_id: ADMIN,
+    metadata: { reason },
+  });
+  const signup = (region: unknown) => ({
+    type: 'workshop_signup_success',
+    workshop_id: WS,
+    metadata: { name: 'Hamilton Brakes', city: 'Hamilton', region },
+  });
+
+  it('page_viewed (activity) needs workshop_id and duration_ms; metadata.path is optional', () => {
+    const r = validateEvent(page({ duration_ms: 1234, metadata: { path: '/dashboard' } }), 0, opts);
+    expect('event' in r && [r.event.category, r.event.durationMs]).toEqual(['activity', 1234]);
+    expect(problemsOf(page({ duration_ms: 0 }))).toEqual([]);
+    expect(problemsOf(page({}))).toEqual(['duration_ms']);
+    expect(problemsOf({ type: 'page_viewed', duration_ms: 5 })).toEqual(['workshop_id']);
+    expect(problemsOf(page({ duration_ms: -1 }))).toEqual(['duration_ms']);
+    expect(problemsOf(page({ duration_ms: 1.5 }))).toEqual(['duration_ms']);
+    expect(problemsOf(page({ duration_ms: 10, metadata: { path: '' } }))).toEqual(['metadata.path']);
+    expect(problemsOf(page({ duration_ms: 10, metadata: { path: 'x'.repeat(501) } }))).toEqual(['metadata.path']);
+    expect(problemsOf(page({ duration_ms: 10, metadata: { path: '/a\u0000' } }))).toEqual(['metadata.path']);
+  });
+
+  it.each([1, 2, 3, 4, 5])('session_rated accepts the rating %i', (rating) => {
+    const r = validateEvent(rated(rating), 0, opts);
+    expect('event' in r && r.event.category).toBe('activity');
+  });
+
+  it.each([
+    ['0', 0],
+    ['6', 6],
+    ['4.5', 4.5],
+    ['a string', '5'],
+    ['null', null],
+    ['absent', undefined],
+  ])('session_rated refuses a rating of %s at metadata.rating', (_what, rating) => {
+    expect(problemsOf(rated(rating))).toEqual(['metadata.rating']);
+  });
+
+  it('session_rated needs workshop_id', () => {
+    expect(problemsOf({ type: 'session_rated', metadata: { rating: 5 } })).toEqual(['workshop_id']);
+  });
+
+  it('workshop_rejected takes an optional reason of at most 200 characters', () => {
+    expect(problemsOf(rejected('Incomplete documents'))).toEqual([]);
+    expect(problemsOf(rejected('r'.repeat(200)))).toEqual([]);
+    expect(problemsOf({ ...rejected(undefined), metadata: {} })).toEqual([]);
+    expect(problemsOf(rejected('r'.repeat(201)))).toEqual(['metadata.reason']);
+    expect(problemsOf(rejected(''))).toEqual(['metadata.reason']);
+    expect(problemsOf(rejected(42))).toEqual(['metadata.reason']);
+    expect(problemsOf(rejected('bad\ud800'))).toEqual(['metadata.reason']);
+  });
+
+  it('workshop_signup_success takes an optional region of at most 100 characters', () => {
+    for (const region of ['GTA', 'Ottawa', 'Hamilton', 'London', 'r'.repeat(100)])
+      expect(problemsOf(signup(region)), region).toEqual([]);
+    expect(problemsOf({ ...signup(undefined), metadata: { name: 'A', city: 'B' } })).toEqual([]);
+    expect(problemsOf(signup('r'.repeat(101)))).toEqual(['metadata.region']);
+    expect(problemsOf(signup(''))).toEqual(['metadata.region']);
+    expect(problemsOf(signup(['GTA']))).toEqual(['metadata.region']);
+    expect(problemsOf(signup('GTA\u0000'))).toEqual(['metadata.region']);
+  });
+});
