@@ -96,6 +96,8 @@ describe('the report model', () => {
       invite_acceptance_rate: 'no data',
       email_success_rate: 'missed', // the target is > 98
       api_success_rate: 'no data',
+      avg_page_load_ms: 'no data',
+      active_workshops: 'no data',
     });
     expect(r.kpis.filter((k) => !k.target).every((k) => k.status === null)).toBe(true);
   });
@@ -124,8 +126,11 @@ describe('the report model', () => {
     expect(funnelChart.series.map((s) => s.column)).toEqual(r.funnel.map((s) => s.column));
   });
 
-  it('without step columns the funnel is started → completed', () => {
-    const r = buildReport(input({ rows: [{ metric_date: '2026-03-09', signups_started: 10, signups_completed: 4 }] }));
+  it('when the KPI columns have no step columns (a store before them), the funnel is started → completed', () => {
+    const columns = KPI_COLUMNS.filter((c) => !/^signups_(step_\d|submitted)$/.test(c));
+    const r = buildReport(
+      input({ columns, rows: [{ metric_date: '2026-03-09', signups_started: 10, signups_completed: 4 }] }),
+    );
     expect(r.funnel.map((s) => [s.column, s.dropOff])).toEqual([
       ['signups_started', null],
       ['signups_completed', 60],
