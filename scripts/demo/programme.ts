@@ -204,7 +204,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Kitchener Tech Auto',
     city: 'Kitchener',
-    region: 'Waterloo Region',
+    region: 'Kitchener-Waterloo',
     lat: 43.4516,
     lon: -80.4925,
     capacity: 4,
@@ -232,7 +232,7 @@ const ROSTER: readonly Profile[] = [
   {
     name: 'Barrie Lakeshore Garage',
     city: 'Barrie',
-    region: 'Simcoe County',
+    region: 'Central Ontario',
     lat: 44.3894,
     lon: -79.6903,
     capacity: 6,

@@ -1,12 +1,13 @@
 /**
  * One value per KPI for a period of several stored rows, from the rows alone, exactly — or null when the rows
  * cannot give it exactly. With one row (a report over one day, week or month) the value is that row's.
- * - counts (aggregate's count source: event counts, revenue, failures): the sum;
- * - states at the window's end (the states source): the last period's value;
+ * - counts (event counts by type, revenue, failed events): the sum;
+ * - states at the window's end (the states source) and cumulative counts (total_mechanics_invited): the last
+ *   period's value;
  * - rates whose numerator and denominator are count columns: recomputed from the sums (as a weekly row is);
  * - anything else (averages, medians, api_success_rate, a column added later): only for a single row.
  */
-import { percent, SOURCE_COLUMNS } from '../aggregate/kpi-definitions.js';
+import { COUNT_COLUMNS, percent, SOURCE_COLUMNS } from '../aggregate/kpi-definitions.js';
 import type { StoredKpiRow } from '../aggregate/kpi-store.js';
 
 export type KpiRow = Readonly<Record<string, unknown>>;
@@ -16,10 +17,11 @@ export const RATIO_PARTS: Readonly<Record<string, readonly [readonly string[], r
   signup_conversion_rate: [['signups_completed'], ['signups_started']],
   invite_acceptance_rate: [['invites_accepted'], ['invites_sent']],
   email_success_rate: [['emails_sent'], ['emails_sent', 'emails_failed']],
+  approval_rate: [['applications_approved'], ['applications_approved', 'applications_rejected']],
 };
 
-const STATES = new Set<string>(SOURCE_COLUMNS.states);
-const SUMS = new Set<string>(SOURCE_COLUMNS.counts.filter((c) => !(c in RATIO_PARTS) && !c.endsWith('_rate')));
+const STATES = new Set<string>([...SOURCE_COLUMNS.states, 'total_mechanics_invited']);
+const SUMS = new Set<string>([...Object.keys(COUNT_COLUMNS), 'revenue_cents', 'api_errors']);
 
 const num = (r: KpiRow, c: string): number | null => {
   const v = r[c];

@@ -32,7 +32,8 @@ export function renderCsv(r: Report): string {
       previous_end: p.previousLastDay,
       previous: k.previous,
       target_op: k.target?.op,
-      target_value: k.target?.value,
+      // a range target as lo..hi (one cell)
+      target_value: k.target?.op === 'between' ? `${k.target.value[0]}..${k.target.value[1]}` : k.target?.value,
       status: k.status,
     })),
   );

@@ -15,17 +15,14 @@ import {
   type ReportSettings,
 } from './report-service.js';
 
-/**
- * Report types the API accepts. TODO(issue 12, monthly): add 'monthly' when KpiStore stores monthly rows
- * (report-period.ts and report-service.ts already handle it).
- */
-export const REPORT_TYPES = ['daily', 'weekly'] as const;
+/** Report types the API accepts: the stored KPI rows' types. */
+export const REPORT_TYPES = ['daily', 'weekly', 'monthly'] as const;
 
 const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
 const reportQuery = z.strictObject({
   from: date,
   to: date,
-  type: z.enum(REPORT_TYPES, { message: `must be ${REPORT_TYPES.join(' or ')}` }).default('daily'),
+  type: z.enum(REPORT_TYPES, { message: `must be ${REPORT_TYPES.join(', ')}` }).default('daily'),
   format: z.enum(REPORT_FORMATS, { message: `must be ${REPORT_FORMATS.join(', ')}` }).default('html'),
 });
 

@@ -33,9 +33,7 @@ export async function loadReport(
   settings: ReportSettings,
 ): Promise<Report> {
   const period = reportPeriod(q.type, q.from, q.to);
-  // TODO(issue 12, monthly): KpiStore's MetricType has no 'monthly' yet, and the route refuses it
-  // (report-routes.ts REPORT_TYPES); once the store stores monthly rows this cast goes away.
-  const type = q.type as MetricType;
+  const type: MetricType = q.type;
   const [rows, previousRows, dailyRows] = await Promise.all([
     store.read(type, period.dates[0]!, period.dates.at(-1)!),
     store.read(type, period.previousDates[0]!, period.previousDates.at(-1)!),

@@ -65,8 +65,15 @@ describe('beta workshops and milestones: two replicas, the window edges, a late 
       beta_target_min: '3',
       beta_target_max: '5',
     };
+    // the region and city variables at "All": every value the workshops have (as their queries offer them)
+    const all = async (col: string) =>
+      (await reader.client.query(`SELECT DISTINCT coalesce(${col}, '(none)') AS v FROM workshops`)).rows
+        .map((r: { v: string }) => `'${r.v.replaceAll("'", "''")}'`)
+        .join(', ') || "'(none)'";
+    const lists: Record<string, string> = { region: await all('region'), city: await all('city') };
     const sql = rawSql
       .replace(/\$\{(\w+)\}/g, (_, name: string) => vars[name]!)
+      .replace(/\$(region|city)\b/g, (_, name: string) => lists[name]!)
       .replace(
         /\$__timeFilter\(([^()]+)\)/g,
         (_, col: string) =>

@@ -50,8 +50,13 @@ function expectedOver(rows: Row[], c: string): number | null {
   if (c === 'signup_conversion_rate') return pct(sum('signups_completed'), sum('signups_started'));
   if (c === 'invite_acceptance_rate') return pct(sum('invites_accepted'), sum('invites_sent'));
   if (c === 'email_success_rate') return pct(sum('emails_sent'), sum('emails_sent') + sum('emails_failed'));
-  if ((SOURCE_COLUMNS.states as readonly string[]).includes(c)) return rows.at(-1)![c] as number | null;
-  if (c.endsWith('_rate') || c.includes('approval_time')) return null; // not exact from several rows
+  if (c === 'approval_rate')
+    return pct(sum('applications_approved'), sum('applications_approved') + sum('applications_rejected'));
+  // states at the period's end, and the cumulative invitation count: the last row's
+  if ([...SOURCE_COLUMNS.states, 'total_mechanics_invited'].includes(c as never))
+    return rows.at(-1)![c] as number | null;
+  // averages, medians and the event success rate cannot be exact from several rows
+  if (/^(avg_|median_)/.test(c) || c.endsWith('_rate')) return null;
   return sum(c);
 }
 
@@ -60,7 +65,7 @@ beforeAll(async () => {
   const { events } = generateScenario(1212, '2026-03-02T00:00:00Z', 21);
   for (let i = 0; i < events.length; i += 1000)
     expect((await postEvents(svc.url, { events: events.slice(i, i + 1000) })).status).toBe(202);
-  for (const type of ['daily', 'weekly']) {
+  for (const type of ['daily', 'weekly', 'monthly']) {
     const res = await fetch(`${svc.url}/api/cron/workshop-metrics`, {
       method: 'POST',
       headers: { ...admin, 'content-type': 'application/json' },
@@ -142,12 +147,21 @@ describe('GET /api/reports/kpi: every number equals GET /api/metrics for the sam
       for (const s of chart.series) expect(s.values, `${chart.id} ${s.column}`).toEqual(days.map((d) => d[s.column]));
   });
 
+  it('one month: each KPI is the monthly row of GET /api/metrics', async () => {
+    const [month] = await metrics('monthly', '2026-03-01', '2026-03-01');
+    expect(month).toBeDefined();
+    const csv = await csvReport({ type: 'monthly', from: '2026-03-05', to: '2026-03-20' });
+    for (const c of KPI_COLUMNS) expect(csv.get(c)!.value, c).toBe(cell(month![c]));
+    expect(csv.get('signups_started')!.period_start).toBe('2026-03-01');
+    expect(csv.get('signups_started')!.period_end).toBe('2026-03-31');
+  });
+
   it('md is the tables as Markdown; bad queries are 400 naming the field; no token is 401', async () => {
     const md = await report({ type: 'weekly', from: '2026-03-09', to: '2026-03-09', format: 'md' });
     expect(md.status).toBe(200);
     expect(md.type).toMatch(/^text\/markdown/);
     expect(md.body).toContain('| KPI | period | previous | change | target | status |');
-    const bad = await report({ type: 'monthly', from: '2026-03-01', to: '2026-03-31' });
+    const bad = await report({ type: 'yearly', from: '2026-03-01', to: '2026-03-31' });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('type');
     const reversed = await report({ from: '2026-03-10', to: '2026-03-09' });
