@@ -15,6 +15,8 @@ import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
 import { openStorage, type Storage } from './db/database.js';
 import type { Pool } from './db/pool.js';
+import { eventSearchRoutes } from './events/event-search-routes.js';
+import { EventSearchStore } from './events/event-search-store.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
 import { startListeners, type Listeners } from './http/listeners.js';
 import { runShutdown, type ShutdownStep } from './http/shutdown.js';
@@ -98,7 +100,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       ...(opts.ownerMail ? { ownerMail: opts.ownerMail } : {}),
     });
     const { ownerNotifier } = alerts;
-    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes];
+    const search = eventSearchRoutes({ store: new EventSearchStore(pool), adminTokens: tokens.admin });
+    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes, search];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
     const { ipMode, maxConcurrentBodies } = config;

@@ -6,6 +6,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { toCsv as toCsvDocument } from '../http/csv.js';
 import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
@@ -63,16 +64,9 @@ export function datesFor(t: MetricType, start: string, end: string): string[] {
   return out;
 }
 
+/** The KPI rows as CSV (http/csv.ts): the row fields, then every KPI column in API order. */
 export function toCsv(rows: readonly StoredKpiRow[]): string {
-  const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS] as const;
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v);
-  return (
-    [
-      cols.join(','),
-      ...rows.map((r) => cols.map((c) => cell((r as unknown as Record<string, unknown>)[c])).join(',')),
-    ].join('\n') + '\n'
-  );
+  return toCsvDocument(['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS], rows);
 }
 
 export function kpiRoutes(deps: KpiRoutesDeps): Router {

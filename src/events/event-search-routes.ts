@@ -1,0 +1,166 @@
+/**
+ * GET /api/events (admin token): the stored events, filtered — a page in (occurred_at, id) order with an opaque
+ * cursor, or with format=csv|ndjson every matching event streamed (constant memory, backpressure, stopped when the
+ * client goes away). Parameters: README, "Event search and export".
+ */
+import type { ServerResponse } from 'node:http';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { EVENT_CATEGORIES, EVENT_TYPES } from '../catalogue/event-catalogue.js';
+import { AppError } from '../errors.js';
+import { requireToken } from '../http/auth.js';
+import { csvLine } from '../http/csv.js';
+import { parseRequest, UUID_PATTERN } from '../http/request-validation.js';
+import { decodeCursor, encodeCursor } from './event-cursor.js';
+import { EVENT_FIELD_NAMES, type EventFilter, type EventRow } from './event-search-sql.js';
+import type { EventSearchStore } from './event-search-store.js';
+
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+/** Exports running at once (each holds a pool connection for its duration); one more is answered 503. */
+export const MAX_CONCURRENT_EXPORTS = 2;
+
+export interface EventSearchRoutesDeps {
+  store: EventSearchStore;
+  adminTokens: readonly string[];
+}
+
+const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp with a time zone' });
+const eventType = z.enum(EVENT_TYPES, { message: 'must be an event type of the catalogue (docs/events.md)' });
+
+const searchParams = z
+  .strictObject({
+    type: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .pipe(z.array(eventType))
+      .optional(),
+    category: z.enum(EVENT_CATEGORIES, { message: `must be one of ${EVENT_CATEGORIES.join(', ')}` }).optional(),
+    workshop_id: z.string().regex(UUID_PATTERN, 'must be a UUID').optional(),
+    session_id: z.string().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').optional(),
+    success: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .transform((v) => v === 'true')
+      .optional(),
+    from: rfc3339.optional(),
+    to: rfc3339.optional(),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,7}$/, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
+      .transform(Number)
+      .pipe(z.number().min(1).max(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`))
+      .optional(),
+    cursor: z.string().optional(),
+    format: z.enum(['json', 'csv', 'ndjson'], { message: 'must be json, csv or ndjson' }).default('json'),
+  })
+  .superRefine((q, ctx) => {
+    if (q.from !== undefined && q.to !== undefined && Date.parse(q.from) > Date.parse(q.to))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    if (q.limit !== undefined && q.format !== 'json')
+      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'csv and ndjson stream every matching event' });
+  });
+
+/** The filter a validated query names (the cursor decoded, or a 400 naming it). */
+function filterOf(q: z.infer<typeof searchParams>): EventFilter {
+  return {
+    ...(q.type ? { types: q.type } : {}),
+    ...(q.category ? { category: q.category } : {}),
+    ...(q.workshop_id ? { workshopId: q.workshop_id.toLowerCase() } : {}),
+    ...(q.session_id !== undefined ? { sessionId: q.session_id } : {}),
+    ...(q.success !== undefined ? { success: q.success } : {}),
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+    ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
+  };
+}
+
+/** One event as a JSON object, its stored metadata JSON written in as it is. */
+export function eventJson(row: EventRow): string {
+  const { metadata, ...rest } = row;
+  return `${JSON.stringify(rest).slice(0, -1)},"metadata":${metadata ?? 'null'}}`;
+}
+
+const csvRecord = (row: EventRow) => csvLine(EVENT_FIELD_NAMES.map((f) => row[f]));
+const ndjsonRecord = (row: EventRow) => `${eventJson(row)}\n`;
+
+const FORMATS = {
+  csv: { type: 'text/csv; charset=utf-8', file: 'events.csv', head: csvLine(EVENT_FIELD_NAMES), record: csvRecord },
+  ndjson: { type: 'application/x-ndjson; charset=utf-8', file: 'events.ndjson', head: '', record: ndjsonRecord },
+} as const;
+
+/** Resolves when `res` can take more (drain), or has closed (the client went away). */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function streamExport(res: Response, batches: AsyncGenerator<EventRow[]>, format: keyof typeof FORMATS) {
+  const f = FORMATS[format];
+  try {
+    // the first batch before the headers: a database that cannot be reached is still a 503
+    let next = await batches.next();
+    res.status(200).set({
+      'Content-Type': f.type,
+      'Content-Disposition': `attachment; filename="${f.file}"`,
+      'Cache-Control': 'no-store',
+    });
+    let ok = f.head === '' || res.write(f.head);
+    for (; !next.done; next = await batches.next()) {
+      if (!ok) await writable(res);
+      if (res.destroyed) return; // the client went away: finally stops the query
+      let chunk = '';
+      for (const row of next.value) chunk += f.record(row);
+      ok = res.write(chunk);
+    }
+    res.end();
+  } catch (err) {
+    // the response may have started: it cannot turn into an error answer, so the client sees it cut short
+    if (res.headersSent) res.destroy();
+    throw err;
+  } finally {
+    await batches.return(undefined);
+  }
+}
+
+export function eventSearchRoutes(deps: EventSearchRoutesDeps): Router {
+  const router = Router();
+  const auth = requireToken(deps.adminTokens, 'admin');
+  let exports = 0;
+
+  router.get('/api/events', auth, async (req: Request, res) => {
+    const q = parseRequest(searchParams, req.query);
+    const filter = filterOf(q);
+    if (q.format === 'json') {
+      const { rows, more } = await deps.store.page(filter, q.limit ?? DEFAULT_PAGE_LIMIT);
+      const last = rows.at(-1);
+      const cursor = more && last ? encodeCursor({ occurredAt: String(last.occurred_at), id: String(last.id) }) : null;
+      res
+        .type('application/json')
+        .send(`{"events":[${rows.map(eventJson).join(',')}],"next_cursor":${JSON.stringify(cursor)}}`);
+      return;
+    }
+    if (exports >= MAX_CONCURRENT_EXPORTS)
+      throw new AppError(
+        'overloaded',
+        503,
+        `at most ${MAX_CONCURRENT_EXPORTS} exports run at once; retry later`,
+        undefined,
+        5,
+      );
+    exports++;
+    try {
+      await streamExport(res, deps.store.export(filter), q.format);
+    } finally {
+      exports--;
+    }
+  });
+
+  return router;
+}
