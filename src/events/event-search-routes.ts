@@ -91,6 +91,7 @@ const FORMATS = {
 /** Resolves when `res` can take more (drain), or has closed (the client went away). */
 function writable(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
     const done = () => {
       res.off('drain', done);
       res.off('close', done);
@@ -111,13 +112,14 @@ async function streamExport(res: Response, batches: AsyncGenerator<EventRow[]>, 
       'Content-Disposition': `attachment; filename="${f.file}"`,
       'Cache-Control': 'no-store',
     });
-    let ok = f.head === '' || res.write(f.head);
+    if (f.head !== '') res.write(f.head);
     for (; !next.done; next = await batches.next()) {
-      if (!ok) await writable(res);
       if (res.destroyed) return; // the client went away: finally stops the query
       let chunk = '';
       for (const row of next.value) chunk += f.record(row);
-      ok = res.write(chunk);
+      res.write(chunk);
+      // backpressure: the next batch is fetched only once the client has taken this one (or has gone)
+      if (res.writableNeedDrain) await writable(res);
     }
     res.end();
   } catch (err) {

@@ -385,6 +385,30 @@ describe('GET /api/events returns events as stored', () => {
     });
   });
 
+  it('an export of several batches (2,500 events) ends, with every event once, in order', async () => {
+    const many = uuid();
+    for (let b = 0; b < 3; b++) {
+      const events = Array.from({ length: b < 2 ? 1000 : 500 }, (_, i) =>
+        ev('workshop_dashboard_accessed', {
+          workshop_id: many,
+          occurred_at: at(25, b, i),
+          user_agent: 'u'.repeat(400),
+        }),
+      );
+      expect((await postEvents(svc.url, { events })).status).toBe(202);
+    }
+    for (const format of ['ndjson', 'csv']) {
+      const r = await get(`workshop_id=${many}&format=${format}`);
+      const lines = r.text.trimEnd().split('\n');
+      if (format === 'csv') lines.shift();
+      expect(lines).toHaveLength(2500);
+      if (format === 'ndjson') {
+        const times = lines.map((l) => (JSON.parse(l) as Json).occurred_at as string);
+        expect(times).toEqual([...times].sort());
+      }
+    }
+  });
+
   it('an export of nothing is the CSV header alone, and an empty NDJSON body', async () => {
     const none = `workshop_id=${uuid()}`;
     expect((await get(`${none}&format=csv`)).text).toBe(`${COLUMNS.join(',')}\n`);
