@@ -9,7 +9,7 @@ import { unlessUnavailable } from '../db/pool.js';
 import { searchQuery, type EventFilter, type EventRow } from './event-search-sql.js';
 
 /** Rows per FETCH of an export: large enough to amortise the round trip, small enough to stay a few MiB. */
-export const EXPORT_BATCH_ROWS = 1000;
+export const EXPORT_BATCH_ROWS = 2000;
 
 export class EventSearchStore {
   constructor(private readonly pool: pg.Pool) {}
