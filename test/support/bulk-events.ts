@@ -12,9 +12,9 @@ WITH keys AS (
     FROM generate_series($2::int, $2::int + $4::int - 1) AS g
   RETURNING id, occurred_at
 )
-INSERT INTO workshop_events (id, occurred_at, received_at, event_type, event_category, workshop_id, session_id,
+INSERT INTO workshop_events (id, occurred_at, event_type, event_category, workshop_id, session_id,
   ip_address, user_agent, success, error_message, duration_ms, metadata)
-SELECT id, occurred_at, occurred_at + interval '1 second',
+SELECT id, occurred_at,
   CASE WHEN r < 0.7 THEN 'workshop_dashboard_accessed' WHEN r < 0.9 THEN 'session_completed' ELSE 'email_invite_failed' END,
   CASE WHEN r < 0.9 THEN 'activity' ELSE 'email' END,
   ($5::uuid[])[1 + floor(r * 997)::int % cardinality($5::uuid[])],
