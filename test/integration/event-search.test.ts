@@ -300,7 +300,7 @@ describe('GET /api/events returns events as stored', () => {
     duration_ms: 2_147_483_647,
     ip_address: '203.0.113.77',
     user_agent: 'Mozilla/5.0 (X11; Linux x86_64) ' + 'x'.repeat(400),
-    metadata: { big: 12345678901234567890, tiny: 1e-300, nested: { a: [1, 'two', null, true] }, s: HOSTILE[5] },
+    metadata: { tiny: 1e-300, nested: { a: [1, 'two', null, true] }, s: HOSTILE[5] },
   });
   const hostile = HOSTILE.map((text, i) =>
     ev('email_invite_failed', {
