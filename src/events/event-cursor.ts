@@ -15,6 +15,7 @@ export interface EventPosition {
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]{1,200}$/;
+const MIN_TIME = Date.parse('0001-01-01T00:00:00Z');
 
 export function encodeCursor(p: EventPosition): string {
   return Buffer.from(`v1|${p.occurredAt}|${p.id}`, 'utf8').toString('base64url');
@@ -30,7 +31,9 @@ export function decodeCursor(cursor: string): EventPosition {
   if (!BASE64URL.test(cursor)) throw invalid();
   const [version, occurredAt, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (version !== 'v1' || !occurredAt || !id || rest.length > 0) throw invalid();
-  if (!TIMESTAMP.test(occurredAt) || Number.isNaN(Date.parse(occurredAt)) || !UUID.test(id)) throw invalid();
+  const time = Date.parse(occurredAt);
+  // year 0 parses in JavaScript but is out of PostgreSQL's range
+  if (!TIMESTAMP.test(occurredAt) || !(time >= MIN_TIME) || !UUID.test(id)) throw invalid();
   const position = { occurredAt, id };
   // one spelling per position: a cursor with altered padding bits or characters is not one we issued
   if (encodeCursor(position) !== cursor) throw invalid();

@@ -25,7 +25,12 @@ export interface EventSearchRoutesDeps {
   adminTokens: readonly string[];
 }
 
-const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp with a time zone' });
+const rfc3339 = z.iso
+  .datetime({ offset: true, message: 'must be an RFC 3339 timestamp with a time zone' })
+  // what PostgreSQL's timestamptz takes: year 1 on, UTC offsets within ±15:59 (else a 500, not the client's 400)
+  .refine((v) => !v.startsWith('0000') && /(Z|[+-](0\d|1[0-5]):[0-5]\d)$/.test(v), {
+    message: 'must be an RFC 3339 timestamp from year 0001, its offset within ±15:59',
+  });
 const eventType = z.enum(EVENT_TYPES, { message: 'must be an event type of the catalogue (docs/events.md)' });
 
 const searchParams = z
@@ -37,7 +42,12 @@ const searchParams = z
       .optional(),
     category: z.enum(EVENT_CATEGORIES, { message: `must be one of ${EVENT_CATEGORIES.join(', ')}` }).optional(),
     workshop_id: z.string().regex(UUID_PATTERN, 'must be a UUID').optional(),
-    session_id: z.string().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').optional(),
+    session_id: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1000, 'must be at most 1000 characters')
+      .refine((v) => !v.includes('\u0000'), 'must not hold NUL (U+0000)')
+      .optional(),
     success: z
       .enum(['true', 'false'], { message: 'must be true or false' })
       .transform((v) => v === 'true')
@@ -135,6 +145,7 @@ async function streamExport(res: Response, batches: AsyncGenerator<EventRow[]>, 
       next = EMPTY; // the batch's rows are garbage before the wait, not promoted to the old generation during it
       // backpressure: the next batch is fetched only once the client has taken this one (or has gone)
       if (res.writableNeedDrain) await writable(res);
+      if (res.destroyed) return;
       next = await batches.next();
     }
     res.end();
