@@ -118,8 +118,8 @@ describe('export of 1,000,000 events', () => {
           `max ${(maxRss / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(1)} MiB)`,
       );
       expect(rows).toBe(TOTAL);
-      // Constant memory: one batch of 500 rows and one 64 KiB write at a time. RSS still rises and falls (a
-      // sawtooth peaking at +60-90 MiB measured on 2 shared cores: written output awaiting V8's next major GC, the same at
+      // Constant memory: one batch of 500 rows and one 64 KiB write at a time. RSS still rises and falls (a sawtooth
+      // peaking at +60-90 MiB on 2 shared cores: V8 old-generation garbage awaiting the next major GC, the same at
       // 400k rows as at 1M), so the bound is RSS_GROWTH_BOUND, not the issue's 50 MiB (BENCHMARKS.md).
       expect(growth).toBeLessThan(RSS_GROWTH_BOUND);
       expect(growth).toBeLessThan(m.bytes / 3);
