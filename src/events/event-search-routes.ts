@@ -20,9 +20,14 @@ export const MAX_PAGE_LIMIT = 1000;
 /** Exports running at once (each holds a pool connection for its duration); one more is answered 503. */
 export const MAX_CONCURRENT_EXPORTS = 2;
 
+/** How long an export waits for a client that takes nothing before it gives up (the slot and connection freed). */
+export const EXPORT_STALL_MS = 60_000;
+
 export interface EventSearchRoutesDeps {
-  store: EventSearchStore;
+  store: Pick<EventSearchStore, 'page' | 'export'>;
   adminTokens: readonly string[];
+  /** EXPORT_STALL_MS unless given (tests shorten it). */
+  stallMs?: number;
 }
 
 const rfc3339 = z.iso
@@ -98,11 +103,16 @@ const FORMATS = {
   ndjson: { type: 'application/x-ndjson; charset=utf-8', file: 'events.ndjson', head: '', record: ndjsonRecord },
 } as const;
 
-/** Resolves when `res` can take more (drain), or has closed (the client went away). */
-function writable(res: ServerResponse): Promise<void> {
+/**
+ * Resolves when `res` can take more (drain), or has closed (the client went away). A client that takes nothing for
+ * `stallMs` is cut off (the response destroyed), so a stalled reader cannot hold an export slot for ever.
+ */
+function writable(res: ServerResponse, stallMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (res.destroyed) return resolve();
+    const timer = setTimeout(() => res.destroy(), stallMs);
     const done = () => {
+      clearTimeout(timer);
       res.off('drain', done);
       res.off('close', done);
       resolve();
@@ -128,7 +138,12 @@ function writeRows(res: Response, rows: readonly EventRow[], record: (row: Event
   if (chunk !== '') res.write(chunk);
 }
 
-async function streamExport(res: Response, batches: AsyncGenerator<EventRow[]>, format: keyof typeof FORMATS) {
+async function streamExport(
+  res: Response,
+  batches: AsyncGenerator<EventRow[]>,
+  format: keyof typeof FORMATS,
+  stallMs: number,
+) {
   const f = FORMATS[format];
   try {
     // the first batch before the headers: a database that cannot be reached is still a 503
@@ -144,7 +159,7 @@ async function streamExport(res: Response, batches: AsyncGenerator<EventRow[]>, 
       writeRows(res, next.value, f.record);
       next = EMPTY; // the batch's rows are garbage before the wait, not promoted to the old generation during it
       // backpressure: the next batch is fetched only once the client has taken this one (or has gone)
-      if (res.writableNeedDrain) await writable(res);
+      if (res.writableNeedDrain) await writable(res, stallMs);
       if (res.destroyed) return;
       next = await batches.next();
     }
@@ -185,7 +200,7 @@ export function eventSearchRoutes(deps: EventSearchRoutesDeps): Router {
       );
     exports++;
     try {
-      await streamExport(res, deps.store.export(filter), q.format);
+      await streamExport(res, deps.store.export(filter), q.format, deps.stallMs ?? EXPORT_STALL_MS);
     } finally {
       exports--;
     }
