@@ -4,15 +4,16 @@
  * client goes away). Parameters: README, "Event search and export".
  */
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { EVENT_CATEGORIES, EVENT_TYPES } from '../catalogue/event-catalogue.js';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
-import { csvLine } from '../http/csv.js';
 import { parseRequest, UUID_PATTERN } from '../http/request-validation.js';
 import { decodeCursor, encodeCursor } from './event-cursor.js';
-import { EVENT_FIELD_NAMES, type EventFilter, type EventRow } from './event-search-sql.js';
+import type { EventFilter, EventRow } from './event-search-sql.js';
 import type { EventSearchStore } from './event-search-store.js';
 
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -95,81 +96,57 @@ export function eventJson(row: EventRow): string {
   return `${JSON.stringify(rest).slice(0, -1)},"metadata":${metadata ?? 'null'}}`;
 }
 
-const csvRecord = (row: EventRow) => csvLine(EVENT_FIELD_NAMES.map((f) => row[f]));
-const ndjsonRecord = (row: EventRow) => `${eventJson(row)}\n`;
-
 const FORMATS = {
-  csv: { type: 'text/csv; charset=utf-8', file: 'events.csv', head: csvLine(EVENT_FIELD_NAMES), record: csvRecord },
-  ndjson: { type: 'application/x-ndjson; charset=utf-8', file: 'events.ndjson', head: '', record: ndjsonRecord },
+  csv: { type: 'text/csv; charset=utf-8', file: 'events.csv' },
+  ndjson: { type: 'application/x-ndjson; charset=utf-8', file: 'events.ndjson' },
 } as const;
 
 /**
- * Resolves when `res` can take more (drain), or has closed (the client went away). A client that takes nothing for
- * `stallMs` is cut off (the response destroyed), so a stalled reader cannot hold an export slot for ever.
+ * Cuts off (destroys) `res` once it has waited `stallMs` for the client to take what was written (needing a drain
+ * all along, no drain meanwhile), so a stalled reader cannot hold an export slot for ever. Checked every tenth of
+ * `stallMs`; returns the function that stops the check.
  */
-function writable(res: ServerResponse, stallMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.destroyed) return resolve();
-    const timer = setTimeout(() => res.destroy(), stallMs);
-    const done = () => {
-      clearTimeout(timer);
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+function cutOffWhenStalled(res: ServerResponse, stallMs: number): () => void {
+  let waitingSince: number | undefined;
+  const drained = () => (waitingSince = undefined);
+  res.on('drain', drained);
+  const timer = setInterval(
+    () => {
+      if (!res.writableNeedDrain) waitingSince = undefined;
+      else if (waitingSince === undefined) waitingSince = Date.now();
+      else if (Date.now() - waitingSince >= stallMs) res.destroy();
+    },
+    Math.max(10, Math.floor(stallMs / 10)),
+  );
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    res.off('drain', drained);
+  };
 }
 
-/** Bytes of text per res.write: small strings stay in V8's young generation, where they die cheaply. */
-const WRITE_CHUNK_CHARS = 64 * 1024;
-const EMPTY: IteratorResult<EventRow[], void> = { done: false, value: [] };
-
-function writeRows(res: Response, rows: readonly EventRow[], record: (row: EventRow) => string): void {
-  let chunk = '';
-  for (const row of rows) {
-    chunk += record(row);
-    if (chunk.length >= WRITE_CHUNK_CHARS) {
-      res.write(chunk);
-      chunk = '';
-    }
-  }
-  if (chunk !== '') res.write(chunk);
-}
-
-async function streamExport(
-  res: Response,
-  batches: AsyncGenerator<EventRow[]>,
-  format: keyof typeof FORMATS,
-  stallMs: number,
-) {
+/**
+ * Pipes the store's bytes to the response (stream.pipeline: backpressure both ways, and either side ending early
+ * destroys the other — the store then drops its connection, ending the query). A failure of the database after
+ * the headers cannot become an error answer: the client sees the body cut short, and the error is thrown on.
+ */
+async function streamExport(res: Response, body: Readable, format: keyof typeof FORMATS, stallMs: number) {
   const f = FORMATS[format];
+  let bodyError: unknown;
+  body.once('error', (err) => (bodyError = err));
+  res.status(200).set({
+    'Content-Type': f.type,
+    'Content-Disposition': `attachment; filename="${f.file}"`,
+    'Cache-Control': 'no-store',
+  });
+  const stop = cutOffWhenStalled(res, stallMs);
   try {
-    // the first batch before the headers: a database that cannot be reached is still a 503
-    let next = await batches.next();
-    res.status(200).set({
-      'Content-Type': f.type,
-      'Content-Disposition': `attachment; filename="${f.file}"`,
-      'Cache-Control': 'no-store',
-    });
-    if (f.head !== '') res.write(f.head);
-    while (!next.done) {
-      if (res.destroyed) return; // the client went away: finally stops the query
-      writeRows(res, next.value, f.record);
-      next = EMPTY; // the batch's rows are garbage before the wait, not promoted to the old generation during it
-      // backpressure: the next batch is fetched only once the client has taken this one (or has gone)
-      if (res.writableNeedDrain) await writable(res, stallMs);
-      if (res.destroyed) return;
-      next = await batches.next();
-    }
-    res.end();
-  } catch (err) {
-    // the response may have started: it cannot turn into an error answer, so the client sees it cut short
-    if (res.headersSent) res.destroy();
-    throw err;
+    await pipeline(body, res);
+  } catch {
+    // the client went away or was cut off (nothing to answer), or the database failed (thrown on)
+    if (bodyError !== undefined) throw bodyError;
   } finally {
-    await batches.return(undefined);
+    stop();
   }
 }
 
@@ -200,7 +177,9 @@ export function eventSearchRoutes(deps: EventSearchRoutesDeps): Router {
       );
     exports++;
     try {
-      await streamExport(res, deps.store.export(filter), q.format, deps.stallMs ?? EXPORT_STALL_MS);
+      // the first bytes before the headers: a database that cannot be reached is still a 503
+      const body = await deps.store.export(filter, q.format);
+      await streamExport(res, body, q.format, deps.stallMs ?? EXPORT_STALL_MS);
     } finally {
       exports--;
     }

@@ -1,18 +1,34 @@
 /**
- * Reads the event log for GET /api/events: one page (LIMIT), or every matching event through a server-side cursor
- * (DECLARE … CURSOR / FETCH in a read-only transaction), a batch at a time, so an export of millions of events holds
- * one batch in memory. Each FETCH is its own statement, so the pool's statement_timeout bounds each batch, not the
- * whole export; closing the generator early (the client went away) rolls back, which ends the query.
+ * Reads the event log for GET /api/events: one page (LIMIT), or every matching event as the bytes PostgreSQL writes
+ * for `COPY (SELECT …) TO STDOUT` (pg-copy-streams), in a read-only transaction: no row becomes a JavaScript object,
+ * and the connection's socket is read only as fast as the consumer takes the stream (backpressure down to
+ * PostgreSQL). Destroying the stream before its end (the client went away) drops the connection, which ends the COPY.
  */
-import type pg from 'pg';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { unlessUnavailable } from '../db/pool.js';
-import { searchQuery, type EventFilter, type EventRow } from './event-search-sql.js';
+import {
+  exportCopyQuery,
+  searchQuery,
+  type EventFilter,
+  type EventRow,
+  type ExportFormat,
+} from './event-search-sql.js';
 
-/**
- * Rows per FETCH of an export: enough to amortise the round trip, few enough that a batch (a few hundred KiB of
- * row objects) dies young in V8's heap instead of piling up in the old generation until a major GC.
- */
-export const EXPORT_BATCH_ROWS = 500;
+/** Resolves once `stream` has bytes to read or has ended; rejects with its error. */
+function firstBytes(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: unknown) => {
+      stream.off('readable', done);
+      stream.off('error', done);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve();
+    };
+    stream.on('readable', done);
+    stream.on('error', done);
+  });
+}
 
 export class EventSearchStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -25,40 +41,51 @@ export class EventSearchStore {
   }
 
   /**
-   * Every event matching `filter`, in order, as batches of at most `batchRows`. One consistent snapshot (the
-   * transaction's): events stored while it runs are not included. The first batch's failure to reach the database
-   * is a 503 (AppError); later failures are thrown as they are (the response has started).
+   * Every event matching `filter`, in order, as `format` (exportCopyQuery): a stream of PostgreSQL's COPY bytes,
+   * returned once the first bytes are there, so that failing to reach the database is still a 503 (AppError). One
+   * consistent snapshot (the transaction's): events stored while it runs are not included. The export is one
+   * statement, so the pool's statement_timeout is lifted for its transaction (a client that stops reading is cut
+   * off by the route instead), and the backend checks every second that its client is still connected.
+   *
+   * The stream ending commits and returns the connection to the pool; an error, or the stream destroyed before its
+   * end, drops the connection (pg destroys the socket of a client with a query running), which ends the COPY.
    */
-  async *export(filter: EventFilter, batchRows = EXPORT_BATCH_ROWS): AsyncGenerator<EventRow[], void, void> {
+  async export(filter: EventFilter, format: ExportFormat): Promise<Readable> {
+    const sql = exportCopyQuery(filter, format, pg.escapeLiteral);
     const client = await unlessUnavailable(this.pool.connect());
-    let finished = false;
-    try {
-      const q = searchQuery(filter);
-      const fetch = `FETCH ${Math.max(1, Math.floor(batchRows))} FROM event_export`;
-      const first = await unlessUnavailable(
-        (async () => {
-          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-          await client.query(`DECLARE event_export NO SCROLL CURSOR FOR ${q.text}`, q.values);
-          return client.query<EventRow>(fetch);
-        })(),
-      );
-      if (first.rows.length > 0) yield first.rows;
-      for (let more = first.rows.length > 0; more;) {
-        const rows = (await client.query<EventRow>(fetch)).rows;
-        more = rows.length > 0;
-        if (more) yield rows;
-      }
-      await client.query('COMMIT');
-      finished = true;
-    } finally {
-      // stopped early (the client went away) or failed: ROLLBACK ends the query; a connection that cannot even roll
-      // back is dropped from the pool rather than reused
-      if (finished) client.release();
+    let settled = false;
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (err !== undefined) client.release(err instanceof Error ? err : new Error(String(err)));
       else
-        await client.query('ROLLBACK').then(
+        client.query('COMMIT').then(
           () => client.release(),
-          (err: unknown) => client.release(err instanceof Error ? err : new Error(String(err))),
+          (e: unknown) => client.release(e instanceof Error ? e : new Error(String(e))),
         );
+    };
+    try {
+      await unlessUnavailable(
+        client.query(
+          'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = 0; ' +
+            "SET LOCAL client_connection_check_interval = '1s'",
+        ),
+      );
+    } catch (err) {
+      settle(err);
+      throw err;
     }
+    const stream = client.query(copyTo(sql));
+    stream.once('end', () => settle());
+    stream.once('error', (err) => settle(err));
+    stream.once('close', () => settle(new Error('event export stopped before its end')));
+    try {
+      await unlessUnavailable(firstBytes(stream));
+    } catch (err) {
+      settle(err);
+      stream.destroy();
+      throw err;
+    }
+    return stream;
   }
 }

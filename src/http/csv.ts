@@ -2,7 +2,9 @@
  * CSV (RFC 4180) for the admin exports: one header row, records ending with \n, and a cell quoted when it holds a
  * comma, a quote, CR or LF (quotes doubled). Text cells that a spreadsheet would read as a formula — starting with
  * `=`, `+`, `-`, `@`, a tab or CR — are neutralised with a leading single quote (OWASP "CSV injection"); numbers and
- * booleans are written as they are, so -5 stays a number.
+ * booleans are written as they are, so -5 stays a number. The event export writes these same rules in SQL
+ * (src/events/event-search-sql.ts, exportCopyQuery): a change here is a change there (event-search.test.ts compares
+ * the two byte for byte).
  */
 
 /** Characters that make a spreadsheet evaluate a text cell as a formula. */

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORED_AT_COLUMN } from '../../src/events/event-search-sql.js';
+import { csvLine } from '../../src/http/csv.js';
 import { parseCsv } from '../support/csv.js';
 import { ev, uuid } from '../support/events.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, postEvents, startTestService } from '../support/service.js';
@@ -391,6 +392,75 @@ describe('GET /api/events returns events as stored', () => {
       expect(e.error_message).toBe(HOSTILE[i]);
       expect(e.user_agent).toBe(HOSTILE[i]);
       expect(e.metadata).toEqual({ [HOSTILE[i]!]: HOSTILE[i], n: -5 });
+    });
+  });
+
+  describe('exports are written by PostgreSQL (COPY), byte for byte as the page objects and the CSV writer', () => {
+    // control characters, DEL, quotes, backslashes, CR/LF, U+2028/U+2029, emoji, formula starts, an empty text
+    const TEXTS = [
+      'ctl \u0001\u0002\u0008\u000b\u000c\u001b\u001f del \u007f end',
+      'back\\slash \\" and \\u0041 and \\n literal',
+      '"quoted", comma\r\nCRLF\nLF\ttab',
+      'U+2028 \u2028 U+2029 \u2029 emoji 🚗🔧 é ü 中文',
+      '=1+1',
+      '-\u0001',
+      '\r=CR first',
+      '\\.',
+      '',
+    ];
+    const wc = uuid();
+    const events = TEXTS.map((text, i) =>
+      ev('email_invite_failed', {
+        workshop_id: wc,
+        occurred_at: `2026-04-03T00:00:0${i}.000000Z`,
+        error_message: text === '' ? 'empty user agent' : text,
+        ...(text === '' ? {} : { session_id: text.slice(0, 100) }),
+        user_agent: text,
+        duration_ms: i,
+        success: i % 2 === 0,
+        metadata: { [text]: text, list: [text, -1.5, null, false], nested: { t: text } },
+      }),
+    );
+
+    beforeAll(async () => {
+      const r = await postEvents(svc.url, { events });
+      expect(r.status, r.text).toBe(202);
+    });
+
+    it('NDJSON is the page text: each line one object exactly as in the page', async () => {
+      const page = await get(`workshop_id=${wc}&limit=1000`);
+      const body = (await get(`workshop_id=${wc}&format=ndjson`)).text;
+      expect(body.endsWith('\n')).toBe(true);
+      const lines = body.slice(0, -1).split('\n');
+      expect(lines).toHaveLength(TEXTS.length);
+      expect(page.text).toBe(`{"events":[${lines.join(',')}],"next_cursor":null}`);
+      lines.forEach((l, i) => {
+        const e = JSON.parse(l) as Json;
+        expect(e.user_agent).toBe(TEXTS[i]);
+        expect(e.metadata).toEqual(events[i]!.metadata);
+      });
+    });
+
+    it('CSV is what src/http/csv.ts writes for the page objects (metadata as its stored text)', async () => {
+      const page = await get(`workshop_id=${wc}&limit=1000`);
+      const objects = page.text.slice('{"events":['.length, -'],"next_cursor":null}'.length);
+      const body = (await get(`workshop_id=${wc}&format=csv`)).text;
+      const expected =
+        csvLine(COLUMNS) +
+        (page.json.events as Json[])
+          .map((e, i) => {
+            // metadata is the last field of each object: its stored JSON text as the page wrote it
+            const object = objects.split(/(?<=\}),(?=\{"id")/)[i]!;
+            const metadata = object.slice(object.indexOf(',"metadata":') + ',"metadata":'.length, -1);
+            return csvLine(COLUMNS.map((c) => (c === 'metadata' ? metadata : e[c])));
+          })
+          .join('');
+      expect(body).toBe(expected);
+      const records = parseCsv(body).slice(1);
+      records.forEach((cells, i) => {
+        const text = TEXTS[i]!;
+        expect(cells[COLUMNS.indexOf('user_agent')]).toBe(/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+      });
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * The export's stream handling over real HTTP on loopback, with a fake store (no database): backpressure (no batch
  * is fetched before the client has taken the previous one), a stalled client cut off after the stall time, a client
- * that goes away ending the store's generator, and a database failure before the first byte answered 503.
+ * that goes away destroying the store's stream, and a database failure before the first byte answered 503.
  */
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { createApp } from '../../../src/http/app.js';
 import { noopHttpMetrics } from '../../../src/http/http-metrics.js';
 import { createLogger } from '../../../src/logger.js';
 import type { Server } from 'node:http';
+import { Readable } from 'node:stream';
 
 const TOKEN = 'unit-admin-token-0123456789';
 const row = (i: number): EventRow => ({
@@ -33,23 +34,30 @@ const row = (i: number): EventRow => ({
   metadata: '{"a": 1}',
 });
 
-/** A store whose export yields `batches` batches of 500 rows, recording what was fetched and whether it was closed. */
+/**
+ * A store whose export is a stream of `batches` chunks of 500 NDJSON rows, each made only when the stream is read,
+ * recording how many were made and whether the stream was closed (ended or destroyed).
+ */
 function fakeStore(batches: number, failFirst = false) {
   const state = { fetched: 0, closed: false };
   return {
     state,
     store: {
       page: async () => ({ rows: [], more: false }),
-      async *export() {
-        try {
-          if (failFirst) throw unavailable('the database is unavailable; nothing was changed, retry later', 5);
-          for (let b = 0; b < batches; b++) {
+      async export() {
+        if (failFirst) throw unavailable('the database is unavailable; nothing was changed, retry later', 5);
+        return new Readable({
+          read() {
+            if (state.fetched === batches) return void this.push(null);
+            const rows = Array.from({ length: 500 }, (_, i) => `${JSON.stringify(row(state.fetched * 500 + i))}\n`);
             state.fetched++;
-            yield Array.from({ length: 500 }, (_, i) => row(b * 500 + i));
-          }
-        } finally {
-          state.closed = true;
-        }
+            this.push(Buffer.from(rows.join('')));
+          },
+          destroy(err, cb) {
+            state.closed = true;
+            cb(err);
+          },
+        });
       },
     },
   };
