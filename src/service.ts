@@ -16,6 +16,8 @@ import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
 import { openStorage, type Storage } from './db/database.js';
 import type { Pool } from './db/pool.js';
+import { eventSearchRoutes } from './events/event-search-routes.js';
+import { EventSearchStore } from './events/event-search-store.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
 import { startListeners, type Listeners } from './http/listeners.js';
 import { runShutdown, type ShutdownStep } from './http/shutdown.js';
@@ -106,7 +108,9 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       timeZone: config.metricsTimeZone,
       beta: config.beta,
     });
-    const routes = [healthRoutes({ readiness, adminTokens: tokens.admin }), ...agg.routes, alerts.routes, reports];
+    const search = eventSearchRoutes({ store: new EventSearchStore(pool), adminTokens: tokens.admin });
+    const health = healthRoutes({ readiness, adminTokens: tokens.admin });
+    const routes = [health, ...agg.routes, alerts.routes, reports, search];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
     const { ipMode, maxConcurrentBodies } = config;

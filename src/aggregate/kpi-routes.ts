@@ -6,10 +6,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { requireToken } from '../http/auth.js';
+import { toCsv as toCsvDocument } from '../http/csv.js';
 import { jsonBody } from '../http/json-body.js';
 import { parseRequest } from '../http/request-validation.js';
 import type { KpiAggregator } from './kpi-aggregator.js';
-import { csvTable } from './csv.js';
 import { KPI_COLUMNS } from './kpi-definitions.js';
 import type { KpiStore, MetricType, StoredKpiRow } from './kpi-store.js';
 import {
@@ -88,9 +88,9 @@ export function datesFor(t: MetricType, start: string, end: string): string[] {
   return out;
 }
 
+/** The KPI rows as CSV (http/csv.ts): the row fields, then every KPI column in API order. */
 export function toCsv(rows: readonly StoredKpiRow[]): string {
-  const cols = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS] as const;
-  return csvTable(cols, rows as unknown as ReadonlyArray<Record<string, unknown>>);
+  return toCsvDocument(['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS], rows);
 }
 
 export function kpiRoutes(deps: KpiRoutesDeps): Router {

@@ -1,5 +1,5 @@
-/** The report's KPI table as CSV (formula-neutralised cells, aggregate/csv.ts): one line per KPI. */
-import { csvTable } from '../aggregate/csv.js';
+/** The report's KPI table as CSV (formula-neutralised cells, http/csv.ts): one line per KPI. */
+import { toCsv } from '../http/csv.js';
 import type { Report } from './report-model.js';
 
 export const REPORT_CSV_COLUMNS = [
@@ -19,7 +19,7 @@ export const REPORT_CSV_COLUMNS = [
 
 export function renderCsv(r: Report): string {
   const p = r.period;
-  return csvTable(
+  return toCsv(
     REPORT_CSV_COLUMNS,
     r.kpis.map((k) => ({
       kpi: k.column,

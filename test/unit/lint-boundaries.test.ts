@@ -29,6 +29,8 @@ describe('module boundaries (eslint-plugin-boundaries)', () => {
     ['src/catalogue/x.ts', "import { createPool } from '../db/pool.js';\nvoid createPool;"],
     ['src/client/x.ts', "import { EVENT_TYPES } from '../catalogue/event-catalogue.js';\nvoid EVENT_TYPES;"],
     ['src/client/x.ts', "import type { Config } from '../config.js';\nexport type C = Config;"],
+    ['src/events/x.ts', "import { EventStore } from '../ingest/event-store.js';\nvoid EventStore;"],
+    ['src/ingest/x.ts', "import { EventSearchStore } from '../events/event-search-store.js';\nvoid EventSearchStore;"],
   ])('%s may not import this: %s', async (file, code) => {
     const errors = await boundaryErrors(file, code);
     expect(errors).toHaveLength(1);

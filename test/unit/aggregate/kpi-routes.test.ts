@@ -4,40 +4,12 @@ import { KPI_COLUMNS } from '../../../src/aggregate/kpi-definitions.js';
 import { datesFor, MAX_BACKFILL_DAYS, MAX_BACKFILL_MONTHS, toCsv } from '../../../src/aggregate/kpi-routes.js';
 import type { StoredKpiRow } from '../../../src/aggregate/kpi-store.js';
 import { AppError } from '../../../src/errors.js';
+import { parseCsv } from '../../support/csv.js';
 
 const DAY = 86_400_000;
 const ms = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const iso = (atMs: number) => new Date(atMs).toISOString().slice(0, 10);
 const HEADER = ['metric_date', 'metric_type', 'window_start', 'window_end', 'time_zone', ...KPI_COLUMNS];
-
-/** A small RFC 4180 reader (records end with \n; quoted cells may hold commas, "" and newlines). */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      record.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      record.push(cell);
-      records.push(record);
-      record = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || record.length > 0) throw new Error('CSV does not end with a newline');
-  return records;
-}
 
 function row(overrides: Partial<Record<string, unknown>> = {}): StoredKpiRow {
   const kpis = Object.fromEntries(KPI_COLUMNS.map((c) => [c, null]));
