@@ -6,10 +6,10 @@ import type { EventCategory, EventType } from '../catalogue/event-catalogue.js';
 import type { EventPosition } from './event-cursor.js';
 
 /**
- * When the event was stored. The one place that names the column: a rename (received_at → created_at) is a change
- * of this line, and the API field follows the column's name.
+ * When the event was stored (the plan's `created_at`, migration 1730000000014). The one place that names the column;
+ * the API field follows the column's name.
  */
-export const STORED_AT_COLUMN = 'received_at';
+export const STORED_AT_COLUMN = 'created_at';
 
 /** UTC to the microsecond, so a value read back (a cursor, a `from`) names exactly the stored instant. */
 const utc = (column: string) => `to_char(e.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
