@@ -20,7 +20,7 @@ const row = (i: number): EventRow => ({
   type: 'workshop_dashboard_accessed',
   category: 'activity',
   occurred_at: '2026-03-02T05:00:00.000000Z',
-  received_at: '2026-03-02T05:00:01.000000Z',
+  created_at: '2026-03-02T05:00:01.000000Z',
   workshop_id: null,
   user_id: null,
   mechanic_id: null,
