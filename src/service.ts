@@ -15,7 +15,7 @@ import type { OwnerNotifier } from './alerts/owner-notifier.js';
 import { weeklyDigest } from './alerts/weekly-digest.js';
 import type { Config } from './config.js';
 import { openStorage, type Storage } from './db/database.js';
-import type { Pool } from './db/pool.js';
+import { databaseErrorAnswer, type Pool } from './db/pool.js';
 import { eventSearchRoutes } from './events/event-search-routes.js';
 import { EventSearchStore } from './events/event-search-store.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
@@ -126,6 +126,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       metricsRoute: metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics }),
       log,
       http,
+      classifyError: databaseErrorAnswer,
     });
     const schedule = opts.schedule === false ? { stop: async () => {} } : agg.start();
 

@@ -1,6 +1,5 @@
 /** workshop_alerts: one row per alert instance from Alertmanager, plus acknowledgement. */
 import type pg from 'pg';
-import { unlessUnavailable } from '../db/pool.js';
 
 export interface AlertInstance {
   fingerprint: string;
@@ -60,9 +59,8 @@ export class AlertStore {
   async record(alerts: readonly AlertInstance[]): Promise<number> {
     if (alerts.length === 0) return 0;
     const col = <T>(f: (a: AlertInstance) => T) => alerts.map(f);
-    const res = await unlessUnavailable(
-      this.pool.query(
-        `INSERT INTO workshop_alerts AS t (fingerprint, status, alert_type, severity, title, message, workshop_id,
+    const res = await this.pool.query(
+      `INSERT INTO workshop_alerts AS t (fingerprint, status, alert_type, severity, title, message, workshop_id,
                                          starts_at, ends_at, resolved_at, labels, annotations, metadata)
        SELECT u.fingerprint, u.status, u.alertname, u.severity, u.title, u.message, u.workshop_id, u.starts_at,
               u.ends_at,
@@ -77,21 +75,20 @@ export class AlertStore {
          resolved_at = CASE WHEN t.status = 'resolved' THEN t.resolved_at
                             WHEN excluded.status = 'resolved' THEN now() END,
          title = excluded.title, message = excluded.message, annotations = excluded.annotations, updated_at = now()`,
-        [
-          col((a) => a.fingerprint),
-          col((a) => a.status),
-          col((a) => a.alertname),
-          col((a) => a.severity),
-          col((a) => a.title),
-          col((a) => a.message),
-          col((a) => a.workshopId),
-          col((a) => a.startsAt),
-          col((a) => a.endsAt),
-          col((a) => JSON.stringify(a.labels)),
-          col((a) => JSON.stringify(a.annotations)),
-          col((a) => JSON.stringify(a.metadata)),
-        ],
-      ),
+      [
+        col((a) => a.fingerprint),
+        col((a) => a.status),
+        col((a) => a.alertname),
+        col((a) => a.severity),
+        col((a) => a.title),
+        col((a) => a.message),
+        col((a) => a.workshopId),
+        col((a) => a.startsAt),
+        col((a) => a.endsAt),
+        col((a) => JSON.stringify(a.labels)),
+        col((a) => JSON.stringify(a.annotations)),
+        col((a) => JSON.stringify(a.metadata)),
+      ],
     );
     return res.rowCount ?? 0;
   }
@@ -99,25 +96,21 @@ export class AlertStore {
   async list(status: 'open' | 'resolved' | 'all', limit: number): Promise<AlertRow[]> {
     const where =
       status === 'open' ? `WHERE status = 'firing'` : status === 'resolved' ? `WHERE status = 'resolved'` : '';
-    const res = await unlessUnavailable(
-      this.pool.query(
-        `SELECT ${COLUMNS} FROM workshop_alerts ${where} ORDER BY starts_at DESC NULLS LAST, created_at DESC LIMIT $1`,
-        [limit],
-      ),
+    const res = await this.pool.query(
+      `SELECT ${COLUMNS} FROM workshop_alerts ${where} ORDER BY starts_at DESC NULLS LAST, created_at DESC LIMIT $1`,
+      [limit],
     );
     return res.rows.map(toRow);
   }
 
   /** Acknowledges once (the first acknowledgement is kept); undefined when the id is unknown. */
   async acknowledge(id: string, by: string): Promise<AlertRow | undefined> {
-    const res = await unlessUnavailable(
-      this.pool.query(
-        `UPDATE workshop_alerts SET acknowledged = true,
+    const res = await this.pool.query(
+      `UPDATE workshop_alerts SET acknowledged = true,
               acknowledged_by = coalesce(acknowledged_by, $2), acknowledged_at = coalesce(acknowledged_at, now()),
               updated_at = now()
         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, by],
-      ),
+      [id, by],
     );
     return res.rows[0] ? toRow(res.rows[0]) : undefined;
   }

@@ -3,7 +3,7 @@
  * read-only, disk full).
  */
 import pg from 'pg';
-import { unavailable } from '../errors.js';
+import { unavailable, type AppError } from '../errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -73,18 +73,15 @@ export function isUnavailableError(err: unknown): boolean {
 }
 
 /**
- * Runs a query for an API: when PostgreSQL cannot be reached or cannot write now (isUnavailableError) or gave up
- * waiting (isTimeoutError), it throws 503 database_unavailable (nothing was changed; retry later) instead of the
- * driver's error, which the error handler would answer as a 500 defect.
+ * The answer to an API request whose query failed because PostgreSQL cannot be reached or cannot write now
+ * (isUnavailableError) or gave up waiting (isTimeoutError): 503 database_unavailable, Retry-After 5 (nothing was
+ * changed; retry later) — never the 500 of a defect. Undefined for any other error. The composition root hands it
+ * to the HTTP layer's error handler, so every admin API answers a database outage the same way.
  */
-export async function unlessUnavailable<T>(query: Promise<T>): Promise<T> {
-  try {
-    return await query;
-  } catch (err) {
-    if (isUnavailableError(err) || isTimeoutError(err))
-      throw unavailable('the database is unavailable; nothing was changed, retry later', 5);
-    throw err;
-  }
+export function databaseErrorAnswer(err: unknown): AppError | undefined {
+  return isUnavailableError(err) || isTimeoutError(err)
+    ? unavailable('the database is unavailable; nothing was changed, retry later', 5)
+    : undefined;
 }
 
 /**

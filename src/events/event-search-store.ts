@@ -7,7 +7,6 @@
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { unlessUnavailable } from '../db/pool.js';
 import {
   exportCopyQuery,
   searchQuery,
@@ -36,7 +35,7 @@ export class EventSearchStore {
   /** Up to `limit` events after `filter.after`, and whether more follow. */
   async page(filter: EventFilter, limit: number): Promise<{ rows: EventRow[]; more: boolean }> {
     const q = searchQuery(filter, limit + 1);
-    const res = await unlessUnavailable(this.pool.query<EventRow>(q.text, q.values));
+    const res = await this.pool.query<EventRow>(q.text, q.values);
     return { rows: res.rows.slice(0, limit), more: res.rows.length > limit };
   }
 
@@ -52,7 +51,7 @@ export class EventSearchStore {
    */
   async export(filter: EventFilter, format: ExportFormat): Promise<Readable> {
     const sql = exportCopyQuery(filter, format, pg.escapeLiteral);
-    const client = await unlessUnavailable(this.pool.connect());
+    const client = await this.pool.connect();
     let settled = false;
     const settle = (err?: unknown) => {
       if (settled) return;
@@ -65,11 +64,9 @@ export class EventSearchStore {
         );
     };
     try {
-      await unlessUnavailable(
-        client.query(
-          'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = 0; ' +
-            "SET LOCAL client_connection_check_interval = '1s'",
-        ),
+      await client.query(
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = 0; ' +
+          "SET LOCAL client_connection_check_interval = '1s'",
       );
     } catch (err) {
       settle(err);
@@ -80,7 +77,7 @@ export class EventSearchStore {
     stream.once('error', (err) => settle(err));
     stream.once('close', () => settle(new Error('event export stopped before its end')));
     try {
-      await unlessUnavailable(firstBytes(stream));
+      await firstBytes(stream);
     } catch (err) {
       settle(err);
       stream.destroy();

@@ -2,11 +2,14 @@
 import express, { type Router } from 'express';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { errorHandler } from './error-handler.js';
+import { errorHandler, type ErrorClassifier } from './error-handler.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { beginRequest } from './request-context.js';
 
-export function createApp(routers: Router[], deps: { log: Logger; http: HttpMetrics }): express.Express {
+export function createApp(
+  routers: Router[],
+  deps: { log: Logger; http: HttpMetrics; classifyError?: ErrorClassifier },
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -18,6 +21,6 @@ export function createApp(routers: Router[], deps: { log: Logger; http: HttpMetr
   });
   for (const r of routers) app.use(r);
   app.use((req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`)));
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, deps.classifyError));
   return app;
 }

@@ -5,9 +5,16 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { answerError } from './request-context.js';
 
-/** An AppError as it is; anything else is a defect, answered as 500 internal. */
-export function toAppError(err: unknown): AppError {
-  return err instanceof AppError ? err : new AppError('internal', 500, 'internal server error');
+/**
+ * Maps an error the HTTP layer cannot know to the AppError to answer (e.g. the database's "unavailable" to 503);
+ * undefined: not one it knows. The composition root supplies it, so http/ imports no database module.
+ */
+export type ErrorClassifier = (err: unknown) => AppError | undefined;
+
+/** An AppError as it is, or as `classify` maps it; anything else is a defect, answered as 500 internal. */
+export function toAppError(err: unknown, classify?: ErrorClassifier): AppError {
+  if (err instanceof AppError) return err;
+  return classify?.(err) ?? new AppError('internal', 500, 'internal server error');
 }
 
 /** Answers `{"error": {"code", "message", "details"}}` with the error's status (and Retry-After). */
@@ -25,7 +32,7 @@ export function sendError(res: ServerResponse, e: AppError): void {
 }
 
 /** Express's error middleware, answering through answerError. */
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, classify?: ErrorClassifier) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) =>
-    answerError(res, err, log, { requestId: String(res.locals.requestId), path: req.path });
+    answerError(res, err, log, { requestId: String(res.locals.requestId), path: req.path }, classify);
 }

@@ -5,6 +5,7 @@
 import type { Router } from 'express';
 import type { Logger } from '../logger.js';
 import { createApp } from './app.js';
+import type { ErrorClassifier } from './error-handler.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { startHttpServer, type FastHandler } from './server.js';
 
@@ -18,6 +19,8 @@ export interface ListenerOptions {
   metricsRoute: Router;
   log: Logger;
   http: HttpMetrics;
+  /** Errors of the routes the HTTP layer cannot know (the database's), mapped to their answers. */
+  classifyError?: ErrorClassifier;
 }
 
 export interface Listeners {
@@ -33,7 +36,8 @@ export interface Listeners {
 
 export async function startListeners(o: ListenerOptions): Promise<Listeners> {
   const ownPort = o.metricsPort !== undefined;
-  const app = createApp([...o.routes, ...(ownPort ? [] : [o.metricsRoute])], { log: o.log, http: o.http });
+  const deps = { log: o.log, http: o.http, ...(o.classifyError ? { classifyError: o.classifyError } : {}) };
+  const app = createApp([...o.routes, ...(ownPort ? [] : [o.metricsRoute])], deps);
   const metrics = ownPort
     ? await startHttpServer({
         host: o.host,

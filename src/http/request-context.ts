@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
-import { sendError, toAppError } from './error-handler.js';
+import { sendError, toAppError, type ErrorClassifier } from './error-handler.js';
 import type { HttpMetrics } from './http-metrics.js';
 
 /**
@@ -33,8 +33,9 @@ export function answerError(
   err: unknown,
   log: Logger,
   request: { requestId: string; path: string },
+  classify?: ErrorClassifier,
 ): void {
-  const e = toAppError(err);
+  const e = toAppError(err, classify);
   if (e.status >= 500) log.error({ err, ...request }, 'request failed');
   sendError(res, e);
 }

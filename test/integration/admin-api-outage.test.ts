@@ -1,6 +1,8 @@
 /**
- * The alert history's API during a database outage: the webhook answers 503 database_unavailable with
- * Retry-After (Alertmanager retries; nothing was stored), never a 500 defect, and works again once PostgreSQL is back.
+ * The admin APIs during a database outage: the alert webhook, the alert history, KPI rows, a workshop's health and
+ * event search answer 503 database_unavailable with Retry-After (Alertmanager and scripts retry; nothing was
+ * stored), never a 500 defect, and work again once PostgreSQL is back. One mechanism: the error handler maps the
+ * database's "unavailable" errors (db/pool.ts databaseErrorAnswer), whatever the route.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
@@ -23,7 +25,7 @@ const notification = {
   ],
 };
 
-describe('alert webhook when PostgreSQL cannot be reached', () => {
+describe('admin APIs when PostgreSQL cannot be reached', () => {
   let svc: Awaited<ReturnType<typeof startTestService>>;
   let proxy: TcpProxy;
   const post = () =>
@@ -44,14 +46,24 @@ describe('alert webhook when PostgreSQL cannot be reached', () => {
     await proxy?.stop();
   });
 
-  it('then the webhook and the history answer 503 database_unavailable with Retry-After, and recover', async () => {
+  it('then each answers 503 database_unavailable with Retry-After, and the webhook records again once it is back', async () => {
     await proxy.cut();
     const res = await post();
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
-    const list = await fetch(`${svc.url}/api/alerts`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    expect(list.status).toBe(503);
+    for (const path of [
+      '/api/alerts',
+      '/api/metrics?type=daily&from=2026-03-01&to=2026-03-02',
+      '/api/workshops/5f0c7a8e-3b1d-4c2e-9a41-6d2f8b7e1c03/health',
+      '/api/events?limit=5',
+      '/api/events?format=ndjson',
+    ]) {
+      const r = await fetch(`${svc.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(r.status, path).toBe(503);
+      expect(r.headers.get('retry-after'), path).toBe('5');
+      expect(((await r.json()) as { error: { code: string } }).error.code, path).toBe('database_unavailable');
+    }
 
     await proxy.restore();
     let ok: Response | undefined;
