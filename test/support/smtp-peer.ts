@@ -5,7 +5,8 @@
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { decodeBody, decodeHeader, type Mail } from '../e2e/support/stack.js';
+import { subjectOf } from '../../scripts/stack/mail-catcher.js';
+import { decodeBody, type Mail } from '../e2e/support/stack.js';
 
 export type SmtpMode = 'accept' | 'reject' | 'stall';
 
@@ -49,7 +50,7 @@ export async function startSmtpPeer(mode: SmtpMode = 'accept'): Promise<SmtpPeer
         peer.received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to,
-          subject: decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? ''),
+          subject: subjectOf(raw),
           raw,
           text: decodeBody(raw),
         });

@@ -16,6 +16,7 @@ import { SMTPServer } from 'smtp-server';
 import YAML from 'yaml';
 import { renderAlertmanagerConfig, renderLinksTemplate } from '../../../scripts/alertmanager/render.js';
 import { settingsFromEnv } from '../../../scripts/alertmanager/settings.js';
+import { subjectOf } from '../../../scripts/stack/mail-catcher.js';
 import { freePort } from '../../../src/db/embedded-postgres.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -264,19 +265,6 @@ export interface Mail {
   text: string;
 }
 
-/** Decodes RFC 2047 encoded-words in a header (mailers Q- or B-encode non-ASCII subjects). */
-export const decodeHeader = (h: string) =>
-  h.replace(/=\?utf-8\?([qb])\?([^?]*)\?=\s*/gi, (_m, enc: string, text: string) =>
-    enc.toLowerCase() === 'b'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(
-          text
-            .replace(/_/g, ' ')
-            .replace(/=([0-9a-f]{2})/gi, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-          'latin1',
-        ).toString('utf8'),
-  );
-
 /** Undoes quoted-printable / base64 transfer encodings: of the body, or of every part of a multipart message. */
 export function decodeBody(raw: string): string {
   const qp = (t: string) =>
@@ -341,9 +329,7 @@ export async function startSmtpSink(secure?: {
       let raw = '';
       stream.on('data', (d: Buffer) => (raw += d.toString('utf8')));
       stream.on('end', () => {
-        const subject = decodeHeader(
-          /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '',
-        );
+        const subject = subjectOf(raw);
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
