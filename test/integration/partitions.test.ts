@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateEvent, type NormalizedEvent } from '../../src/ingest/event-schema.js';
 import { EventStore } from '../../src/ingest/event-store.js';
 import { StoreFailure } from '../../src/ingest/store-failure.js';
 import { createTestDatabase, withClient } from '../support/database.js';
+import { connectAsGrafanaReader, type GrafanaReader } from '../support/grafana-reader.js';
 import { INGEST_TOKEN, startTestService } from '../support/service.js';
 
 const STORES = 8;
@@ -73,23 +74,6 @@ describe('monthly partitions', () => {
   });
 });
 
-/** A login of our own that becomes grafana_reader (SET ROLE) with grafana_reader's settings, as Grafana runs. */
-async function connectAsGrafanaReader(dbUrl: string): Promise<{ client: pg.Client; login: string }> {
-  const login = `wa_part_${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(18).toString('base64url');
-  await withClient(dbUrl, async (c) => {
-    await c.query(`CREATE ROLE ${login} LOGIN PASSWORD '${password}' NOINHERIT`);
-    await c.query(`GRANT grafana_reader TO ${login}`);
-  });
-  const url = new URL(dbUrl);
-  url.username = login;
-  url.password = password;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query('SET ROLE grafana_reader');
-  return { client, login };
-}
-
 const monthPartition = (ms: number) => `workshop_events_${new Date(ms).toISOString().slice(0, 7).replace('-', '_')}`;
 
 /** Posts one event with a deadline; returns its status (0: no answer in time) and latency. */
@@ -113,7 +97,7 @@ const p99 = (ms: number[]) => [...ms].sort((a, b) => a - b)[Math.ceil(ms.length 
 
 describe('partitions while grafana_reader holds an open read transaction on workshop_events', () => {
   let svc: Awaited<ReturnType<typeof startTestService>>;
-  let reader: { client: pg.Client; login: string };
+  let reader: GrafanaReader | undefined;
 
   beforeAll(async () => {
     svc = await startTestService();
@@ -140,9 +124,8 @@ describe('partitions while grafana_reader holds an open read transaction on work
   });
   afterAll(async () => {
     await reader?.client.query('ROLLBACK').catch(() => {});
-    await reader?.client.end();
+    await reader?.close();
     await svc?.stop();
-    if (reader) await withClient(svc.databaseUrl, (c) => c.query(`DROP ROLE ${reader.login}`));
   });
 
   it('when a new month starts and a backfill opens a new historical month, then 200 concurrent posts are all stored with p99 under 1 s (or 3x plain ingest on a loaded machine)', async () => {
