@@ -11,7 +11,7 @@ import {
   type WorkshopEvent,
   type WorkshopTrackerError,
   type WorkshopTrackerOptions,
-} from '../../src/client/index.js';
+} from '@theautodoctor/workshop-analytics-client';
 import { withClient } from '../support/database.js';
 import { uuid } from '../support/events.js';
 import { INGEST_TOKEN, startTestService } from '../support/service.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkshopTracker } from '../../src/client/index.js';
+import { createWorkshopTracker } from '@theautodoctor/workshop-analytics-client';
 import { createTestDatabase, withClient } from '../support/database.js';
 import { ev } from '../support/events.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, postEvents, startTestService } from '../support/service.js';

@@ -3,7 +3,7 @@
  * Retry-After honoured) tracking a steady stream of events with known ids; and what PostgreSQL holds of them.
  */
 import { randomUUID } from 'node:crypto';
-import { createWorkshopTracker } from '../../src/client/index.js';
+import { createWorkshopTracker } from '@theautodoctor/workshop-analytics-client';
 import { withClient } from './database.js';
 
 export interface SdkLoad {

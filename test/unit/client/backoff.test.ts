@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from '../../../src/client/backoff.js';
+import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from '../../../packages/client/src/backoff.js';
 
 describe('backoff', () => {
   it('when retries go on, then the delay doubles from the initial value up to the ceiling, with jitter in its upper half', () => {

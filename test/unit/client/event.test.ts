@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, encodeBody, splitInHalves } from '../../../src/client/batch.js';
-import { encodeEvent } from '../../../src/client/event.js';
-import { EventQueue } from '../../../src/client/queue.js';
+import { bodyBytes, encodeBody, splitInHalves } from '../../../packages/client/src/batch.js';
+import { encodeEvent } from '../../../packages/client/src/event.js';
+import { EventQueue } from '../../../packages/client/src/queue.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createWorkshopTracker, DEFAULT_OPTIONS, type WorkshopTrackerOptions } from '../../../src/client/index.js';
-import { resolveOptions } from '../../../src/client/options.js';
+import { createWorkshopTracker, DEFAULT_OPTIONS, type WorkshopTrackerOptions } from '../../../packages/client/src/index.js';
+import { resolveOptions } from '../../../packages/client/src/options.js';
 
 const valid = { url: 'http://127.0.0.1:3000', token: 't' };
 

@@ -12,7 +12,7 @@ import {
   type WorkshopTracker,
   type WorkshopTrackerError,
   type WorkshopTrackerOptions,
-} from '../../../src/client/index.js';
+} from '../../../packages/client/src/index.js';
 
 const TOKEN = 'test-token';
 

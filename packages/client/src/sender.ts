@@ -15,7 +15,10 @@ export interface DeliveryContext {
   readonly options: ResolvedOptions;
   /** True once shutdown's deadline has passed: stop and drop. */
   isAborted(): boolean;
-  post(body: string): Promise<SendOutcome>;
+  /** One attempt; `headers` are added to the request's own. */
+  post(body: string, headers: Record<string, string>): Promise<SendOutcome>;
+  /** Extra headers of a request, asked once before its first attempt (the traceparent hook). */
+  requestHeaders(): Record<string, string>;
   /** Waits, or less if aborted meanwhile. */
   sleep(ms: number): Promise<void>;
   /** Milliseconds on a monotonic-enough clock, for the retry time budget. */
@@ -46,9 +49,10 @@ export async function deliverBatch(batch: EncodedEvent[], ctx: DeliveryContext):
 async function sendWithRetries(events: EncodedEvent[], ctx: DeliveryContext): Promise<EncodedEvent[][]> {
   const { maxRetries, maxRetryDurationMs, initialBackoffMs, maxBackoffMs } = ctx.options;
   const body = encodeBody(events);
+  const headers = ctx.requestHeaders();
   const firstAttemptAt = ctx.now();
   for (let retry = 0; ; retry += 1) {
-    const outcome = await ctx.post(body);
+    const outcome = await ctx.post(body, headers);
     if (outcome.kind === 'delivered') {
       const duplicates = Math.min(outcome.duplicates ?? 0, events.length);
       ctx.delivered(events.length - duplicates, duplicates);

@@ -3,6 +3,7 @@
  * drop (why). Never throws.
  */
 import { parseRetryAfterMs } from './backoff.js';
+import { unrefTimer } from './runtime.js';
 import type { DropReason } from './types.js';
 
 export type SendOutcome =
@@ -23,6 +24,8 @@ export interface PostRequest {
   endpoint: string;
   token: string;
   body: string;
+  /** Added to the request's own headers (e.g. `traceparent`). */
+  headers?: Record<string, string>;
   timeoutMs: number;
   /** Aborts the request (shutdown deadline). */
   signal: AbortSignal;
@@ -37,14 +40,14 @@ export async function postBatch(req: PostRequest): Promise<SendOutcome> {
     timedOut = true;
     controller.abort();
   }, req.timeoutMs);
-  timer.unref();
+  unrefTimer(timer);
   const onAbort = (): void => controller.abort();
   req.signal.addEventListener('abort', onAbort, { once: true });
   if (req.signal.aborted) controller.abort();
   try {
     const res = await req.fetch(req.endpoint, {
       method: 'POST',
-      headers: { authorization: `Bearer ${req.token}`, 'content-type': 'application/json' },
+      headers: { ...req.headers, authorization: `Bearer ${req.token}`, 'content-type': 'application/json' },
       body: req.body,
       signal: controller.signal,
     });

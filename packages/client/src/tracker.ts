@@ -11,20 +11,32 @@ import { EventQueue } from './queue.js';
 import { deliverBatch, type DeliveryContext } from './sender.js';
 import { StatsCounter } from './stats.js';
 import { postBatch } from './transport.js';
-import type { ShutdownOptions, TrackerStats, WorkshopEvent, WorkshopTracker, WorkshopTrackerOptions } from './types.js';
+import { unrefTimer, type Timer } from './runtime.js';
+import { traceHeaders } from './traceparent.js';
+import type { WorkshopEvent } from './events.generated.js';
+import type { DropReason, ShutdownOptions, TrackerStats, WorkshopTracker, WorkshopTrackerOptions } from './types.js';
 
 /**
  * Creates a tracker sending to `{options.url}/v1/events`. Throws a TypeError or RangeError at once when an
  * option is invalid; nothing after creation throws.
  */
 export function createWorkshopTracker(options: WorkshopTrackerOptions): WorkshopTracker {
-  const tracker = new Tracker(resolveOptions(options));
-  return {
-    track: (event) => tracker.track(event),
-    flush: () => tracker.flush(),
-    shutdown: (opts) => tracker.shutdown(opts),
-    stats: () => tracker.counters.snapshot(tracker.queue.length),
+  return openTracker(options).tracker;
+}
+
+/** A tracker, and `offer()`: track() that tells why an event was dropped (`undefined`: queued). */
+export function openTracker(
+  options: WorkshopTrackerOptions,
+  prefix?: string,
+): { tracker: WorkshopTracker; offer: (event: unknown) => DropReason | undefined } {
+  const t = new Tracker(resolveOptions(options, prefix));
+  const tracker: WorkshopTracker = {
+    track: (event) => t.offer(event) === undefined,
+    flush: () => t.flush(),
+    shutdown: (opts) => t.shutdown(opts),
+    stats: () => t.counters.snapshot(t.queue.length),
   };
+  return { tracker, offer: (event) => t.offer(event) };
 }
 
 class Tracker {
@@ -38,7 +50,7 @@ class Tracker {
   private taken = 0;
   /** Batches being delivered: each delivery, and the number of its first event (for flush()). */
   private readonly active = new Map<Promise<void>, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private waiters: { target: number; resolve: () => void }[] = [];
   private closed = false;
   private aborted = false;
@@ -52,16 +64,18 @@ class Tracker {
     this.ctx = {
       options,
       isAborted: () => this.aborted,
-      post: (body) =>
+      post: (body, headers) =>
         postBatch({
           fetch: options.fetch,
           endpoint: options.endpoint,
           token: options.token,
           body,
+          headers,
           timeoutMs: options.requestTimeoutMs,
           signal: this.abort.signal,
         }),
       sleep: (ms) => (this.aborted ? Promise.resolve() : this.pause.sleep(ms, this.waiters.length > 0 || this.closed)),
+      requestHeaders: () => traceHeaders(options.getTraceparent),
       now: () => Date.now(),
       delivered: (sent, duplicates) => this.counters.delivered(sent, duplicates),
       dropped: (error) => this.counters.droppedInFlight(error),
@@ -69,22 +83,29 @@ class Tracker {
     };
   }
 
-  track(event: WorkshopEvent): boolean {
+  /** Queues an event; returns why it was dropped, or `undefined` once it is queued. Never throws. */
+  offer(event: WorkshopEvent | unknown): DropReason | undefined {
     try {
-      if (this.closed) return this.counters.droppedAtTrack('shutdown', 'tracker is shut down');
+      if (this.closed) return this.refuse('shutdown', 'tracker is shut down');
       const encoded = encodeEvent(event, this.options.maxBodyBytes);
-      if (!encoded.ok) return this.counters.droppedAtTrack(encoded.reason, encoded.message);
+      if (!encoded.ok) return this.refuse(encoded.reason, encoded.message);
+      if (this.options.disabled) return this.refuse('disabled', 'tracker is disabled');
       if (!this.queue.push(encoded.event)) {
-        return this.counters.droppedAtTrack('queue_full', `queue holds ${this.options.maxQueueSize} events`);
+        return this.refuse('queue_full', `queue holds ${this.options.maxQueueSize} events`);
       }
       this.counters.queueHasRoom();
       this.enqueued += 1;
       if (this.hasFullBatch()) queueMicrotask(() => this.pump());
       else this.armTimer();
-      return true;
+      return undefined;
     } catch {
-      return false;
+      return 'internal_error';
     }
+  }
+
+  private refuse(reason: DropReason, message: string): DropReason {
+    this.counters.droppedAtTrack(reason, message);
+    return reason;
   }
 
   flush(): Promise<void> {
@@ -110,7 +131,7 @@ class Tracker {
     const ms = typeof timeoutMs === 'number' && timeoutMs >= 0 ? timeoutMs : DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.closed = true;
     this.clearTimer();
-    let deadline: NodeJS.Timeout | undefined;
+    let deadline: Timer | undefined;
     const timedOut = await Promise.race([
       this.flush().then(() => false),
       new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(true), ms))),
@@ -201,7 +222,7 @@ class Tracker {
       this.drainTarget = Math.max(this.drainTarget, this.taken + this.queue.length);
       this.pump();
     }, this.options.flushIntervalMs);
-    this.timer.unref();
+    unrefTimer(this.timer);
   }
 
   private clearTimer(): void {

@@ -1,34 +1,9 @@
 /**
- * Public types of the workshop tracker SDK: the event an app tracks, the options, the stats and the tracker
- * itself. The SDK only depends on the event catalogue for its type names (a type-only import).
+ * Public types of the workshop tracker SDK: the options, the stats and the tracker itself. The events it takes
+ * are generated from the server's catalogue (events.generated.ts).
  */
-import type { EventType } from '../catalogue/event-catalogue.js';
 import type { WorkshopTrackerError } from './errors.js';
-
-/**
- * One business event, as an app passes it to {@link WorkshopTracker.track}. Field names are the wire names of
- * `POST /v1/events`. `null` or `undefined` optional fields are left out of the request.
- */
-export interface WorkshopEvent {
-  /** Event type from the catalogue (docs/events.md), e.g. `'workshop_signup_started'`. */
-  type: EventType;
-  /** Idempotency key (UUID). Assigned with `crypto.randomUUID()` when absent; retries resend the same id. */
-  id?: string;
-  /** When it happened: RFC 3339 with a time zone, or a Date. Defaults to the moment `track()` is called. */
-  occurred_at?: string | Date;
-  workshop_id?: string | null;
-  user_id?: string | null;
-  mechanic_id?: string | null;
-  admin_id?: string | null;
-  session_id?: string | null;
-  success?: boolean | null;
-  error_message?: string | null;
-  /** Integer >= 0. */
-  duration_ms?: number | null;
-  ip_address?: string | null;
-  user_agent?: string | null;
-  metadata?: Record<string, unknown> | null;
-}
+import type { WorkshopEvent } from './events.generated.js';
 
 /**
  * Why events were dropped (never delivered):
@@ -46,6 +21,10 @@ export interface WorkshopEvent {
  *   request: `maxRetries` retries or `maxRetryDurationMs` since its first attempt, whichever comes first.
  * - `shutdown`: tracked after `shutdown()` began, or still undelivered (or unconfirmed) at its deadline.
  * - `internal_error`: a bug in the tracker; the batch it was sending is given up.
+ * - `disabled`: a valid event tracked by a tracker created with `disabled: true` (never sent, never reported
+ *   to `onError`).
+ * - `not_configured`: `trackWorkshopEvent()` before `configureWorkshopAnalytics()` (and, on Node, without
+ *   `WORKSHOP_ANALYTICS_URL` and `WORKSHOP_ANALYTICS_TOKEN`).
  */
 export type DropReason =
   | 'queue_full'
@@ -57,7 +36,9 @@ export type DropReason =
   | 'http_error'
   | 'retries_exhausted'
   | 'shutdown'
-  | 'internal_error';
+  | 'internal_error'
+  | 'disabled'
+  | 'not_configured';
 
 /** Counters since creation. Every accepted `track()` ends up in exactly one of sent, duplicates or dropped. */
 export interface TrackerStats {
@@ -77,12 +58,24 @@ export interface TrackerStats {
   retries: number;
 }
 
-/** Options of {@link createWorkshopTracker}. Only `url` and `token` are required. */
-export interface WorkshopTrackerOptions {
-  /** Base URL of the ingestion service (http or https); events go to `{url}/v1/events`. */
-  url: string;
-  /** Ingestion bearer token, sent as `Authorization: Bearer <token>`. */
-  token: string;
+/**
+ * Options of {@link createWorkshopTracker}: `url` and `token`, which a tracker created with `disabled: true`
+ * may leave out, and the optional {@link TrackerSettings}.
+ */
+export type WorkshopTrackerOptions = TrackerSettings &
+  (
+    | {
+        /** Base URL of the ingestion service (http or https); events go to `{url}/v1/events`. */
+        url: string;
+        /** Ingestion bearer token, sent as `Authorization: Bearer <token>`. */
+        token: string;
+        disabled?: boolean;
+      }
+    | { url?: string; token?: string; disabled: true }
+  );
+
+/** The optional settings of {@link createWorkshopTracker}, with their defaults. */
+export interface TrackerSettings {
   /** Most events per request. Default 100; values above 1000 (the server's limit) are capped at 1000. */
   maxBatchSize?: number;
   /** Most bytes per request body. Default and cap 1 MiB (1048576), the server's limit. */
@@ -121,8 +114,21 @@ export interface WorkshopTrackerOptions {
    * batch at a time, strictly in order. Default 2.
    */
   maxConcurrentBatches?: number;
-  /** The fetch implementation. Default: the global `fetch` of Node 20. */
+  /** The fetch implementation. Default: the global `fetch` (Node ≥ 20, browsers, edge runtimes). */
   fetch?: typeof fetch;
+  /**
+   * True: send nothing (tests, local development): `track()` still validates each event and returns `false`;
+   * valid events are counted in `stats().droppedByReason.disabled`, invalid ones under their reason. `url` and
+   * `token` may then be omitted. Default false.
+   */
+  disabled?: boolean;
+  /**
+   * Called once per request, just before its first attempt: a W3C trace context (`00-<trace id>-<span id>-
+   * <flags>`) to send as the `traceparent` header, or `undefined` for none. Retries resend the same value. A
+   * value that is not a valid traceparent, or a hook that throws, sends no header. With batching, a request
+   * carries the trace active when its batch is sent (e.g. around `await flush()`), not each event's.
+   */
+  getTraceparent?: () => string | undefined;
   /**
    * Told about every drop, synchronously (`queue_full` once per run until an event is queued again, and
    * `track()` after shutdown once). Exceptions it throws are ignored. Retries are only counted.

@@ -4,9 +4,9 @@
  * later changes by the caller do not leak into retries. Type-specific rules (required fields, metadata) are
  * left to the server.
  */
-import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import { BATCH_ENVELOPE_BYTES } from './batch.js';
+import { isIpAddress } from './ip-address.js';
+import { randomUuid, utf8ByteLength } from './runtime.js';
 
 /** An event ready to send: its JSON text and that text's size in bytes. */
 export interface EncodedEvent {
@@ -47,7 +47,7 @@ const CHECKS: Record<string, Check> = {
   error_message: isString(1, 2000),
   duration_ms: (v) =>
     Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2_147_483_647 ? undefined : 'must be an integer >= 0',
-  ip_address: (v) => (typeof v === 'string' && isIP(v) !== 0 ? undefined : 'must be an IPv4 or IPv6 address'),
+  ip_address: (v) => (typeof v === 'string' && isIpAddress(v) ? undefined : 'must be an IPv4 or IPv6 address'),
   user_agent: isString(0, 512),
   metadata: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'must be an object'),
 };
@@ -85,7 +85,7 @@ function encode(input: unknown, maxBodyBytes: number, nowMs: number): EncodeResu
     event[key] = value;
   }
   if (event.type === undefined) return invalid('type is required');
-  event.id ??= randomUUID();
+  event.id ??= randomUuid();
   event.occurred_at ??= new Date(nowMs).toISOString();
   let json: string;
   try {
@@ -93,7 +93,7 @@ function encode(input: unknown, maxBodyBytes: number, nowMs: number): EncodeResu
   } catch (err) {
     return invalid(`not serializable as JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const bytes = Buffer.byteLength(json);
+  const bytes = utf8ByteLength(json);
   if (bytes + BATCH_ENVELOPE_BYTES > maxBodyBytes) {
     return {
       ok: false,

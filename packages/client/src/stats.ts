@@ -13,10 +13,14 @@ const REASONS: readonly DropReason[] = [
   'retries_exhausted',
   'shutdown',
   'internal_error',
+  'disabled',
+  'not_configured',
 ];
 
 /** Drops at `track()` that are reported once per run (until an event is queued again), not per event. */
 const REPORTED_ONCE: ReadonlySet<DropReason> = new Set(['queue_full', 'shutdown']);
+/** Drops the app asked for: counted, never reported to `onError`. */
+const NEVER_REPORTED: ReadonlySet<DropReason> = new Set(['disabled']);
 
 export class StatsCounter {
   private sent = 0;
@@ -57,6 +61,7 @@ export class StatsCounter {
   /** One event refused by `track()`; returns false, which track() returns. */
   droppedAtTrack(reason: DropReason, message: string): false {
     this.byReason[reason] += 1;
+    if (NEVER_REPORTED.has(reason)) return false;
     if (REPORTED_ONCE.has(reason)) {
       if (this.silenced.has(reason)) return false;
       this.silenced.add(reason);
