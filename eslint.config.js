@@ -47,8 +47,8 @@ function layerBlocks() {
 /**
  * Which folder of src/ may import which (README, Layout). A higher layer may call a lower one, never the reverse;
  * telemetry and http are adapters that implement the ports the domains declare and import no domain module (not
- * even types); the client SDK imports nothing of the server but the catalogue's types; service.ts and main.ts are
- * the composition root.
+ * even types); the client SDK (packages/client) imports nothing of the server, not even types (its event types are
+ * generated from the catalogue); service.ts and main.ts are the composition root.
  */
 const MODULES = {
   shared: { pattern: ['src/config.ts', 'src/errors.ts', 'src/logger.ts'], may: [] },
@@ -65,7 +65,7 @@ const MODULES = {
   },
   // event search and export: reads the log; a sibling of ingest that imports no domain module
   events: { pattern: ['src/events/**'], may: ['shared', 'catalogue', 'db', 'http'] },
-  client: { pattern: ['src/client/**'], may: [], types: ['catalogue'] },
+  client: { pattern: ['packages/client/src/**'], may: [] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },
 };
 
@@ -80,7 +80,7 @@ function moduleBoundaries() {
     return out;
   });
   return {
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'packages/client/src/**/*.ts'],
     plugins: { boundaries },
     settings: {
       'import/resolver': { typescript: { project: './tsconfig.json' } },
@@ -101,7 +101,9 @@ function moduleBoundaries() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'grafana/dashboards/**', 'coverage/**', '.data/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'grafana/dashboards/**', 'coverage/**', '.data/**', 'packages/*/dist/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -110,7 +112,29 @@ export default tseslint.config(
     },
   },
   // Prettier formats (npm run format); it cannot break long strings, so src/ also has a hard line limit.
-  { files: ['src/**/*.ts'], rules: { 'max-len': ['error', { code: 120, ignoreUrls: true }] } },
+  {
+    files: ['src/**/*.ts', 'packages/client/src/**/*.ts'],
+    rules: { 'max-len': ['error', { code: 120, ignoreUrls: true }] },
+  },
   ...layerBlocks(),
+  // The client package runs in browsers and edge runtimes and has no runtime dependencies: it imports only its
+  // own files (no npm package, no node: module, nothing of the server). Its build is checked for the same.
+  {
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./)',
+              message:
+                'the client package imports only its own files (./x.js): no dependency, no node: module, no server code',
+            },
+          ],
+        },
+      ],
+    },
+  },
   moduleBoundaries(),
 );

@@ -27,8 +27,15 @@ describe('module boundaries (eslint-plugin-boundaries)', () => {
     ['src/aggregate/x.ts', "import { AlertStore } from '../alerts/alert-store.js';\nvoid AlertStore;"],
     ['src/db/x.ts', "import { EventStore } from '../ingest/event-store.js';\nvoid EventStore;"],
     ['src/catalogue/x.ts', "import { createPool } from '../db/pool.js';\nvoid createPool;"],
-    ['src/client/x.ts', "import { EVENT_TYPES } from '../catalogue/event-catalogue.js';\nvoid EVENT_TYPES;"],
-    ['src/client/x.ts', "import type { Config } from '../config.js';\nexport type C = Config;"],
+    [
+      'packages/client/src/x.ts',
+      "import { EVENT_TYPES } from '../../../src/catalogue/event-catalogue.js';\nvoid EVENT_TYPES;",
+    ],
+    [
+      'packages/client/src/x.ts',
+      "import type { EventType } from '../../../src/catalogue/event-catalogue.js';\nexport type E = EventType;",
+    ],
+    ['packages/client/src/x.ts', "import type { Config } from '../../../src/config.js';\nexport type C = Config;"],
     ['src/events/x.ts', "import { EventStore } from '../ingest/event-store.js';\nvoid EventStore;"],
     ['src/ingest/x.ts', "import { EventSearchStore } from '../events/event-search-store.js';\nvoid EventSearchStore;"],
   ])('%s may not import this: %s', async (file, code) => {
@@ -45,12 +52,31 @@ describe('module boundaries (eslint-plugin-boundaries)', () => {
       "import { AppError } from '../errors.js';\nimport { tokenCheck } from '../http/auth.js';\nvoid AppError, tokenCheck;",
     ],
     ['src/telemetry/x.ts', "import { KPI_GAUGES } from '../catalogue/metric-catalogue.js';\nvoid KPI_GAUGES;"],
-    [
-      'src/client/x.ts',
-      "import type { EventType } from '../catalogue/event-catalogue.js';\nexport type E = EventType;",
-    ],
+    ['packages/client/src/x.ts', "import { encodeEvent } from './event.js';\nvoid encodeEvent;"],
     ['src/service.ts', "import { createTelemetry } from './telemetry/metrics.js';\nvoid createTelemetry;"],
   ])('%s may import this: %s', async (file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);
+  });
+});
+
+describe('the client package imports only its own files (no-restricted-imports)', () => {
+  async function importErrors(code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, 'packages/client/src/x.ts') });
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  }
+
+  it.each([
+    "import { z } from 'zod';\nvoid z;",
+    "import { randomUUID } from 'node:crypto';\nvoid randomUUID;",
+    "import { isIP } from 'net';\nvoid isIP;",
+    "import type { EventType } from '../../../src/catalogue/event-catalogue.js';\nexport type E = EventType;",
+  ])('refused: %s', async (code) => {
+    const errors = await importErrors(code);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/imports only its own files/);
+  });
+
+  it('allowed: a sibling module', async () => {
+    expect(await importErrors("import { encodeEvent } from './event.js';\nvoid encodeEvent;")).toEqual([]);
   });
 });

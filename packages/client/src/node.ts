@@ -18,5 +18,6 @@ function readEnvironment(): { url: string; token: string } | undefined {
 export const { configureWorkshopAnalytics, trackWorkshopEvent, flushWorkshopEvents, shutdownWorkshopAnalytics } =
   createDefaultTrackerApi(
     readEnvironment,
-    'Call configureWorkshopAnalytics({ url, token }) first, or set WORKSHOP_ANALYTICS_URL and WORKSHOP_ANALYTICS_TOKEN.',
+    'Call configureWorkshopAnalytics({ url, token }) first, ' +
+      'or set WORKSHOP_ANALYTICS_URL and WORKSHOP_ANALYTICS_TOKEN.',
   );

@@ -45,7 +45,6 @@ export interface ResolvedOptions {
   onError: ((error: WorkshopTrackerError) => void) | undefined;
 }
 
-
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
@@ -97,10 +96,7 @@ function optionalFunction<T>(value: T | undefined, name: string, prefix: string)
  * Checks options and fills in defaults. Throws TypeError or RangeError with an exact message, starting with
  * `prefix` (the function the app called). With `disabled: true`, `url` and `token` are checked only if given.
  */
-export function resolveOptions(
-  options: WorkshopTrackerOptions,
-  prefix = 'createWorkshopTracker:',
-): ResolvedOptions {
+export function resolveOptions(options: WorkshopTrackerOptions, prefix = 'createWorkshopTracker:'): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${prefix} options must be an object, got ${describe(options)}`);
   }

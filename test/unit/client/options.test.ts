@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createWorkshopTracker, DEFAULT_OPTIONS, type WorkshopTrackerOptions } from '../../../packages/client/src/index.js';
+import {
+  createWorkshopTracker,
+  DEFAULT_OPTIONS,
+  type WorkshopTrackerOptions,
+} from '../../../packages/client/src/index.js';
 import { resolveOptions } from '../../../packages/client/src/options.js';
 
 const valid = { url: 'http://127.0.0.1:3000', token: 't' };
