@@ -8,7 +8,8 @@
  */
 import { defineConfig } from 'vitest/config';
 
-const POSTGRES = ['test/support/global-setup.ts'];
+/** The client package's build (tests use it by name), then one PostgreSQL for the run. */
+const POSTGRES = ['test/support/client-build.ts', 'test/support/global-setup.ts'];
 
 export default defineConfig({
   test: {
