@@ -104,7 +104,7 @@ export function resolveOptions(options: WorkshopTrackerOptions, prefix = 'create
     throw new TypeError(`${prefix} disabled must be a boolean, got ${describe(options.disabled)}`);
   }
   const disabled = options.disabled === true;
-  const endpoint = disabled && options.url === undefined ? '' : endpointOf(options.url, prefix);
+  const endpoint = disabled && !options.url ? '' : endpointOf(options.url, prefix);
   const token = options.token ?? (disabled ? '' : undefined);
   if (typeof token !== 'string' || (!disabled && token.trim() === '')) {
     throw new TypeError(`${prefix} token must be a non-empty string`);
