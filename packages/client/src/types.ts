@@ -63,7 +63,9 @@ export interface TrackerStats {
  * may leave out, and the optional {@link TrackerSettings}.
  */
 export type WorkshopTrackerOptions = TrackerSettings &
+  // (the sending variant last: TypeScript then reports a missing url or token rather than a missing `disabled`)
   (
+    | { url?: string; token?: string; disabled: true }
     | {
         /** Base URL of the ingestion service (http or https); events go to `{url}/v1/events`. */
         url: string;
@@ -71,7 +73,6 @@ export type WorkshopTrackerOptions = TrackerSettings &
         token: string;
         disabled?: boolean;
       }
-    | { url?: string; token?: string; disabled: true }
   );
 
 /** The optional settings of {@link createWorkshopTracker}, with their defaults. */
