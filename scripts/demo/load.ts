@@ -1,10 +1,16 @@
 /**
- * Loads the demo programme into a running service over its public HTTP API, the way any client would:
- * events in batches (POST /v1/events, ingest token, 503 + Retry-After honoured), then the KPI backfill over the
- * programme's range, daily, weekly and monthly (POST /api/cron/workshop-metrics, admin token), then the hourly checks
+ * Loads the demo programme into a running service over its public HTTP API, the way any app would: events through
+ * the client package (@theautodoctor/workshop-analytics-client: batches of POST /v1/events with the ingest token,
+ * retried under the same ids, 503 + Retry-After honoured), then the KPI backfill over the programme's range, daily,
+ * weekly and monthly (POST /api/cron/workshop-metrics, admin token), then the hourly checks
  * (GET /api/cron/workshop-alerts). Used by `npm run demo` and by test/integration/demo-and-reader.test.ts.
  */
-import { demoProgramme, type DemoFate } from './programme.js';
+import {
+  createWorkshopTracker,
+  type WorkshopEvent,
+  type WorkshopTrackerError,
+} from '@theautodoctor/workshop-analytics-client';
+import { demoProgramme, type DemoEvent, type DemoFate } from './programme.js';
 
 export interface LoadDemoOptions {
   serviceUrl: string;
@@ -103,24 +109,10 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
   const programme = demoProgramme(opts.nowMs ?? Date.now(), opts.seed);
   await waitReady(base);
 
-  const ingest = { 'content-type': 'application/json', authorization: `Bearer ${opts.ingestToken}` };
   const admin = { 'content-type': 'application/json', authorization: `Bearer ${opts.adminToken}` };
-  let accepted = 0;
-  let duplicates = 0;
-  let batches = 0;
+  const { accepted, duplicates, batches } = await sendEvents(base, opts.ingestToken, programme.events, batchSize);
   const byType: Record<string, number> = {};
-  for (let i = 0; i < programme.events.length; i += batchSize) {
-    const events = programme.events.slice(i, i + batchSize);
-    const r = (await call(
-      `${base}/v1/events`,
-      { method: 'POST', headers: ingest, body: JSON.stringify({ events }) },
-      'POST /v1/events',
-    )) as { accepted: number; duplicates: number };
-    accepted += r.accepted;
-    duplicates += r.duplicates;
-    batches++;
-    for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
-  }
+  for (const e of programme.events) byType[e.type] = (byType[e.type] ?? 0) + 1;
   log(`sent ${programme.events.length} events in ${batches} batches: ${accepted} accepted, ${duplicates} duplicates`);
 
   const range = { startDate: programme.startDate, endDate: programme.endDate, backfill: true };
@@ -175,6 +167,45 @@ export async function loadDemo(opts: LoadDemoOptions): Promise<DemoSummary> {
     },
     checks,
   };
+}
+
+/**
+ * Sends the events with the client package's tracker, `batchSize` per request, one request at a time; resolves
+ * once all are delivered. Any drop (a wrong token, a refused event, the service gone for minutes) fails the demo.
+ */
+async function sendEvents(
+  url: string,
+  token: string,
+  events: readonly DemoEvent[],
+  batchSize: number,
+): Promise<{ accepted: number; duplicates: number; batches: number }> {
+  let requests = 0;
+  const errors: WorkshopTrackerError[] = [];
+  const tracker = createWorkshopTracker({
+    url,
+    token,
+    maxBatchSize: batchSize,
+    maxQueueSize: Math.max(events.length, 1),
+    maxConcurrentBatches: 1,
+    onError: (e) => errors.push(e),
+    fetch: (input, init) => {
+      requests += 1;
+      return fetch(input, init);
+    },
+  });
+  // the programme's events follow the catalogue (test/integration/demo-and-reader.test.ts validates them all)
+  for (const e of events) tracker.track(e as unknown as WorkshopEvent);
+  const stats = await tracker.shutdown({ timeoutMs: 300_000 });
+  if (stats.dropped > 0) {
+    const first = errors[0];
+    const hint = first?.reason === 'unauthorized' ? ' (wrong token?)' : '';
+    throw new DemoLoadError(
+      `POST /v1/events: ${stats.dropped} of ${events.length} events dropped${hint}: ${first?.message ?? ''}`,
+      first?.status,
+      first?.details,
+    );
+  }
+  return { accepted: stats.sent, duplicates: stats.duplicates, batches: requests - stats.retries };
 }
 
 /** The summary as a few readable lines. */

@@ -80,7 +80,7 @@ beforeAll(async () => {
     ['pack', '--workspace', 'packages/client', '--pack-destination', work, '--json', '--loglevel', 'error'],
     { cwd: ROOT, env: cleanEnv(), timeout: 120_000 },
   );
-  [packed] = JSON.parse(stdout) as PackResult[];
+  packed = (JSON.parse(stdout) as PackResult[])[0]!;
   app = path.join(work, 'app');
   await cp(FIXTURES, app, { recursive: true });
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true }) + '\n');
