@@ -59,7 +59,10 @@ describe('utf8ByteLength (no Buffer)', () => {
   it('counts what Buffer.byteLength counts, lone surrogates included', () => {
     const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
     const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: codeUnit }));
-    fc.assert(fc.property(text, (s) => utf8ByteLength(s) === Buffer.byteLength(s)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(text, (s) => utf8ByteLength(s) === Buffer.byteLength(s)),
+      { numRuns: 1000 },
+    );
   });
 
   it.each([
