@@ -9,7 +9,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderAlertmanagerConfig, renderLinksTemplate } from './alertmanager/render.js';
 import { parseEnvFile, settingsFromEnv } from './alertmanager/settings.js';
-import { POLICY, renderAlertRuleFiles } from '../src/policy/index.js';
+import {
+  GENERATED_TESTS_DIR,
+  POLICY,
+  renderAlertRuleFiles,
+  renderRouteExpectations,
+  renderRuleTestFiles,
+  ROUTE_EXPECTATIONS_FILE,
+} from '../src/policy/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -29,7 +36,14 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries([...renderAlertRuleFiles(POLICY)].map(([f, text]) => [`prometheus/alerts/${f}`, () => text])),
+  [ROUTE_EXPECTATIONS_FILE]: () => renderRouteExpectations(POLICY),
+  ...Object.fromEntries(
+    [...renderRuleTestFiles(POLICY)].map(([f, text]) => [`${GENERATED_TESTS_DIR}/${f}`, () => text]),
+  ),
   ...Object.fromEntries(
     Object.keys(DASHBOARDS).map((uid) => [`grafana/dashboards/${uid}.json`, () => renderDashboard(uid)]),
   ),
 };
+
+/** Directories whose every file is generated: `npm run generate` removes files there it no longer writes. */
+export const GENERATED_DIRS: readonly string[] = [GENERATED_TESTS_DIR];
