@@ -4,6 +4,7 @@ import { renderHealthDoc } from './docs/health-doc.js';
 import { renderKpisDoc } from './docs/kpis-doc.js';
 import { renderMetricsDoc } from './docs/metrics-doc.js';
 import { renderRegionsDoc } from './docs/regions-doc.js';
+import { renderRunbooksDoc } from './docs/runbooks-doc.js';
 import { DASHBOARDS, renderDashboard } from '../grafana/dashboards-src/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import {
   renderRouteExpectations,
   renderRuleTestFiles,
   ROUTE_EXPECTATIONS_FILE,
+  RUNBOOKS_FILE,
 } from '../src/policy/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,6 +39,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries([...renderAlertRuleFiles(POLICY)].map(([f, text]) => [`prometheus/alerts/${f}`, () => text])),
   [ROUTE_EXPECTATIONS_FILE]: () => renderRouteExpectations(POLICY),
+  [RUNBOOKS_FILE]: () => renderRunbooksDoc(POLICY),
   ...Object.fromEntries(
     [...renderRuleTestFiles(POLICY)].map(([f, text]) => [`${GENERATED_TESTS_DIR}/${f}`, () => text]),
   ),

@@ -48,3 +48,4 @@ export {
   renderRuleTestFiles,
 } from './render-rule-tests.js';
 export { renderRouteExpectations, ROUTE_EXPECTATIONS_FILE } from './render-route-expectations.js';
+export { durationText, renderRunbook, renderRunbooks, RUNBOOKS_FILE } from './render-runbooks.js';
