@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkThresholds,
@@ -9,8 +11,12 @@ import {
   hours,
   days,
   percent,
+  kebab,
+  renderRuleTestFiles,
   renderRunbook,
 } from '../../../src/policy/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 describe('policy values', () => {
   it('parses and writes Prometheus durations', () => {
@@ -64,5 +70,56 @@ describe('the policy', () => {
     expect(renderRunbook(POLICY.alerts.WorkshopSlowApprovals!, '{{threshold}} from {{min_sample}}, {{for.text}}')).toBe(
       '36h from 3, 1 hour',
     );
+  });
+});
+
+describe('the policy and the hand-written recording rules', () => {
+  const rulesText = readFileSync(path.join(ROOT, 'prometheus/rules/workshop-analytics.rules.yml'), 'utf8');
+  const recorded = new Set([...rulesText.matchAll(/^\s+- record: (\S+)$/gm)].map((m) => m[1]));
+
+  it('every series an alert compares or takes its sample from is a recording rule', () => {
+    expect(recorded.size).toBeGreaterThan(30);
+    for (const a of Object.values(POLICY.alerts)) {
+      if (a.input) expect(recorded.has(a.input.series), `${a.name}: ${a.input.series}`).toBe(true);
+      if (a.sampleSeries) expect(recorded.has(a.sampleSeries), `${a.name}: ${a.sampleSeries}`).toBe(true);
+    }
+  });
+});
+
+describe('generated boundary tests', () => {
+  const files = renderRuleTestFiles(POLICY);
+
+  it('exist for exactly the alerts with a threshold', () => {
+    const withThreshold = Object.values(POLICY.alerts).filter((a) => a.threshold);
+    expect(withThreshold.length).toBe(13);
+    expect([...files.keys()].sort()).toEqual(withThreshold.map((a) => `${kebab(a.name)}.test.yml`).sort());
+  });
+
+  it('hold below / at / above, under the minimum sample and a gap within keep_firing_for where the alert has them', () => {
+    for (const a of Object.values(POLICY.alerts).filter((x) => x.threshold)) {
+      const text = files.get(`${kebab(a.name)}.test.yml`)!;
+      const names = [...text.matchAll(/^ {2}- name: '([^']*)'$/gm)].map((m) => m[1]!.replace(`${a.name}: `, ''));
+      expect(
+        names.filter((n) => /^(just below|at|just above) the threshold/.test(n)),
+        a.name,
+      ).toHaveLength(3);
+      expect(
+        names.some((n) => n.startsWith('under the minimum sample')),
+        a.name,
+      ).toBe(a.minSample !== undefined);
+      expect(
+        names.some((n) => n.startsWith('a gap of')),
+        a.name,
+      ).toBe(a.keepFiringFor !== undefined);
+    }
+  });
+
+  it('for WorkshopApplicationStuck, set the pending age to 48 h − 1 s, 48 h and 48 h + 1 s; only the last fires', () => {
+    const text = files.get('workshop-application-stuck.test.yml')!;
+    const cases = text.split(/^ {2}- name: /m).slice(1);
+    const byValue = (v: number) => cases.find((c) => c.includes(`values: '${v}x`))!;
+    expect(byValue(172799)).not.toContain('exp_samples:\n');
+    expect(byValue(172800)).not.toContain('exp_samples:\n');
+    expect(byValue(172801)).toContain('exp_samples:\n          - labels:');
   });
 });
