@@ -19,7 +19,7 @@ import {
 export const REPORT_TYPES = ['daily', 'weekly', 'monthly'] as const;
 
 const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
-const reportQuery = z.strictObject({
+export const reportQuery = z.strictObject({
   from: date,
   to: date,
   type: z.enum(REPORT_TYPES, { message: `must be ${REPORT_TYPES.join(', ')}` }).default('daily'),
