@@ -1,7 +1,7 @@
 /**
  * `npm run generate`: writes every generated artefact listed in scripts/generated.ts — docs/events.md,
- * docs/metrics.md, docs/kpis.md, docs/health-score.md, grafana/dashboards/<uid>.json for each dashboard
- * (workshop-overview, workshop-health-scorecard, workshop-beta-tracker), and prometheus/alertmanager/alertmanager.yml
+ * docs/metrics.md, docs/kpis.md, docs/health-score.md, docs/openapi.json (the HTTP API, OpenAPI 3.1),
+ * grafana/dashboards/<uid>.json for each dashboard (workshop-overview, workshop-health-scorecard, workshop-beta-tracker), and prometheus/alertmanager/alertmanager.yml
  * with links.tmpl rendered from the example settings. A test fails when any is stale.
  */
 import { writeFile } from 'node:fs/promises';

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderAlertmanagerConfig, renderLinksTemplate } from './alertmanager/render.js';
 import { parseEnvFile, settingsFromEnv } from './alertmanager/settings.js';
+import { serialiseOpenApi } from '../src/http/openapi-routes.js';
+import { openApiDocument } from '../src/openapi.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -25,6 +27,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/kpis.md': renderKpisDoc,
   'docs/health-score.md': renderHealthDoc,
   'docs/regions.md': renderRegionsDoc,
+  'docs/openapi.json': () => serialiseOpenApi(openApiDocument()),
   'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries(

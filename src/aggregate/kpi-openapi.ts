@@ -56,7 +56,8 @@ export const kpiDoc: FeatureDoc = {
       operationId: 'computeKpiPeriod',
       tag: 'kpis',
       summary: 'Compute one KPI period now',
-      description: 'Default: yesterday, last week or last month (METRICS_TZ); any date in a week or month means that one.',
+      description:
+        'Default: yesterday, last week or last month (METRICS_TZ); any date in a week or month means that one.',
       auth: 'admin',
       query: periodQuery,
       queryExamples: {

@@ -100,7 +100,12 @@ export const workshopDoc: FeatureDoc = {
       pathParams: { id: { description: 'The workshop id.', example: '5f0c7a8e-3b1d-4c2e-9a41-6d2f8b7e1c03' } },
       responses: { 200: jsonResponse('The score and its factors.', health) },
       errors: errors(
-        { 400: { description: 'The id is not a UUID.', examples: { invalid_request: thrownExample('not a UUID', () => uuidParam('42', 'workshop')) } } },
+        {
+          400: {
+            description: 'The id is not a UUID.',
+            examples: { invalid_request: thrownExample('not a UUID', () => uuidParam('42', 'workshop')) },
+          },
+        },
         {
           404: {
             description: 'No such workshop.',

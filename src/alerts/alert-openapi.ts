@@ -89,10 +89,15 @@ export const alertsDoc: FeatureDoc = {
           400: {
             description: 'Not a webhook payload (at most 5 problems in the message; all in details). Nothing stored.',
             examples: {
-              invalid_request: invalidRequestExample('an alert without alertname', webhookBody, {
-                status: 'firing',
-                alerts: [{ ...firing.alerts[0], labels: { severity: 'warning' } }],
-              }, 5),
+              invalid_request: invalidRequestExample(
+                'an alert without alertname',
+                webhookBody,
+                {
+                  status: 'firing',
+                  alerts: [{ ...firing.alerts[0], labels: { severity: 'warning' } }],
+                },
+                5,
+              ),
             },
           },
         },
@@ -112,7 +117,7 @@ export const alertsDoc: FeatureDoc = {
       query: alertListQuery,
       queryExamples: {
         open: { summary: 'the open alerts', value: {} },
-        all: { summary: 'the last 20 of every status', value: { status: 'all', limit: '20' } },
+        all: { summary: 'the last 20 of every status', value: { status: 'all', limit: 20 } },
       },
       responses: {
         200: jsonResponse(
@@ -124,7 +129,9 @@ export const alertsDoc: FeatureDoc = {
         {
           400: {
             description: 'An unknown status or parameter, or a limit outside 1-1000.',
-            examples: { invalid_request: invalidRequestExample('an unknown status', alertListQuery, { status: 'closed' }) },
+            examples: {
+              invalid_request: invalidRequestExample('an unknown status', alertListQuery, { status: 'closed' }),
+            },
           },
         },
         unauthorized('admin'),

@@ -53,14 +53,17 @@ export const eventSearchDoc: FeatureDoc = {
         workshop: {
           summary: "a workshop's completed sessions in March",
           value: {
-            type: 'session_completed',
+            type: ['session_completed'],
             workshop_id: '5f0c7a8e-3b1d-4c2e-9a41-6d2f8b7e1c03',
             from: '2026-03-01T00:00:00Z',
             to: '2026-04-01T00:00:00Z',
             limit: '50',
           },
         },
-        types: { summary: 'two types (repeat the parameter)', value: { type: ['workshop_approved', 'workshop_rejected'] } },
+        types: {
+          summary: 'two types (repeat the parameter)',
+          value: { type: ['workshop_approved', 'workshop_rejected'] },
+        },
         export: { summary: 'every failure as NDJSON', value: { success: 'false', format: 'ndjson' } },
       },
       responses: {

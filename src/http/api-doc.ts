@@ -55,8 +55,8 @@ export interface RouteDoc {
   auth: RouteAuth;
   /** The route's query schema (a zod object): one parameter per key. */
   query?: z.ZodObject;
-  /** Examples of whole query strings (each key a parameter, a list for a repeated one). */
-  queryExamples?: Record<string, Example<Record<string, string | string[]>>>;
+  /** Examples of whole query strings (each key a parameter, as its schema types it; a list for a repeated one). */
+  queryExamples?: Record<string, Example<Record<string, string | number | string[]>>>;
   /** Path parameters: each is a UUID (uuidParam). */
   pathParams?: Record<string, { description: string; example: string }>;
   body?: { schema: z.ZodType; required: boolean; examples: Record<string, Example> };
@@ -135,7 +135,10 @@ export const databaseUnavailable: Record<503, ErrorDoc> = {
       database_unavailable: {
         summary: 'the database is unavailable',
         value: {
-          error: { code: 'database_unavailable', message: 'the database is unavailable; nothing was changed, retry later' },
+          error: {
+            code: 'database_unavailable',
+            message: 'the database is unavailable; nothing was changed, retry later',
+          },
         },
       },
     },
@@ -146,7 +149,12 @@ export const databaseUnavailable: Record<503, ErrorDoc> = {
 export const internalError: Record<500, ErrorDoc> = {
   500: {
     description: 'A defect of the service, logged with the request id (the X-Request-Id header).',
-    examples: { internal: { summary: 'unexpected error', value: { error: { code: 'internal', message: 'internal server error' } } } },
+    examples: {
+      internal: {
+        summary: 'unexpected error',
+        value: { error: { code: 'internal', message: 'internal server error' } },
+      },
+    },
   },
 };
 
@@ -168,7 +176,10 @@ export function bodyErrors(limit: number): Record<400 | 413 | 415, ErrorDoc> {
     415: {
       description: 'A charset other than UTF-8, or an unknown Content-Encoding. Nothing was done.',
       examples: {
-        unsupported_media_type: errorExample('Content-Type: application/json; charset=latin1', BODY_ERRORS.unsupportedEncoding()),
+        unsupported_media_type: errorExample(
+          'Content-Type: application/json; charset=latin1',
+          BODY_ERRORS.unsupportedEncoding(),
+        ),
       },
     },
   };

@@ -7,10 +7,9 @@ const healthy = z.strictObject({ status: z.literal('ok') });
 const ready = z.strictObject({ status: z.literal('ready') });
 const notReady = z.strictObject({
   status: z.literal('not_ready'),
-  problems: z
-    .array(z.string())
-    .optional()
-    .meta({ description: 'What is wrong (unreachable database, migrations missing, shutting down): admin token only.' }),
+  problems: z.array(z.string()).optional().meta({
+    description: 'What is wrong (unreachable database, migrations missing, shutting down): admin token only.',
+  }),
 });
 
 export const healthDoc: FeatureDoc = {
@@ -59,7 +58,8 @@ export const healthDoc: FeatureDoc = {
           description: 'The metrics, in Prometheus text exposition format 0.0.4.',
           content: {
             'text/plain; version=0.0.4; charset=utf-8': {
-              example: '# TYPE workshop_events_total counter\nworkshop_events_total{type="session_completed",' +
+              example:
+                '# TYPE workshop_events_total counter\nworkshop_events_total{type="session_completed",' +
                 'category="activity",outcome="success"} 1\n',
             },
           },

@@ -21,7 +21,14 @@ const invalidEncoding = () => new AppError('invalid_encoding', 400, 'request bod
 const aborted = () => new AppError('request_aborted', 400, 'request aborted by the client');
 
 /** The body reader's refusals, for the API's documentation (openapi). */
-export const BODY_ERRORS = { unsupportedMediaType, unsupportedEncoding, tooLarge, invalidJson, invalidEncoding, aborted };
+export const BODY_ERRORS = {
+  unsupportedMediaType,
+  unsupportedEncoding,
+  tooLarge,
+  invalidJson,
+  invalidEncoding,
+  aborted,
+};
 
 /**
  * What a request's headers say about its body: `none` (no Content-Length or Transfer-Encoding, like type-is),

@@ -5,7 +5,15 @@
  * Deterministic: the same routes give the same document, byte for byte (docs/openapi.json is generated from it).
  */
 import { z } from 'zod';
-import { errorBodySchema, type ErrorDoc, type FeatureDoc, type ResponseDoc, type RouteAuth, type RouteDoc } from './api-doc.js';
+import {
+  errorBodySchema,
+  type ErrorDoc,
+  type FeatureDoc,
+  type ResponseDoc,
+  type RouteAuth,
+  type RouteDoc,
+} from './api-doc.js';
+import { UUID_PATTERN } from './request-validation.js';
 
 export interface ApiInfo {
   title: string;
@@ -83,7 +91,11 @@ function queryParameters(route: RouteDoc): Json[] {
       ...(list ? { style: 'form', explode: true } : {}),
       schema: rest,
       ...(examples.length
-        ? { examples: Object.fromEntries(examples.map(([k, ex]) => [k, { summary: ex.summary, value: ex.value[name] }])) }
+        ? {
+            examples: Object.fromEntries(
+              examples.map(([k, ex]) => [k, { summary: ex.summary, value: ex.value[name] }]),
+            ),
+          }
         : {}),
     };
   });
@@ -134,7 +146,8 @@ export function buildOpenApiDocument(info: ApiInfo, features: readonly FeatureDo
     headers: { 'X-Request-Id': REQUEST_ID, ...(e.retryAfter ? { 'Retry-After': RETRY_AFTER } : {}) },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, examples: e.examples } },
   });
-  const uuid = z.toJSONSchema(z.uuid(), jsonSchemaOptions) as Json;
+  // the path ids as uuidParam checks them
+  const uuid = z.toJSONSchema(z.string().regex(UUID_PATTERN), jsonSchemaOptions) as Json;
 
   const paths: Record<string, Record<string, Json>> = {};
   const routes = features.flatMap((f) => f.routes);
@@ -154,7 +167,10 @@ export function buildOpenApiDocument(info: ApiInfo, features: readonly FeatureDo
             requestBody: {
               required: route.body.required,
               content: {
-                'application/json': { schema: ref(route.body.schema, `${pascal(op)}Body`), examples: route.body.examples },
+                'application/json': {
+                  schema: ref(route.body.schema, `${pascal(op)}Body`),
+                  examples: route.body.examples,
+                },
               },
             },
           }

@@ -4,7 +4,13 @@
  * required fields and metadata schema, so a non-TypeScript client sees exactly what each type needs.
  */
 import { z } from 'zod';
-import { EVENT_CATALOGUE, EVENT_TYPES, type EventType, type EventTypeSpec, type IdField } from '../catalogue/event-catalogue.js';
+import {
+  EVENT_CATALOGUE,
+  EVENT_TYPES,
+  type EventType,
+  type EventTypeSpec,
+  type IdField,
+} from '../catalogue/event-catalogue.js';
 import { AppError } from '../errors.js';
 import {
   bodyErrors,
@@ -45,6 +51,10 @@ const eventSchema = z
     Object.values(EVENT_SCHEMAS) as unknown as [ReturnType<typeof eventOf>, ...Array<ReturnType<typeof eventOf>>],
   )
   .meta({
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(EVENT_TYPES.map((t) => [t, `#/components/schemas/Event_${t}`])),
+    },
     description:
       'One event; `type` names its schema. `id` (a UUID the client chooses) makes retries safe: an id already ' +
       'stored is counted in `duplicates`, not stored again. `occurred_at` defaults to the time of arrival and may ' +
@@ -109,7 +119,10 @@ export const eventsDoc: FeatureDoc = {
         required: true,
         examples: {
           single: { summary: 'one event', value: signup },
-          batch: { summary: 'a batch with client-chosen ids (retries are safe)', value: { events: [approved, session] } },
+          batch: {
+            summary: 'a batch with client-chosen ids (retries are safe)',
+            value: { events: [approved, session] },
+          },
         },
       },
       responses: {

@@ -25,7 +25,10 @@ export const reportsDoc: FeatureDoc = {
       query: reportQuery,
       queryExamples: {
         week: { summary: 'a week, as HTML', value: { from: '2026-03-02', to: '2026-03-08' } },
-        month: { summary: 'a month of weekly rows, as Markdown', value: { from: '2026-03-01', to: '2026-03-31', type: 'weekly', format: 'md' } },
+        month: {
+          summary: 'a month of weekly rows, as Markdown',
+          value: { from: '2026-03-01', to: '2026-03-31', type: 'weekly', format: 'md' },
+        },
       },
       responses: {
         200: {
