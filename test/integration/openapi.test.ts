@@ -62,6 +62,8 @@ function expectAccepted(r: RouteDoc, what: string, got: Awaited<ReturnType<typeo
     return;
   }
   expect(got.status, `${what}: ${got.text.slice(0, 500)}`).toBeLessThan(300);
+  const documented = Object.keys(r.responses[got.status]?.content ?? {}).map((t) => t.split(';')[0]);
+  expect(documented, `${what}: the media type is documented`).toContain(got.type.split(';')[0]);
   const schema = r.responses[got.status]?.content?.['application/json']?.schema;
   if (got.type.startsWith('application/json') && schema) {
     const parsed = schema.safeParse(JSON.parse(got.text));
@@ -115,6 +117,19 @@ describe('the documented operations', () => {
     }
     expect(sent).toBeGreaterThan(20);
   }, 120_000);
+
+  it('acknowledge a recorded alert with the documented example, answering the documented alert row', async () => {
+    const ack = routes.find((r) => r.operationId === 'acknowledgeAlert')!;
+    const list = await fetch(`${svc.url}/api/alerts?status=all`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { alerts } = (await list.json()) as { alerts: Array<{ id: string }> };
+    expect(alerts.length, 'the webhook example recorded one').toBeGreaterThan(0);
+    const withId = { ...ack, pathParams: { id: { description: '', example: alerts[0]!.id } } };
+    const got = await call(withId, { body: ack.body!.examples.by!.value });
+    expect(got.status).toBe(200);
+    expectAccepted(ack, 'acknowledgeAlert of a recorded alert', got);
+  });
 
   it('answer a request without a token with exactly the documented 401 example', async () => {
     const guarded = routes.filter((r) => ['ingest', 'admin', 'alertWebhook'].includes(r.auth));
