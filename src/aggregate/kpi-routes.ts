@@ -37,7 +37,10 @@ export interface KpiRoutesDeps {
   now?: () => number;
 }
 
-const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const date = z
+  .string()
+  .refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' })
+  .meta({ format: 'date', description: 'A calendar date, YYYY-MM-DD.' });
 const type = z.enum(['daily', 'weekly', 'monthly'], { message: 'must be daily, weekly or monthly' });
 
 export const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });

@@ -10,7 +10,7 @@ import {
   unauthorized,
   type FeatureDoc,
 } from '../http/api-doc.js';
-import { MAX_CONCURRENT_EXPORTS, searchParams } from './event-search-routes.js';
+import { DEFAULT_PAGE_LIMIT, MAX_CONCURRENT_EXPORTS, MAX_PAGE_LIMIT, searchParams } from './event-search-routes.js';
 import { EVENT_FIELDS, STORED_AT_COLUMN } from './event-search-sql.js';
 
 /** Fields every stored event has (the others may be null). */
@@ -49,6 +49,18 @@ export const eventSearchDoc: FeatureDoc = {
         `from one snapshot (at most ${MAX_CONCURRENT_EXPORTS} exports at once). README: "Event search and export".`,
       auth: 'admin',
       query: searchParams,
+      queryDescriptions: {
+        type: 'Event types of the catalogue; repeat the parameter for any of several (`type=a&type=b`).',
+        category: 'The event category.',
+        workshop_id: 'Exactly this workshop.',
+        session_id: 'Exactly this session.',
+        success: 'Only successes (`true`) or failures (`false`).',
+        from: 'On `occurred_at`, inclusive; RFC 3339 with a zone.',
+        to: 'On `occurred_at`, exclusive; RFC 3339 with a zone; not before `from`.',
+        limit: `Events per page, 1-${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT}); pages only.`,
+        cursor: '`next_cursor` of the previous page, as it is (use the same filters).',
+        format: '`json`: a page; `csv` or `ndjson`: every matching event, streamed.',
+      },
       queryExamples: {
         workshop: {
           summary: "a workshop's completed sessions in March",

@@ -55,6 +55,8 @@ export interface RouteDoc {
   auth: RouteAuth;
   /** The route's query schema (a zod object): one parameter per key. */
   query?: z.ZodObject;
+  /** What a query parameter means, where its schema does not say (its `.meta({ description })`). */
+  queryDescriptions?: Record<string, string>;
   /** Examples of whole query strings (each key a parameter, as its schema types it; a list for a repeated one). */
   queryExamples?: Record<string, Example<Record<string, string | number | string[]>>>;
   /** Path parameters: each is a UUID (uuidParam). */

@@ -81,7 +81,8 @@ function queryParameters(route: RouteDoc): Json[] {
   const required = (input.required ?? []) as string[];
   return Object.entries(props).map(([name, schema]) => {
     const list = outProps[name]?.type === 'array';
-    const { description, ...rest } = list ? outProps[name]! : schema;
+    const { description: own, ...rest } = list ? outProps[name]! : schema;
+    const description = route.queryDescriptions?.[name] ?? own;
     const examples = Object.entries(route.queryExamples ?? {}).filter(([, ex]) => ex.value[name] !== undefined);
     return {
       name,
