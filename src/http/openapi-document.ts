@@ -1,7 +1,9 @@
 /**
- * Builds the OpenAPI 3.1 document from the features' route docs (api-doc.ts). Every schema in it comes from zod
- * (zod's own `z.toJSONSchema`, JSON Schema 2020-12 as OpenAPI 3.1 uses it), none is written by hand: request
- * bodies and query parameters from the schemas that validate them, answers from zod schemas of the answers.
+ * Builds the OpenAPI 3.1 document from the features' route docs (api-doc.ts). Every schema of a JSON body or a
+ * parameter comes from zod (zod's own `z.toJSONSchema`, JSON Schema 2020-12 as OpenAPI 3.1 uses it): request
+ * bodies and query parameters from the schemas that validate them, answers from zod schemas of the answers. Only
+ * the two headers (X-Request-Id, Retry-After) and the text bodies (CSV, HTML, Prometheus text: `string`) are
+ * described here.
  * Deterministic: the same routes give the same document, byte for byte (docs/openapi.json is generated from it).
  */
 import { z } from 'zod';
