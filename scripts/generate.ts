@@ -2,8 +2,8 @@
  * `npm run generate`: writes every generated artefact listed in scripts/generated.ts — from the policy
  * (src/policy/): prometheus/alerts/*.yml, the promtool boundary tests in prometheus/tests/generated/, the routing
  * expectations prometheus/alertmanager/route-expectations.yml and docs/runbooks.md; docs/events.md, docs/metrics.md,
- * docs/kpis.md, docs/health-score.md, docs/regions.md, grafana/dashboards/<uid>.json for each dashboard, and
- * prometheus/alertmanager/alertmanager.yml with links.tmpl rendered from the example settings. Files in a
+ * docs/kpis.md, docs/health-score.md, docs/openapi.json (the HTTP API, OpenAPI 3.1), docs/regions.md,
+ * grafana/dashboards/<uid>.json for each dashboard, and prometheus/alertmanager/alertmanager.yml with links.tmpl rendered from the example settings. Files in a
  * generated-only directory that are no longer generated are removed. A test fails when any is stale.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';

@@ -19,6 +19,8 @@ import {
   ROUTE_EXPECTATIONS_FILE,
   RUNBOOKS_FILE,
 } from '../src/policy/index.js';
+import { serialiseOpenApi } from '../src/http/openapi-routes.js';
+import { openApiDocument } from '../src/openapi.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -35,6 +37,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/kpis.md': renderKpisDoc,
   'docs/health-score.md': renderHealthDoc,
   'docs/regions.md': renderRegionsDoc,
+  'docs/openapi.json': () => serialiseOpenApi(openApiDocument()),
   'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
   ...Object.fromEntries([...renderAlertRuleFiles(POLICY)].map(([f, text]) => [`prometheus/alerts/${f}`, () => text])),
