@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       `  events:  POST ${service.url}/v1/events   (Authorization: Bearer <ingest token>)`,
       `  metrics: GET  ${service.url}/metrics`,
       `  health:  GET  ${service.url}/healthz, ${service.url}/readyz`,
+      `  api:     GET  ${service.url}/openapi.json   (OpenAPI 3.1, also docs/openapi.json)`,
       `  ${tokenHint}`,
       `  database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL, data in ${config.dataDir}/postgres`}`,
     ].join('\n'),

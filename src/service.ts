@@ -21,11 +21,14 @@ import { EventSearchStore } from './events/event-search-store.js';
 import { healthRoutes, metricsRoutes } from './http/health-routes.js';
 import { startListeners, type Listeners } from './http/listeners.js';
 import { runShutdown, type ShutdownStep } from './http/shutdown.js';
-import { eventsEndpoint } from './ingest/event-routes.js';
+import { openApiRoutes } from './http/openapi-routes.js';
+import { routeTable, type ServedRoute } from './http/route-table.js';
+import { EVENTS_PATH, eventsEndpoint } from './ingest/event-routes.js';
 import { EventWriter, writerOptions } from './ingest/event-service.js';
 import { EventStore } from './ingest/event-store.js';
 import { internalIngest } from './ingest/internal-ingest.js';
 import { createLogger, type Logger } from './logger.js';
+import { openApiDocument } from './openapi.js';
 import { reportRoutes } from './reports/report-routes.js';
 import { registerSnapshotGauges } from './telemetry/kpi-gauges.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
@@ -45,6 +48,8 @@ export interface Service {
   readonly log: Logger;
   /** Owner e-mails for workshop_owner alerts; undefined when no SMTP server is configured. */
   readonly ownerNotifier: OwnerNotifier | undefined;
+  /** Every route the service serves (POST /v1/events and the Express routes): the API docs must name each. */
+  readonly routes: readonly ServedRoute[];
   /** Graceful stop within STOP_LIMIT_MS; safe to call more than once (later calls join the first). */
   stop(opts?: StopOptions): Promise<void>;
 }
@@ -110,20 +115,27 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     });
     const search = eventSearchRoutes({ store: new EventSearchStore(pool), adminTokens: tokens.admin });
     const health = healthRoutes({ readiness, adminTokens: tokens.admin });
-    const routes = [health, ...agg.routes, alerts.routes, reports, search];
+    const apiDoc = openApiRoutes(openApiDocument());
+    const routes = [health, ...agg.routes, alerts.routes, reports, search, apiDoc];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
     const { ipMode, maxConcurrentBodies } = config;
     const ingestTokens = tokens.ingest;
     const events = eventsEndpoint({ writer, metrics, http, log, ingestTokens, ipMode, maxConcurrentBodies });
     const { host, port: mainPort, metricsPort } = config;
+    const metricsRoute = metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics });
+    const fast = config.aggregatorMode === 'only' ? [] : [events];
+    const served = [
+      ...(fast.length ? [{ method: 'post', path: EVENTS_PATH }] : []),
+      ...routeTable([...routes, metricsRoute]),
+    ];
     const server = await startListeners({
       host,
       port: mainPort,
       metricsPort,
-      fast: config.aggregatorMode === 'only' ? [] : [events],
+      fast,
       routes,
-      metricsRoute: metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics }),
+      metricsRoute,
       log,
       http,
       classifyError: databaseErrorAnswer,
@@ -144,7 +156,21 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const { url, port, metricsUrl } = server;
     const databaseUrl = storage.url;
     const aggregator = agg;
-    return { url, port, metricsUrl, tokens, databaseUrl, pool, store, aggregator, telemetry, log, ownerNotifier, stop };
+    return {
+      url,
+      port,
+      metricsUrl,
+      tokens,
+      databaseUrl,
+      pool,
+      store,
+      aggregator,
+      telemetry,
+      log,
+      ownerNotifier,
+      routes: served,
+      stop,
+    };
   } catch (err) {
     await storage.close().catch(() => {});
     throw err;

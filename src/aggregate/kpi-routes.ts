@@ -37,23 +37,27 @@ export interface KpiRoutesDeps {
   now?: () => number;
 }
 
-const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
+const date = z
+  .string()
+  .refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' })
+  .meta({ format: 'date', description: 'A calendar date, YYYY-MM-DD.' });
 const type = z.enum(['daily', 'weekly', 'monthly'], { message: 'must be daily, weekly or monthly' });
 
-const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });
-const singleBody = z.strictObject({ date, type: type.default('daily') });
-const rangeBody = z.strictObject({
+export const periodQuery = z.strictObject({ date: date.optional(), type: type.default('daily') });
+export const singleBody = z.strictObject({ date, type: type.default('daily') });
+export const rangeBody = z.strictObject({
   startDate: date,
   endDate: date,
   backfill: z.literal(true, { message: 'must be true to compute a range (startDate..endDate)' }),
   type: type.default('daily'),
 });
+export const latestQuery = z.strictObject({ type: type.default('daily') });
 /** {"date"} computes one period; anything else is read as a range request, so errors name its fields. */
 const computeBody = (body: unknown) =>
   body !== null && typeof body === 'object' && 'date' in body
     ? parseRequest(singleBody, body)
     : parseRequest(rangeBody, body);
-const readQuery = z.strictObject({
+export const readQuery = z.strictObject({
   type: type.default('daily'),
   from: date,
   to: date,
@@ -134,7 +138,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
   });
 
   router.get('/api/metrics/latest', auth, async (req: Request, res) => {
-    const q = parseRequest(z.strictObject({ type: type.default('daily') }), req.query);
+    const q = parseRequest(latestQuery, req.query);
     const row = await deps.store.latest(q.type);
     if (!row) throw new AppError('not_found', 404, `no ${q.type} KPI row has been computed yet`);
     res.json(row);

@@ -17,7 +17,7 @@ export interface WorkshopRoutesDeps {
   now?: () => number;
 }
 
-const checkParams = z.strictObject({
+export const checkParams = z.strictObject({
   checkType: z.enum(CHECK_TYPES, { message: `must be one of ${CHECK_TYPES.join(', ')}` }).optional(),
 });
 

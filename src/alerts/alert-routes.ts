@@ -22,7 +22,7 @@ export interface AlertRoutesDeps {
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
 const text = z.string().max(10_000);
 
-const webhookBody = z.object({
+export const webhookBody = z.object({
   version: z.string().optional(),
   status: z.enum(['firing', 'resolved']),
   alerts: z
@@ -45,6 +45,14 @@ const webhookBody = z.object({
     .max(1000),
   externalURL: z.string().max(4000).optional(),
   receiver: z.string().max(200).optional(),
+});
+
+export const alertListQuery = z.strictObject({
+  status: z.enum(['open', 'resolved', 'all'], { message: 'must be open, resolved or all' }).default('open'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const acknowledgeBody = z.strictObject({
+  by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200),
 });
 
 /** Alertmanager's endsAt is 0001-01-01 while an alert fires. */
@@ -97,23 +105,12 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
     },
   );
   router.get('/api/alerts', admin, async (req: Request, res) => {
-    const q = parseRequest(
-      z.strictObject({
-        status: z.enum(['open', 'resolved', 'all'], { message: 'must be open, resolved or all' }).default('open'),
-        limit: z.coerce.number().int().min(1).max(1000).default(100),
-      }),
-      req.query,
-    );
+    const q = parseRequest(alertListQuery, req.query);
     res.json({ status: q.status, alerts: await deps.store.list(q.status, q.limit) });
   });
   router.post('/api/alerts/:id/acknowledge', admin, jsonBody(4 * 1024), async (req: Request, res) => {
     const id = uuidParam(req.params.id, 'alert');
-    const body = parseRequest(
-      z.strictObject({
-        by: z.string().trim().min(1, { message: 'who acknowledges (e.g. an email address)' }).max(200),
-      }),
-      req.body ?? {},
-    );
+    const body = parseRequest(acknowledgeBody, req.body ?? {});
     const row = await deps.store.acknowledge(id, body.by);
     if (!row) throw new AppError('not_found', 404, `no alert ${id}`);
     res.json(row);

@@ -39,7 +39,7 @@ const rfc3339 = z.iso
   });
 const eventType = z.enum(EVENT_TYPES, { message: 'must be an event type of the catalogue (docs/events.md)' });
 
-const searchParams = z
+export const searchParams = z
   .strictObject({
     type: z
       .union([z.string(), z.array(z.string())])

@@ -17,12 +17,15 @@ export function toAppError(err: unknown, classify?: ErrorClassifier): AppError {
   return classify?.(err) ?? new AppError('internal', 500, 'internal server error');
 }
 
+/** The body every error is answered with: `{"error": {"code", "message", "details"}}` (no details: no key). */
+export function errorBody(e: AppError): { error: { code: string; message: string; details?: unknown } } {
+  return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+}
+
 /** Answers `{"error": {"code", "message", "details"}}` with the error's status (and Retry-After). */
 export function sendError(res: ServerResponse, e: AppError): void {
   if (res.headersSent) return;
-  const body = JSON.stringify({
-    error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) },
-  });
+  const body = JSON.stringify(errorBody(e));
   if (e.retryAfter !== undefined) res.setHeader('Retry-After', String(e.retryAfter));
   res.writeHead(e.status, {
     'Content-Type': 'application/json; charset=utf-8',

@@ -20,6 +20,16 @@ const invalidJson = () => new AppError('invalid_json', 400, 'request body is not
 const invalidEncoding = () => new AppError('invalid_encoding', 400, 'request body is not valid UTF-8');
 const aborted = () => new AppError('request_aborted', 400, 'request aborted by the client');
 
+/** The body reader's refusals, for the API's documentation (openapi). */
+export const BODY_ERRORS = {
+  unsupportedMediaType,
+  unsupportedEncoding,
+  tooLarge,
+  invalidJson,
+  invalidEncoding,
+  aborted,
+};
+
 /**
  * What a request's headers say about its body: `none` (no Content-Length or Transfer-Encoding, like type-is),
  * `other` (no Content-Type, or neither `application/json` nor a `+json` type), `bad_charset` (a JSON type with

@@ -13,7 +13,7 @@ import type { HttpMetrics } from '../http/http-metrics.js';
 import { checkJsonContentType, readJsonBodySized } from '../http/json-body.js';
 import { answerError, beginRequest } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
-import { validateBody } from './event-schema.js';
+import { validateBody, type Problem } from './event-schema.js';
 import type { EventWriter, SubmitResult } from './event-service.js';
 import type { IngestMetrics, RejectReason } from './ingest-metrics.js';
 
@@ -31,8 +31,12 @@ export interface EventRoutesDeps {
   maxConcurrentBodies: number;
 }
 
-const overloaded = () =>
+export const overloaded = () =>
   new AppError('overloaded', 503, 'too many requests being read; nothing was stored, retry', undefined, 1);
+
+/** The 400 for a request with invalid events: every problem, nothing stored. */
+export const validationFailed = (problems: readonly Problem[]) =>
+  new AppError('validation_failed', 400, `${problems.length} problem(s) in the request; nothing was stored`, problems);
 
 /** Body refusals by status (an aborted upload and a body that is not UTF-8 answer 400, counted as invalid JSON). */
 const REASONS: Record<number, RejectReason> = { 400: 'invalid_json', 413: 'too_large', 415: 'unsupported_media_type' };
@@ -72,12 +76,7 @@ export function eventsEndpoint(deps: EventRoutesDeps): (req: IncomingMessage, re
     if ('problems' in result) {
       const list = (body as { events?: unknown } | null)?.events;
       deps.metrics.rejected('validation', Array.isArray(list) ? list.length : 1);
-      throw new AppError(
-        'validation_failed',
-        400,
-        `${result.problems.length} problem(s) in the request; nothing was stored`,
-        result.problems,
-      );
+      throw validationFailed(result.problems);
     }
     deps.metrics.batchSize(result.events.length);
     try {

@@ -45,7 +45,8 @@ export interface Problem {
 
 const uuid = z.uuid({ message: 'must be a UUID' });
 
-const baseEvent = z.strictObject({
+/** The fields of one event, each optional; the catalogue says which a type requires (checkRequirements). */
+export const baseEvent = z.strictObject({
   id: uuid.optional(),
   type: z.enum(EVENT_TYPES as [EventType, ...EventType[]], { message: 'unknown event type (see docs/events.md)' }),
   occurred_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp with a time zone' }).optional(),

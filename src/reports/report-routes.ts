@@ -18,8 +18,11 @@ import {
 /** Report types the API accepts: the stored KPI rows' types. */
 export const REPORT_TYPES = ['daily', 'weekly', 'monthly'] as const;
 
-const date = z.string().refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' });
-const reportQuery = z.strictObject({
+const date = z
+  .string()
+  .refine(isDate, { message: 'must be a calendar date YYYY-MM-DD' })
+  .meta({ format: 'date', description: 'A calendar date, YYYY-MM-DD.' });
+export const reportQuery = z.strictObject({
   from: date,
   to: date,
   type: z.enum(REPORT_TYPES, { message: `must be ${REPORT_TYPES.join(', ')}` }).default('daily'),
