@@ -175,6 +175,19 @@ describe('the packed client package', () => {
     ]);
   });
 
+  it('when one process loads both the ESM and the CommonJS build, then they share the default tracker', async () => {
+    const workshopId = uuid();
+    const out = (await node('esm-and-cjs-shared.mjs', { url: svc.url, token: INGEST_TOKEN, workshopId })) as {
+      result: { queued: boolean; id: string };
+      stats: { sent: number };
+      distinctBuilds: boolean;
+    };
+    expect(out.distinctBuilds).toBe(true);
+    expect(out.result.queued).toBe(true);
+    expect(out.stats.sent).toBe(1);
+    expect((await stored([out.result.id])).map((r) => r.workshop_id)).toEqual([workshopId]);
+  });
+
   it("when the app's TypeScript is checked, then good usages compile and each bad one fails with its error", async () => {
     const result = await run(process.execPath, [TSC, '-p', 'types/tsconfig.json', '--pretty', 'false'], {
       cwd: app,
