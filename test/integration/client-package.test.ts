@@ -188,6 +188,15 @@ describe('the packed client package', () => {
     expect((await stored([out.result.id])).map((r) => r.workshop_id)).toEqual([workshopId]);
   });
 
+  it('when checked with the bundler resolution of a Next.js app, then the good usages compile too', async () => {
+    await expect(
+      run(process.execPath, [TSC, '-p', 'types/tsconfig.bundler.json', '--pretty', 'false'], {
+        cwd: app,
+        timeout: 120_000,
+      }),
+    ).resolves.toMatchObject({ stdout: '' });
+  });
+
   it("when the app's TypeScript is checked, then good usages compile and each bad one fails with its error", async () => {
     const result = await run(process.execPath, [TSC, '-p', 'types/tsconfig.json', '--pretty', 'false'], {
       cwd: app,
