@@ -204,6 +204,28 @@ describe('trackWorkshopEvent', () => {
   });
 });
 
+describe('configuration errors', () => {
+  it('when configureWorkshopAnalytics gets a bad option, then it throws at once naming itself, and nothing is set up', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(() => configureWorkshopAnalytics({ url: 'ftp://x', token: TOKEN })).toThrow(
+      new TypeError('configureWorkshopAnalytics: url must be an absolute http(s) URL, got "ftp://x"'),
+    );
+    const result = await trackWorkshopEvent({ eventType: 'workshop_dashboard_accessed', workshopId: WORKSHOP });
+    expect(result).toMatchObject({ queued: false, reason: 'not_configured' });
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('when disabled is not a boolean, or a sending tracker lacks its token, then creation throws', () => {
+    expect(() => createWorkshopTracker({ disabled: 'yes' } as never)).toThrow(
+      new TypeError('createWorkshopTracker: disabled must be a boolean, got "yes"'),
+    );
+    expect(() => createWorkshopTracker({ url: sink.url, disabled: false } as never)).toThrow(
+      new TypeError('createWorkshopTracker: token must be a non-empty string'),
+    );
+    expect(() => createWorkshopTracker({ url: '', token: '', disabled: true })).not.toThrow();
+  });
+});
+
 describe('disabled: true', () => {
   it('when disabled, then nothing is sent, valid events count as disabled and invalid ones as invalid', async () => {
     const errors: WorkshopTrackerError[] = [];
