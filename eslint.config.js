@@ -65,6 +65,11 @@ const MODULES = {
   },
   // event search and export: reads the log; a sibling of ingest that imports no domain module
   events: { pattern: ['src/events/**'], may: ['shared', 'catalogue', 'db', 'http'] },
+  // the alert backtest (npm run backtest): reads the log, evaluates the rules; draws its timelines as reports do
+  backtest: {
+    pattern: ['src/backtest/**'],
+    may: ['shared', 'catalogue', 'db', 'aggregate', 'reports'],
+  },
   client: { pattern: ['src/client/**'], may: [], types: ['catalogue'] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },
 };
