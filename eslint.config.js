@@ -53,15 +53,17 @@ function layerBlocks() {
 const MODULES = {
   shared: { pattern: ['src/config.ts', 'src/errors.ts', 'src/logger.ts'], may: [] },
   catalogue: { pattern: ['src/catalogue/**'], may: ['shared'] },
+  // the KPI and alert policy (thresholds, targets, routing audiences): pure data and renderers
+  policy: { pattern: ['src/policy/**'], may: ['shared'] },
   db: { pattern: ['src/db/**'], may: ['shared', 'catalogue'] },
   http: { pattern: ['src/http/**'], may: ['shared', 'catalogue'] },
   telemetry: { pattern: ['src/telemetry/**'], may: ['shared', 'catalogue'] },
   ingest: { pattern: ['src/ingest/**'], may: ['shared', 'catalogue', 'db', 'http'] },
-  aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'catalogue', 'db', 'http', 'ingest'] },
-  reports: { pattern: ['src/reports/**'], may: ['shared', 'catalogue', 'http', 'aggregate'] },
+  aggregate: { pattern: ['src/aggregate/**'], may: ['shared', 'catalogue', 'policy', 'db', 'http', 'ingest'] },
+  reports: { pattern: ['src/reports/**'], may: ['shared', 'catalogue', 'policy', 'http', 'aggregate'] },
   alerts: {
     pattern: ['src/alerts/**'],
-    may: ['shared', 'catalogue', 'db', 'http', 'ingest', 'aggregate', 'reports'],
+    may: ['shared', 'catalogue', 'policy', 'db', 'http', 'ingest', 'aggregate', 'reports'],
   },
   // event search and export: reads the log; a sibling of ingest that imports no domain module
   events: { pattern: ['src/events/**'], may: ['shared', 'catalogue', 'db', 'http'] },

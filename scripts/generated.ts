@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderAlertmanagerConfig, renderLinksTemplate } from './alertmanager/render.js';
 import { parseEnvFile, settingsFromEnv } from './alertmanager/settings.js';
+import { POLICY, renderAlertRuleFiles } from '../src/policy/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -27,6 +28,7 @@ export const GENERATED: Record<string, () => string | Promise<string>> = {
   'docs/regions.md': renderRegionsDoc,
   'prometheus/alertmanager/alertmanager.yml': () => renderAlertmanagerConfig(exampleAlertmanagerSettings()),
   'prometheus/alertmanager/links.tmpl': () => renderLinksTemplate(exampleAlertmanagerSettings()),
+  ...Object.fromEntries([...renderAlertRuleFiles(POLICY)].map(([f, text]) => [`prometheus/alerts/${f}`, () => text])),
   ...Object.fromEntries(
     Object.keys(DASHBOARDS).map((uid) => [`grafana/dashboards/${uid}.json`, () => renderDashboard(uid)]),
   ),
