@@ -70,7 +70,7 @@ const MODULES = {
   // the alert backtest (npm run backtest): reads the log, evaluates the rules; draws its timelines as reports do
   backtest: {
     pattern: ['src/backtest/**'],
-    may: ['shared', 'catalogue', 'db', 'aggregate', 'reports'],
+    may: ['shared', 'catalogue', 'policy', 'db', 'aggregate', 'reports'],
   },
   client: { pattern: ['src/client/**'], may: [], types: ['catalogue'] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts'], may: ['*'] },

@@ -66,16 +66,24 @@ export const REPLAYED_METRICS: readonly string[] = [
 ].map((s) => s.name);
 
 const secs = (ms: number) => ms / 1000;
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+/** One labels object per workshop, so the writer formats its label text once. */
+const workshopLabels = new Map<string, Readonly<Record<string, string>>>();
+const labelsOf = (id: string) => {
+  let l = workshopLabels.get(id);
+  if (!l) workshopLabels.set(id, (l = Object.freeze({ workshop_id: id })));
+  return l;
+};
 
 /** The samples of `g` by metric name (every name of REPLAYED_METRICS has an entry, possibly empty). */
 export function gaugeSamples(g: AsOfGauges): Map<string, Sample[]> {
   const out = new Map<string, Sample[]>(REPLAYED_METRICS.map((n) => [n, []]));
-  const put = (name: string, value: number | null, labels: Record<string, string> = {}) => {
+  const put = (name: string, value: number | null, labels: Readonly<Record<string, string>> = NO_LABELS) => {
     if (value !== null) out.get(name)!.push({ labels, value });
   };
   let pending = 0;
   for (const w of g.workshops) {
-    const ws = { workshop_id: w.workshopId };
+    const ws = labelsOf(w.workshopId);
     if (w.status === 'pending') {
       pending++;
       put(K.submittedAt.name, w.submittedAtMs === null ? null : secs(w.submittedAtMs), ws);

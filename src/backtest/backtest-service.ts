@@ -4,14 +4,14 @@
  * against a throwaway Prometheus; each alert's expression is asked for with query_range from that Prometheus (its
  * own PromQL engine), and the alert state machine (alert-state.ts) applies `for` and keep_firing_for.
  */
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { clipIntervals, firingIntervals, type EvalGrid } from './alert-state.js';
 import { BacktestError } from './backtest-error.js';
 import type { EventLogStore } from './event-log-store.js';
 import { queryRange, requireTools, run, startPrometheus } from './prometheus-tools.js';
-import type { AlertRule, RuleSet } from './rule-files.js';
+import { EVALUATION_MARKER, recordingRuleFile, type AlertRule, type RuleSet } from './rule-files.js';
 import { buildSeries } from './series-builder.js';
 
 export interface BacktestRange {
@@ -34,6 +34,8 @@ export interface BacktestRun {
   readonly range: BacktestRange;
   /** Per rule set asked for (baseline first, then the what-if), the alerts that fired in the range. */
   readonly results: readonly RuleSetResult[];
+  /** Where in each step the rules were evaluated (ms after the --from grid): Prometheus' slot for the group. */
+  readonly evaluationOffsetMs: number;
   readonly stats: { events: number; samples: number; seconds: Record<string, number> };
 }
 
@@ -54,6 +56,18 @@ export function selectAlerts(set: RuleSet, names: readonly string[]): AlertRule[
     }
     return a;
   });
+}
+
+/** The offset of the backfilled evaluations from the grid, read from the marker rule's second evaluation. */
+async function evaluationOffset(url: string, grid: EvalGrid): Promise<number> {
+  const at = grid.startMs + 2 * grid.stepMs - 1;
+  const body = new URLSearchParams({ query: `timestamp(${EVALUATION_MARKER})`, time: String(at / 1000) });
+  const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body });
+  const json = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+  const v = json.data?.result?.[0]?.value[1];
+  if (v === undefined) throw new Error('backtest: the recording rules were not backfilled (no evaluation marker)');
+  const ms = Math.round(Number(v) * 1000);
+  return (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
 }
 
 const sortedLabels = (l: Record<string, string>) =>
@@ -82,6 +96,7 @@ export async function runBacktest(
       return await fn();
     } finally {
       seconds[name] = Math.round(performance.now() - t0) / 1000;
+      if (!name.startsWith('query:')) progress(`${name}: ${seconds[name]} s`);
     }
   };
   // warm-up: an alert pending or kept firing before --from is in the right state at --from
@@ -100,17 +115,32 @@ export async function runBacktest(
     await mkdir(spool);
     const om = path.join(dir, 'series.om');
     progress(`replaying the event log at ${grid.count} instants`);
-    const built = await timed('replay', () => buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays));
+    const metrics = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.metrics)));
+    const built = await timed('replay', () => buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics));
     await rm(spool, { recursive: true });
     progress(`${built.events} events, ${built.samples} samples: building blocks`);
-    await timed('blocks', () => run(tools.promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '-q', om, storage]));
+    // one block over the whole range (the default, 2 h, makes promtool read the file once per block)
+    const blockHours = Math.ceil((lastMs - grid.startMs) / 3_600_000) + 2;
+    await timed('blocks', () =>
+      run(tools.promtool, [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        '-q',
+        `--max-block-duration=${blockHours}h`,
+        om,
+        storage,
+      ]),
+    );
     await rm(om);
     // lookback just under one step: a sample is seen at its own instant only, so a series that drops out of the
     // export (a workshop approved) is gone at the next instant, as a scrape's staleness marker would make it
     const lookbackMs = range.stepMs - 1;
     let prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
     try {
-      const recordingFiles = [...new Set(ruleSets.flatMap((r) => r.set.recordingFiles))];
+      const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
+      const recordingFile = path.join(dir, 'recording.rules.yml');
+      await writeFile(recordingFile, recordingRuleFile(ruleSets[0]!.set, needed));
       const rulesOut = path.join(dir, 'rules-blocks');
       progress('backfilling the recording rules');
       await timed('rules', () =>
@@ -123,23 +153,32 @@ export async function runBacktest(
           `--url=${prom.url}`,
           `--eval-interval=${range.stepMs / 1000}s`,
           `--output-dir=${rulesOut}`,
-          ...recordingFiles,
+          recordingFile,
         ]),
       );
       await prom.stop();
       for (const b of await readdir(rulesOut)) await rename(path.join(rulesOut, b), path.join(storage, b));
       prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
-      progress('evaluating the alerts');
+      // the recording rules were evaluated at the group's slot within each step: the alerts are evaluated there too
+      // (each sees the gauges sampled at the step before it, as a rule evaluation sees the last scrape)
+      const offsetMs = await evaluationOffset(prom.url, grid);
+      const evals: EvalGrid = {
+        startMs: grid.startMs + offsetMs,
+        stepMs: grid.stepMs,
+        count: grid.count - (offsetMs > 0 ? 1 : 0),
+      };
+      const evalsEnd = evals.startMs + (evals.count - 1) * evals.stepMs;
+      progress(`evaluating the alerts (evaluations at +${offsetMs} ms within each step)`);
       const results: RuleSetResult[] = [];
       for (const { alerts } of ruleSets) {
         const out: AlertFirings[] = [];
         for (const a of alerts) {
           const series = await timed(`query:${a.name}`, () =>
-            queryRange(prom.url, a.expr, grid.startMs, lastMs, grid.stepMs),
+            queryRange(prom.url, a.expr, evals.startMs, evalsEnd, evals.stepMs),
           );
           for (const s of series) {
             const firing = clipIntervals(
-              firingIntervals(grid, s.times, a.forMs, a.keepFiringForMs),
+              firingIntervals(evals, s.times, a.forMs, a.keepFiringForMs),
               range.fromMs,
               range.toMs,
             );
@@ -150,7 +189,12 @@ export async function runBacktest(
         out.sort((x, y) => (x.alertname + JSON.stringify(x.labels) < y.alertname + JSON.stringify(y.labels) ? -1 : 1));
         results.push({ alerts: out });
       }
-      return { range, results, stats: { events: built.events, samples: built.samples, seconds } };
+      return {
+        range,
+        results,
+        evaluationOffsetMs: offsetMs,
+        stats: { events: built.events, samples: built.samples, seconds },
+      };
     } finally {
       await prom.stop();
     }

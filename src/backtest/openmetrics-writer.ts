@@ -6,16 +6,26 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Sample } from './as-of-gauges.js';
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+const labelTexts = new WeakMap<object, string>();
+/** `{k="v",…}` of a labels object (cached: the replay hands the same object for a series while it can). */
+function labelText(labels: Readonly<Record<string, string>>): string {
+  let text = labelTexts.get(labels);
+  if (text === undefined) {
+    const body = Object.entries(labels)
+      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+      .join(',');
+    text = body ? `{${body}}` : '';
+    labelTexts.set(labels, text);
+  }
+  return text;
+}
+
 /** One sample line: name{labels} value timestamp (seconds). */
 export function sampleLine(name: string, s: Sample, atMs: number): string {
-  const labels = Object.entries(s.labels)
-    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-    .join(',');
   const value = Number.isFinite(s.value)
     ? String(s.value)
     : Number.isNaN(s.value)
@@ -23,7 +33,7 @@ export function sampleLine(name: string, s: Sample, atMs: number): string {
       : s.value > 0
         ? '+Inf'
         : '-Inf';
-  return `${name}${labels ? `{${labels}}` : ''} ${value} ${atMs / 1000}\n`;
+  return `${name}${labelText(s.labels)} ${value} ${atMs / 1000}\n`;
 }
 
 interface Spool {
@@ -82,7 +92,8 @@ export class OpenMetricsWriter {
       await once(spool.stream, 'finish');
       if (spool.samples === 0) continue;
       out.write(`# TYPE ${name} gauge\n`);
-      await pipeline(createReadStream(spool.file), out, { end: false });
+      // (stream.pipeline with end: false would wait for `out` to finish)
+      for await (const chunk of createReadStream(spool.file)) if (!out.write(chunk)) await once(out, 'drain');
     }
     out.end('# EOF\n');
     await once(out, 'finish');

@@ -5,8 +5,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { REPLAYED_METRICS } from './as-of-gauges.js';
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
 
 export interface AlertRule {
   readonly name: string;
@@ -15,6 +20,8 @@ export interface AlertRule {
   readonly forMs: number;
   readonly keepFiringForMs: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** The recording rules its expression reads, directly or through other recording rules. */
+  readonly recordings: readonly string[];
   /** The raw metrics its expression reads, through the recording rules. */
   readonly metrics: readonly string[];
   /** Every one of those is rebuilt from the event log. */
@@ -22,8 +29,8 @@ export interface AlertRule {
 }
 
 export interface RuleSet {
-  /** Recording rule files (paths), for `promtool tsdb create-blocks-from rules`. */
-  readonly recordingFiles: readonly string[];
+  /** The recording rules, in file order. */
+  readonly recordings: readonly RecordingRule[];
   readonly alerts: readonly AlertRule[];
 }
 
@@ -112,11 +119,11 @@ export async function loadRuleSet(
   alertsDir: string,
   alertTexts?: ReadonlyMap<string, string>,
 ): Promise<RuleSet> {
-  const recordingFiles = await ruleFiles(rulesDir);
-  const recorded = new Map<string, string>();
-  for (const f of recordingFiles)
+  const recordings: RecordingRule[] = [];
+  for (const f of await ruleFiles(rulesDir))
     for (const r of rulesOf(await readFile(f, 'utf8')))
-      if (typeof r.record === 'string') recorded.set(r.record, String(r.expr));
+      if (typeof r.record === 'string') recordings.push({ record: r.record, expr: String(r.expr) });
+  const recorded = new Map(recordings.map((r) => [r.record, r.expr]));
   const texts: Array<[string, string]> = alertTexts
     ? [...alertTexts.entries()]
     : await Promise.all(
@@ -138,6 +145,15 @@ export async function loadRuleSet(
       if (typeof r.alert !== 'string') continue;
       const expr = String(r.expr);
       const metrics = [...new Set(metricsOf(expr))].sort();
+      const recordingsOf = (e: string, seen: Set<string>): void => {
+        for (const n of selectedNames(e))
+          if (recorded.has(n) && !seen.has(n)) {
+            seen.add(n);
+            recordingsOf(recorded.get(n)!, seen);
+          }
+      };
+      const used = new Set<string>();
+      recordingsOf(expr, used);
       alerts.push({
         name: r.alert,
         file: path.basename(file),
@@ -147,10 +163,29 @@ export async function loadRuleSet(
         labels: Object.fromEntries(
           Object.entries((r.labels ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
         ),
+        recordings: recordings.map((r) => r.record).filter((n) => used.has(n)),
         metrics,
         replayable: metrics.length > 0 && metrics.every((m) => replayed.has(m)),
       });
     }
   }
-  return { recordingFiles, alerts };
+  return { recordings, alerts };
 }
+
+/**
+ * A recording rule file with only `names` (in their order): the backfill evaluates what the alerts read, nothing
+ * more. Rules that read other recording rules come after them, as in the source files.
+ */
+export function recordingRuleFile(set: RuleSet, names: ReadonlySet<string>): string {
+  const rules = [
+    ...set.recordings.filter((r) => names.has(r.record)),
+    { record: EVALUATION_MARKER, expr: 'vector(1)' },
+  ];
+  return stringify({ groups: [{ name: 'backtest.recording', rules }] });
+}
+
+/**
+ * A rule of the backfill that is there at every evaluation: its sample times show where Prometheus slotted the
+ * group's evaluations within each step (an offset it derives from the group's name and file).
+ */
+export const EVALUATION_MARKER = 'backtest:evaluation:marker';

@@ -1,6 +1,7 @@
 /**
  * Builds the OpenMetrics file of a backtest: one pass over the event log (EventLogStore, time order) through the
- * incremental replay, a snapshot of the gauges at every evaluation instant, written as samples.
+ * incremental replay, a snapshot of the gauges at every evaluation instant, written as samples (only the metrics
+ * the evaluated alerts read).
  */
 import { gaugeSamples, REPLAYED_METRICS } from './as-of-gauges.js';
 import type { EventLogStore } from './event-log-store.js';
@@ -19,9 +20,11 @@ export async function buildSeries(
   spoolDir: string,
   outFile: string,
   inviteTtlDays: number,
+  metrics: ReadonlySet<string> = new Set(REPLAYED_METRICS),
 ): Promise<BuiltSeries> {
   const replay = new GaugeReplay(inviteTtlDays);
-  const writer = new OpenMetricsWriter(spoolDir, REPLAYED_METRICS);
+  const families = REPLAYED_METRICS.filter((m) => metrics.has(m));
+  const writer = new OpenMetricsWriter(spoolDir, families);
   const lastMs = grid.startMs + (grid.count - 1) * grid.stepMs;
   let k = 0;
   let events = 0;
@@ -29,7 +32,9 @@ export async function buildSeries(
     // every instant before the event's time has seen all events up to it
     while (k < grid.count && grid.startMs + k * grid.stepMs < beforeMs) {
       const t = grid.startMs + k * grid.stepMs;
-      await writer.add(t, gaugeSamples(replay.snapshot(t)));
+      const samples = gaugeSamples(replay.snapshot(t));
+      for (const name of samples.keys()) if (!metrics.has(name)) samples.delete(name);
+      await writer.add(t, samples);
       k++;
     }
   };
