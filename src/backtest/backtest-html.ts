@@ -57,6 +57,7 @@ export function timelineOption(
     height,
     option: {
       animation: false,
+      useUTC: true,
       textStyle: { fontFamily: 'Helvetica, Arial, sans-serif' },
       title: { text: name, left: 8, top: 6, textStyle: { fontSize: 14 } },
       legend: { top: 30, left: 8, data: sets.map((s) => s.label) },

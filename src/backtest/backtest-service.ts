@@ -139,22 +139,30 @@ export async function runBacktest(
     let prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
     try {
       const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
-      const recordingFile = path.join(dir, 'recording.rules.yml');
-      await writeFile(recordingFile, recordingRuleFile(ruleSets[0]!.set, needed));
+      // named relative to the working directory: Prometheus slots a group's evaluations by a hash of its name and
+      // file, so the same file name gives the same evaluation instants on every run
+      const recordingFile = 'recording.rules.yml';
+      await writeFile(path.join(dir, recordingFile), recordingRuleFile(ruleSets[0]!.set, needed));
       const rulesOut = path.join(dir, 'rules-blocks');
       progress('backfilling the recording rules');
       await timed('rules', () =>
-        run(tools.promtool, [
-          'tsdb',
-          'create-blocks-from',
-          'rules',
-          `--start=${grid.startMs / 1000}`,
-          `--end=${lastMs / 1000}`,
-          `--url=${prom.url}`,
-          `--eval-interval=${range.stepMs / 1000}s`,
-          `--output-dir=${rulesOut}`,
-          recordingFile,
-        ]),
+        run(
+          tools.promtool,
+          [
+            'tsdb',
+            'create-blocks-from',
+            'rules',
+            `--start=${grid.startMs / 1000}`,
+            `--end=${lastMs / 1000}`,
+            `--url=${prom.url}`,
+            `--eval-interval=${range.stepMs / 1000}s`,
+            // one block per rule over the range: with 2 h blocks promtool asks one query_range per rule and 2 h
+            `--max-block-duration=${blockHours}h`,
+            `--output-dir=${rulesOut}`,
+            recordingFile,
+          ],
+          dir,
+        ),
       );
       await prom.stop();
       for (const b of await readdir(rulesOut)) await rename(path.join(rulesOut, b), path.join(storage, b));

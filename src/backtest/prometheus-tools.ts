@@ -36,9 +36,9 @@ export function requireTools(envPath?: string): { prometheus: string; promtool: 
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
-export function run(cmd: string, args: readonly string[]): Promise<string> {
+export function run(cmd: string, args: readonly string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

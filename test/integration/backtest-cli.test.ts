@@ -64,7 +64,13 @@ beforeAll(async () => {
     const id = r.uuid();
     const at = START + 2 * HOUR + wait * 1000;
     events.push({ id: r.uuid(), type: 'workshop_signup_success', category: 'signup', atMs: at, workshopId: id });
-    events.push({ id: r.uuid(), type: 'workshop_approved', category: 'approval', atMs: at + wait * HOUR, workshopId: id });
+    events.push({
+      id: r.uuid(),
+      type: 'workshop_approved',
+      category: 'approval',
+      atMs: at + wait * HOUR,
+      workshopId: id,
+    });
   }
   await storeEvents(url, events);
 }, 60_000);
