@@ -144,6 +144,7 @@ export async function runBacktest(
       const recordingFile = 'recording.rules.yml';
       await writeFile(path.join(dir, recordingFile), recordingRuleFile(ruleSets[0]!.set, needed));
       const rulesOut = path.join(dir, 'rules-blocks');
+      const ruleBlockHours = Math.max(2, Math.min(blockHours, Math.floor((10_000 * range.stepMs) / 3_600_000)));
       progress('backfilling the recording rules');
       await timed('rules', () =>
         run(
@@ -156,8 +157,9 @@ export async function runBacktest(
             `--end=${lastMs / 1000}`,
             `--url=${prom.url}`,
             `--eval-interval=${range.stepMs / 1000}s`,
-            // one block per rule over the range: with 2 h blocks promtool asks one query_range per rule and 2 h
-            `--max-block-duration=${blockHours}h`,
+            // long blocks: with 2 h blocks promtool asks one query_range per rule and 2 h; a block holds at most
+            // 10,000 evaluations, as Prometheus answers at most 11,000 points per series
+            `--max-block-duration=${ruleBlockHours}h`,
             `--output-dir=${rulesOut}`,
             recordingFile,
           ],
