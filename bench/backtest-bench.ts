@@ -92,7 +92,9 @@ async function generateLarge(url: string, startMs: number, days: number, worksho
       [days],
     );
     await ins(`SELECT sent, 'mechanic_invited', 'invitation', wid, inv FROM binv`);
-    await ins(`SELECT sent + interval '1 day', 'mechanic_invite_accepted', 'invitation', wid, inv FROM binv WHERE r < 0.6`);
+    await ins(
+      `SELECT sent + interval '1 day', 'mechanic_invite_accepted', 'invitation', wid, inv FROM binv WHERE r < 0.6`,
+    );
     await ins(
       `SELECT sent + interval '8 days', 'mechanic_invite_expired', 'invitation', wid, inv FROM binv WHERE r >= 0.85`,
     );
@@ -114,7 +116,12 @@ const toLogEvent = (e: ReturnType<typeof demoProgramme>['events'][number]): LogE
   metadata: e.metadata,
 });
 
-console.log(`backtest bench: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `backtest bench: ${os.cpus().length} CPUs, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const cluster = await openCluster('backtest_bench');
 try {
   if (ONLY !== 'B') {
@@ -134,7 +141,9 @@ try {
     const startMs = Date.parse('2026-01-05T00:00:00Z');
     const t0 = performance.now();
     const n = await generateLarge(url, startMs, DAYS, WORKSHOPS);
-    console.log(`B. generated ${n} events for ${WORKSHOPS} workshops over ${DAYS} days in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `B. generated ${n} events for ${WORKSHOPS} workshops over ${DAYS} days in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
     const r = await backtest(url, iso(startMs), iso(startMs + DAYS * DAY), '5m');
     console.log(
       `B. ${WORKSHOPS} workshops, ${DAYS} days at 5m: ${r.total.toFixed(1)} s (target 300 s); ${r.events} events, ` +
