@@ -11,7 +11,7 @@ import { clipIntervals, firingIntervals, type EvalGrid } from './alert-state.js'
 import { BacktestError } from './backtest-error.js';
 import type { EventLogStore } from './event-log-store.js';
 import { queryRange, requireTools, run, startPrometheus } from './prometheus-tools.js';
-import { EVALUATION_MARKER, recordingRuleFile, type AlertRule, type RuleSet } from './rule-files.js';
+import { EVALUATION_MARKER, recordingRuleFile, selectedNames, type AlertRule, type RuleSet } from './rule-files.js';
 import { buildSeries } from './series-builder.js';
 
 export interface BacktestRange {
@@ -70,6 +70,9 @@ async function evaluationOffset(url: string, grid: EvalGrid): Promise<number> {
   return (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
 }
 
+/** How often an unchanged raw series is written at least when written sparsely. */
+const HEARTBEAT_MS = 3_600_000;
+
 const sortedLabels = (l: Record<string, string>) =>
   Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -116,7 +119,13 @@ export async function runBacktest(
     const om = path.join(dir, 'series.om');
     progress(`replaying the event log at ${grid.count} instants`);
     const metrics = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.metrics)));
-    const built = await timed('replay', () => buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics));
+    // the raw gauges are read only by the recording rules when no alert selects one directly: they can then be
+    // written sparsely (on change, hourly, NaN at the end) and read with an hour's look-back during the backfill
+    const direct = ruleSets.some((r) => r.alerts.some((a) => selectedNames(a.expr).some((n) => metrics.has(n))));
+    const heartbeatMs = direct ? range.stepMs : Math.max(range.stepMs, HEARTBEAT_MS);
+    const built = await timed('replay', () =>
+      buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics, heartbeatMs),
+    );
     await rm(spool, { recursive: true });
     progress(`${built.events} events, ${built.samples} samples: building blocks`);
     // one block over the whole range (the default, 2 h, makes promtool read the file once per block)
@@ -133,10 +142,16 @@ export async function runBacktest(
       ]),
     );
     await rm(om);
-    // lookback just under one step: a sample is seen at its own instant only, so a series that drops out of the
-    // export (a workshop approved) is gone at the next instant, as a scrape's staleness marker would make it
+    // alerts read the (dense) recording rules with a look-back just under one step: a sample is seen at its own
+    // evaluation only, so a series the rules stop returning (a workshop approved) is gone at the next one, as a
+    // staleness marker would make it
     const lookbackMs = range.stepMs - 1;
-    let prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
+    let prom = await startPrometheus(
+      tools.prometheus,
+      dir,
+      storage,
+      heartbeatMs > range.stepMs ? heartbeatMs : lookbackMs,
+    );
     try {
       const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
       // named relative to the working directory: Prometheus slots a group's evaluations by a hash of its name and
