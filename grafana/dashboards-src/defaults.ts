@@ -11,7 +11,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { betaWorkshopSql } from '../../src/aggregate/beta-programme.js';
-import { THRESHOLDS } from '../../src/aggregate/thresholds.js';
+import { checkThresholds, clean, KPI_TARGETS, POLICY } from '../../src/policy/index.js';
 
 // ---------------------------------------------------------------------------------------------- data sources
 
@@ -32,21 +32,26 @@ export const UIDS = {
 
 // ---------------------------------------------------------------------------------------------- targets
 
-/** The plan's targets ("Key Performance Indicators"), as ratios / seconds. */
+/** The plan's targets ("Key Performance Indicators") from the policy (src/policy/kpi-policy.ts), as ratios / seconds. */
 export const TARGETS = {
-  /** Signup conversion above 60%. */
-  signupConversion: 0.6,
-  /** Average approval time below 24 hours. */
-  approvalSeconds: 24 * 3600,
-  /** Mechanic invite acceptance above 70%. */
-  inviteAcceptance: 0.7,
-  /** Email delivery above 98%. */
-  emailDelivery: 0.98,
-  /** API error rate (HTTP 5xx ÷ requests) below 1%. */
-  apiErrorRate: 0.01,
+  /** Signup conversion above the target (60%). */
+  signupConversion: clean(KPI_TARGETS.signup_conversion_rate.value / 100),
+  /** Average approval time below the target (24 hours). */
+  approvalSeconds: KPI_TARGETS.avg_approval_time_hours.value * 3600,
+  /** Mechanic invite acceptance above the target (70%). */
+  inviteAcceptance: clean(KPI_TARGETS.invite_acceptance_rate.value / 100),
+  /** Email delivery above the target (98%). */
+  emailDelivery: clean(KPI_TARGETS.email_success_rate.value / 100),
+  /** API error rate (HTTP 5xx ÷ requests) below the target (1%): the complement of api_success_rate's. */
+  apiErrorRate: clean(1 - KPI_TARGETS.api_success_rate.value / 100),
 } as const;
 
-export { THRESHOLDS };
+/** The hourly checks' thresholds, the same as the alerts' (policy). */
+export const THRESHOLDS = checkThresholds();
+
+/** An alert's threshold (ratio, count or seconds) and minimum sample, from the policy. */
+export const alertThreshold = (name: string) => POLICY.alerts[name]!.threshold!.value;
+export const alertMinSample = (name: string) => POLICY.alerts[name]!.minSample!.value;
 
 const GREEN = 'green';
 const ORANGE = 'orange';

@@ -13,6 +13,7 @@ import {
 } from '../../src/aggregate/health-score.js';
 import { workshopLifecycleAnnotation } from './annotations.js';
 import {
+  alertThreshold,
   atLeast,
   baseDashboard,
   below,
@@ -144,8 +145,7 @@ function mechanics() {
 function utilisation() {
   return statPanel({
     title: 'Capacity utilisation',
-    description:
-      'Active mechanics ÷ capacity (workshop_id:mechanic_utilisation:ratio, as the WorkshopThriving alert: thriving from 80%).',
+    description: `Active mechanics ÷ capacity (workshop_id:mechanic_utilisation:ratio, as the WorkshopThriving alert: thriving from ${alertThreshold('WorkshopThriving') * 100}%).`,
     unit: 'percentunit',
     decimals: 0,
     datasource: PROMETHEUS,
@@ -153,7 +153,7 @@ function utilisation() {
     thresholds: steps([
       [null, 'orange'],
       [0.5, 'green'],
-      [0.8, 'blue'],
+      [alertThreshold('WorkshopThriving'), 'blue'],
     ]),
   });
 }

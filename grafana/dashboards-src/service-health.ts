@@ -3,14 +3,23 @@
  * WorkshopApiErrorRateHigh alert reads, and the rule evaluation failures WorkshopAnalyticsRuleEvaluationFailing
  * pages on. The error rate reads the recording rule the alert reads (prometheus/rules/workshop-analytics.rules.yml).
  */
-import { below, PROMETHEUS, promQuery, statPanel, steps, TARGETS, timeseriesPanel } from './defaults.js';
+import {
+  alertMinSample,
+  below,
+  PROMETHEUS,
+  promQuery,
+  statPanel,
+  steps,
+  TARGETS,
+  timeseriesPanel,
+} from './defaults.js';
 
 const pct = (ratio: number) => ratio * 100;
 
 export function apiErrorRate() {
   return statPanel({
     title: 'API error rate (1 h)',
-    description: `HTTP requests answered 5xx ÷ requests in the last hour, all replicas (workshop:http_requests_5xx:ratio1h, as the WorkshopApiErrorRateHigh alert, which also needs 100 requests in the hour). Prometheus scrapes and health probes are not counted. Target below ${pct(TARGETS.apiErrorRate)}%.`,
+    description: `HTTP requests answered 5xx ÷ requests in the last hour, all replicas (workshop:http_requests_5xx:ratio1h, as the WorkshopApiErrorRateHigh alert, which also needs ${alertMinSample('WorkshopApiErrorRateHigh')} requests in the hour). Prometheus scrapes and health probes are not counted. Target below ${pct(TARGETS.apiErrorRate)}%.`,
     unit: 'percentunit',
     decimals: 2,
     w: 6,

@@ -4,7 +4,7 @@
  * and HTML with the week's charts when weekly-digest.ts adds them).
  */
 import type { StoredKpiRow } from '../aggregate/kpi-store.js';
-import { KPI_TARGETS, meetsTarget, type KpiTarget } from '../aggregate/thresholds.js';
+import { KPI_TARGETS, meetsTarget, type KpiTarget } from '../policy/index.js';
 
 export interface Digest {
   subject: string;
@@ -17,7 +17,7 @@ interface Line {
   column: keyof StoredKpiRow;
   label: string;
   unit: '%' | 'h' | '' | '$';
-  /** Plan target (KPI_TARGETS of aggregate/thresholds.ts): value must be above (>) or below (<) it. */
+  /** Plan target (the policy's KPI_TARGETS, src/policy/kpi-policy.ts): value must be above (>) or below (<) it. */
   target?: KpiTarget;
 }
 

@@ -40,3 +40,12 @@ export {
 } from './policy-values.js';
 export { RECEIVERS } from './receivers.js';
 export { GENERATED_RULES_HEADER, renderAlertRule, renderAlertRuleFiles } from './render-rules.js';
+export {
+  GENERATED_TESTS_DIR,
+  GENERATED_TESTS_HEADER,
+  kebab,
+  renderRuleTest,
+  renderRuleTestFiles,
+} from './render-rule-tests.js';
+export { renderRouteExpectations, ROUTE_EXPECTATIONS_FILE } from './render-route-expectations.js';
+export { durationText, renderRunbook, renderRunbooks, RUNBOOKS_FILE } from './render-runbooks.js';

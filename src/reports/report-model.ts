@@ -5,7 +5,7 @@
  * column or target appears here without a change.
  */
 import { percent } from '../aggregate/kpi-definitions.js';
-import { meetsTarget, type KpiTarget } from '../aggregate/thresholds.js';
+import { meetsTarget, type KpiTarget } from '../policy/index.js';
 import type { ChartSpec } from './charts.js';
 import { combine, sumOf, type KpiRow } from './kpi-combine.js';
 import { formatKpi, kpiLabel, kpiUnit, type KpiUnit } from './kpi-labels.js';

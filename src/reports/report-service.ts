@@ -5,7 +5,7 @@
  */
 import { KPI_COLUMNS } from '../aggregate/kpi-definitions.js';
 import type { KpiStore, MetricType } from '../aggregate/kpi-store.js';
-import { KPI_TARGETS } from '../aggregate/thresholds.js';
+import { KPI_TARGETS } from '../policy/index.js';
 import { renderCharts } from './charts.js';
 import { buildReport, type Report } from './report-model.js';
 import { renderCsv } from './report-csv.js';

@@ -1,6 +1,7 @@
 /**
  * Prometheus and Alertmanager configuration checks with the real tools (promtool, amtool): config and rule
- * syntax, the rule unit tests in prometheus/tests, Alertmanager routing per severity, notification templates,
+ * syntax, the rule unit tests in prometheus/tests (hand-written scenarios; the policy's generated boundary tests in
+ * prometheus/tests/generated), Alertmanager routing per severity, notification templates,
  * and the public contract (alert names, severities, runbook sections). Needs promtool and amtool on PATH.
  */
 import { execFileSync } from 'node:child_process';
@@ -148,6 +149,14 @@ describe('Prometheus configuration (promtool)', () => {
     const r = run('promtool', ['test', 'rules', f]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('SUCCESS');
+  });
+
+  it('the generated boundary tests (prometheus/tests/generated, from the policy) pass', () => {
+    const generated = ymlIn('tests/generated');
+    expect(generated.length).toBeGreaterThanOrEqual(10);
+    const r = run('promtool', ['test', 'rules', ...generated]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out.match(/SUCCESS/g)?.length, r.out).toBe(generated.length);
   });
 });
 
