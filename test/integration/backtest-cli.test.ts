@@ -4,12 +4,12 @@
  * database exactly as it was.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeEvents, type LogEvent } from '../support/backtest-scenario.js';
 import { createTestDatabase } from '../support/database.js';
 import { prng } from '../support/scenario.js';
@@ -20,6 +20,11 @@ const HOUR = 3_600_000;
 const START = Date.parse('2026-04-06T00:00:00Z');
 let url: string;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wa-backtest-cli-'));
+const emptyPath = mkdtempSync(path.join(os.tmpdir(), 'wa-empty-path-'));
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(emptyPath, { recursive: true, force: true });
+});
 
 async function backtest(args: string[], env: Record<string, string> = {}) {
   try {
@@ -95,7 +100,7 @@ describe('refused input: exit 2, the problem on stderr, nothing read', () => {
   });
 
   it('without prometheus on PATH it says how to install it', async () => {
-    const r = await backtest([...RANGE], { PATH: mkdtempSync(path.join(os.tmpdir(), 'wa-empty-path-')) });
+    const r = await backtest([...RANGE], { PATH: emptyPath });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/prometheus and promtool not found on PATH: .*apt-get install prometheus/);
   });
