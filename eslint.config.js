@@ -67,6 +67,11 @@ const MODULES = {
   },
   // event search and export: reads the log; a sibling of ingest that imports no domain module
   events: { pattern: ['src/events/**'], may: ['shared', 'catalogue', 'db', 'http'] },
+  // the alert backtest (npm run backtest): reads the log, evaluates the rules; draws its timelines as reports do
+  backtest: {
+    pattern: ['src/backtest/**'],
+    may: ['shared', 'catalogue', 'policy', 'db', 'aggregate', 'reports'],
+  },
   client: { pattern: ['packages/client/src/**'], may: [] },
   root: { pattern: ['src/service.ts', 'src/main.ts', 'src/tokens.ts', 'src/openapi.ts'], may: ['*'] },
 };

@@ -1,0 +1,229 @@
+/**
+ * `npm run backtest`: how often would the alerts have fired over a past range? The replayed gauges are written as
+ * OpenMetrics and turned into TSDB blocks by promtool; the recording rules are backfilled over them by promtool
+ * against a throwaway Prometheus; each alert's expression is asked for with query_range from that Prometheus (its
+ * own PromQL engine), and the alert state machine (alert-state.ts) applies `for` and keep_firing_for.
+ */
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { clipIntervals, firingIntervals, type EvalGrid } from './alert-state.js';
+import { BacktestError } from './backtest-error.js';
+import type { EventLogStore } from './event-log-store.js';
+import { queryRange, requireTools, run, startPrometheus } from './prometheus-tools.js';
+import { EVALUATION_MARKER, recordingRuleFile, selectedNames, type AlertRule, type RuleSet } from './rule-files.js';
+import { buildSeries } from './series-builder.js';
+
+export interface BacktestRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly stepMs: number;
+}
+
+export interface AlertFirings {
+  readonly alertname: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly firing: ReadonlyArray<{ startMs: number; endMs: number | null }>;
+}
+
+export interface RuleSetResult {
+  readonly alerts: readonly AlertFirings[];
+}
+
+export interface BacktestRun {
+  readonly range: BacktestRange;
+  /** Per rule set asked for (baseline first, then the what-if), the alerts that fired in the range. */
+  readonly results: readonly RuleSetResult[];
+  /** Where in each step the rules were evaluated (ms after the --from grid): Prometheus' slot for the group. */
+  readonly evaluationOffsetMs: number;
+  readonly stats: { events: number; samples: number; seconds: Record<string, number> };
+}
+
+/** The alerts of `set` a backtest evaluates: `names` (each must exist and be replayable), else all replayable. */
+export function selectAlerts(set: RuleSet, names: readonly string[]): AlertRule[] {
+  if (names.length === 0) return set.alerts.filter((a) => a.replayable);
+  return names.map((n) => {
+    const a = set.alerts.find((x) => x.name === n);
+    if (!a) {
+      const known = set.alerts.filter((x) => x.replayable).map((x) => x.name);
+      throw new BacktestError(`unknown alert ${JSON.stringify(n)}; alerts a backtest can replay: ${known.join(', ')}`);
+    }
+    if (!a.replayable) {
+      const missing = a.metrics.join(', ') || '(no metric)';
+      throw new BacktestError(
+        `alert ${n} reads series the event log cannot rebuild (${missing}): it cannot be backtested`,
+      );
+    }
+    return a;
+  });
+}
+
+/** The offset of the backfilled evaluations from the grid, read from the marker rule's second evaluation. */
+async function evaluationOffset(url: string, grid: EvalGrid): Promise<number> {
+  const at = grid.startMs + 2 * grid.stepMs - 1;
+  const body = new URLSearchParams({ query: `timestamp(${EVALUATION_MARKER})`, time: String(at / 1000) });
+  const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body });
+  const json = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+  const v = json.data?.result?.[0]?.value[1];
+  if (v === undefined) throw new Error('backtest: the recording rules were not backfilled (no evaluation marker)');
+  const ms = Math.round(Number(v) * 1000);
+  return (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
+}
+
+/** How often an unchanged raw series is written at least when written sparsely. */
+const HEARTBEAT_MS = 3_600_000;
+
+const sortedLabels = (l: Record<string, string>) =>
+  Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+export interface BacktestDeps {
+  readonly log: EventLogStore;
+  readonly inviteTtlDays: number;
+  /** Logs progress (stderr in the CLI). */
+  readonly progress?: (msg: string) => void;
+  /** PATH to find prometheus and promtool on (tests). */
+  readonly envPath?: string;
+}
+
+export async function runBacktest(
+  deps: BacktestDeps,
+  range: BacktestRange,
+  ruleSets: ReadonlyArray<{ set: RuleSet; alerts: readonly AlertRule[] }>,
+): Promise<BacktestRun> {
+  const tools = requireTools(deps.envPath);
+  const progress = deps.progress ?? (() => {});
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[name] = Math.round(performance.now() - t0) / 1000;
+      if (!name.startsWith('query:')) progress(`${name}: ${seconds[name]} s`);
+    }
+  };
+  // warm-up: an alert pending or kept firing before --from is in the right state at --from
+  const warmupMs = Math.max(0, ...ruleSets.flatMap((r) => r.alerts.map((a) => a.forMs + a.keepFiringForMs)));
+  const warmupSteps = Math.ceil(warmupMs / range.stepMs) + 1;
+  const grid: EvalGrid = {
+    startMs: range.fromMs - warmupSteps * range.stepMs,
+    stepMs: range.stepMs,
+    count: warmupSteps + Math.floor((range.toMs - range.fromMs) / range.stepMs) + 1,
+  };
+  const lastMs = grid.startMs + (grid.count - 1) * grid.stepMs;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wa-backtest-'));
+  try {
+    const storage = path.join(dir, 'tsdb');
+    const spool = path.join(dir, 'spool');
+    await mkdir(spool);
+    const om = path.join(dir, 'series.om');
+    progress(`replaying the event log at ${grid.count} instants`);
+    const metrics = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.metrics)));
+    // the raw gauges are read only by the recording rules when no alert selects one directly: they can then be
+    // written sparsely (on change, hourly, NaN at the end) and read with an hour's look-back during the backfill
+    const direct = ruleSets.some((r) => r.alerts.some((a) => selectedNames(a.expr).some((n) => metrics.has(n))));
+    const heartbeatMs = direct ? range.stepMs : Math.max(range.stepMs, HEARTBEAT_MS);
+    const built = await timed('replay', () =>
+      buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics, heartbeatMs),
+    );
+    await rm(spool, { recursive: true });
+    progress(`${built.events} events, ${built.samples} samples: building blocks`);
+    // one block over the whole range (the default, 2 h, makes promtool read the file once per block)
+    const blockHours = Math.ceil((lastMs - grid.startMs) / 3_600_000) + 2;
+    await timed('blocks', () =>
+      run(tools.promtool, [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        '-q',
+        `--max-block-duration=${blockHours}h`,
+        om,
+        storage,
+      ]),
+    );
+    await rm(om);
+    // alerts read the (dense) recording rules with a look-back just under one step: a sample is seen at its own
+    // evaluation only, so a series the rules stop returning (a workshop approved) is gone at the next one, as a
+    // staleness marker would make it
+    const lookbackMs = range.stepMs - 1;
+    let prom = await startPrometheus(
+      tools.prometheus,
+      dir,
+      storage,
+      heartbeatMs > range.stepMs ? heartbeatMs : lookbackMs,
+    );
+    try {
+      const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
+      // named relative to the working directory: Prometheus slots a group's evaluations by a hash of its name and
+      // file, so the same file name gives the same evaluation instants on every run
+      const recordingFile = 'recording.rules.yml';
+      await writeFile(path.join(dir, recordingFile), recordingRuleFile(ruleSets[0]!.set, needed));
+      const rulesOut = path.join(dir, 'rules-blocks');
+      const ruleBlockHours = Math.max(2, Math.min(blockHours, Math.floor((10_000 * range.stepMs) / 3_600_000)));
+      progress('backfilling the recording rules');
+      await timed('rules', () =>
+        run(
+          tools.promtool,
+          [
+            'tsdb',
+            'create-blocks-from',
+            'rules',
+            `--start=${grid.startMs / 1000}`,
+            `--end=${lastMs / 1000}`,
+            `--url=${prom.url}`,
+            `--eval-interval=${range.stepMs / 1000}s`,
+            // long blocks: with 2 h blocks promtool asks one query_range per rule and 2 h; a block holds at most
+            // 10,000 evaluations, as Prometheus answers at most 11,000 points per series
+            `--max-block-duration=${ruleBlockHours}h`,
+            `--output-dir=${rulesOut}`,
+            recordingFile,
+          ],
+          dir,
+        ),
+      );
+      await prom.stop();
+      for (const b of await readdir(rulesOut)) await rename(path.join(rulesOut, b), path.join(storage, b));
+      prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
+      // the recording rules were evaluated at the group's slot within each step: the alerts are evaluated there too
+      // (each sees the gauges sampled at the step before it, as a rule evaluation sees the last scrape)
+      const offsetMs = await evaluationOffset(prom.url, grid);
+      const evals: EvalGrid = {
+        startMs: grid.startMs + offsetMs,
+        stepMs: grid.stepMs,
+        count: grid.count - (offsetMs > 0 ? 1 : 0),
+      };
+      const evalsEnd = evals.startMs + (evals.count - 1) * evals.stepMs;
+      progress(`evaluating the alerts (evaluations at +${offsetMs} ms within each step)`);
+      const results: RuleSetResult[] = [];
+      for (const { alerts } of ruleSets) {
+        const out: AlertFirings[] = [];
+        for (const a of alerts) {
+          const series = await timed(`query:${a.name}`, () =>
+            queryRange(prom.url, a.expr, evals.startMs, evalsEnd, evals.stepMs),
+          );
+          for (const s of series) {
+            const firing = clipIntervals(
+              firingIntervals(evals, s.times, a.forMs, a.keepFiringForMs),
+              range.fromMs,
+              range.toMs,
+            );
+            if (firing.length)
+              out.push({ alertname: a.name, labels: sortedLabels({ ...s.labels, ...a.labels }), firing });
+          }
+        }
+        out.sort((x, y) => (x.alertname + JSON.stringify(x.labels) < y.alertname + JSON.stringify(y.labels) ? -1 : 1));
+        results.push({ alerts: out });
+      }
+      return {
+        range,
+        results,
+        evaluationOffsetMs: offsetMs,
+        stats: { events: built.events, samples: built.samples, seconds },
+      };
+    } finally {
+      await prom.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clipIntervals } from '../../../src/backtest/alert-state.js';
+import { BacktestError } from '../../../src/backtest/backtest-error.js';
+import { checkBacktestOptions } from '../../../src/backtest/backtest-options.js';
+import { backtestJson, summarise } from '../../../src/backtest/backtest-output.js';
+import { loadRuleSet, parseDuration, selectedNames } from '../../../src/backtest/rule-files.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+
+describe('the rules a backtest reads', () => {
+  it('finds the metrics an expression selects, not its functions, keywords or labels', () => {
+    expect(
+      selectedNames(
+        'max by (workshop_id) (a_b{x="y"}) / (c:d:e > 0) and on (workshop_id) time() - f[5m] unless vector(0)',
+      ).sort(),
+    ).toEqual(['a_b', 'c:d:e', 'f']);
+  });
+
+  it('knows which alerts the event log can replay, through the recording rules', async () => {
+    const set = await loadRuleSet(path.join(root, 'prometheus/rules'), path.join(root, 'prometheus/alerts'));
+    const stuck = set.alerts.find((a) => a.name === 'WorkshopApplicationStuck')!;
+    expect(stuck).toMatchObject({
+      forMs: 5 * 60_000,
+      keepFiringForMs: 10 * 60_000,
+      metrics: ['workshop_application_submitted_timestamp_seconds'],
+      recordings: ['workshop_id:application_pending_age:seconds'],
+      replayable: true,
+    });
+    const replayable = set.alerts.filter((a) => a.replayable).map((a) => a.name);
+    expect(replayable).toContain('WorkshopThriving');
+    expect(replayable).not.toContain('WorkshopAnalyticsDown');
+    expect(replayable).not.toContain('WorkshopApiErrorRateHigh');
+  });
+
+  it('reads Prometheus durations', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('36h')).toBe(129_600_000);
+    expect(() => parseDuration('36 hours')).toThrow(/not a Prometheus duration/);
+  });
+});
+
+describe('options', () => {
+  it('lists every problem at once', () => {
+    let err: unknown;
+    try {
+      checkBacktestOptions({ from: '2026-03-02', to: '2026-03-01T00:00:00Z', step: '0.5s', format: 'xml' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BacktestError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/--from: "2026-03-02" is not an RFC 3339 time/);
+    expect(msg).toMatch(/--step: "0.5s" is not a Prometheus duration/);
+    expect(msg).toMatch(/--format: json, table, html/);
+  });
+
+  it('defaults to a 1-minute step and JSON', () => {
+    expect(checkBacktestOptions({ from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00+01:00' })).toEqual({
+      fromMs: Date.parse('2026-03-01T00:00:00Z'),
+      toMs: Date.parse('2026-03-01T23:00:00Z'),
+      stepMs: 60_000,
+      alerts: [],
+      sets: [],
+      format: 'json',
+    });
+  });
+});
+
+describe('output', () => {
+  const H = 3_600_000;
+  const from = Date.parse('2026-03-01T00:00:00Z');
+  const alerts = [
+    { alertname: 'A', labels: { workshop_id: 'w1' }, firing: [{ startMs: from, endMs: from + H }] },
+    { alertname: 'A', labels: { workshop_id: 'w2' }, firing: [{ startMs: from + 2 * H, endMs: null }] },
+  ];
+  const run = {
+    range: { fromMs: from, toMs: from + 4 * H, stepMs: 60_000 },
+    results: [{ alerts: [] }, { alerts }],
+    evaluationOffsetMs: 0,
+    stats: { events: 0, samples: 0, seconds: {} },
+  };
+
+  it('answers the documented JSON: what-if in alerts, the rules as they are in baseline_alerts', () => {
+    expect(backtestJson(run)).toEqual({
+      from: '2026-03-01T00:00:00Z',
+      to: '2026-03-01T04:00:00Z',
+      step_seconds: 60,
+      alerts: [
+        {
+          alertname: 'A',
+          labels: { workshop_id: 'w1' },
+          firing: [{ start: '2026-03-01T00:00:00Z', end: '2026-03-01T01:00:00Z' }],
+        },
+        { alertname: 'A', labels: { workshop_id: 'w2' }, firing: [{ start: '2026-03-01T02:00:00Z', end: null }] },
+      ],
+      baseline_alerts: [],
+    });
+  });
+
+  it('counts an open firing until --to', () => {
+    expect(summarise(alerts, from + 4 * H).get('A')).toEqual({ firings: 2, hours: 3, workshops: 2 });
+  });
+
+  it('clips firings to the range', () => {
+    expect(
+      clipIntervals(
+        [
+          { startMs: 0, endMs: 5 },
+          { startMs: 5, endMs: 20 },
+          { startMs: 15, endMs: 40 },
+        ],
+        10,
+        30,
+      ),
+    ).toEqual([
+      { startMs: 10, endMs: 20 },
+      { startMs: 15, endMs: null },
+    ]);
+  });
+});
