@@ -17,6 +17,10 @@ import { openCluster, spawnService, type ServiceProcess } from './lib/harness.js
 import { buildBodies, runLoad } from './lib/http-load.js';
 
 const DURATION = Number(process.env.BENCH_LB_DURATION ?? 10);
+const list = (v: string | undefined, dflt: number[]) => (v ? v.split(',').map(Number) : dflt);
+/** BENCH_LB_REPLICAS (default 1,2) and BENCH_LB_BATCHES (default 1,100): the runs to make. */
+const REPLICAS = list(process.env.BENCH_LB_REPLICAS, [1, 2]);
+const BATCHES = list(process.env.BENCH_LB_BATCHES, [1, 100]);
 const CONNECTIONS = Number(process.env.BENCH_LB_CONNECTIONS ?? 64);
 const TOKEN = `bench-${randomUUID()}`;
 const HAPROXY = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
@@ -66,6 +70,8 @@ async function startHaproxy(servers: string[]): Promise<{ url: string; proc: Chi
 
 async function stored(url: string, ids: Set<string>): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // the database is dropped WITH (FORCE) right after: an idle client's termination is not an error here
+  pool.on('error', () => {});
   try {
     const list = [...ids];
     let n = 0;
@@ -92,8 +98,8 @@ async function main() {
   const cluster = await openCluster('lb_bench');
   const lines: string[] = [];
   try {
-    for (const replicas of [1, 2]) {
-      for (const batch of [1, 100]) {
+    for (const replicas of REPLICAS) {
+      for (const batch of BATCHES) {
         const label = `r${replicas}b${batch}`;
         const url = await cluster.freshDatabase(label);
         const svcs: ServiceProcess[] = [];
