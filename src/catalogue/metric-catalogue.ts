@@ -120,6 +120,14 @@ export const AGGREGATOR_METRICS = {
       'aggregator_job: daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh; ' +
       'outcome: success | failure | skipped',
   },
+  partitionsDropped: {
+    name: 'workshop_event_partitions_dropped_total',
+    type: 'counter',
+    labels: [],
+    help:
+      'Monthly event log partitions detached and dropped by this replica because they were older than ' +
+      'EVENTS_RETENTION_MONTHS (the log names each one). KPI rows and projections are kept.',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Outcomes of an owner e-mail (workshop_owner_notifications_total's `outcome`). */
@@ -305,3 +313,14 @@ export const METRIC_CATALOGUE: readonly MetricSpec[] = [
   ...Object.values(ALERT_METRICS),
   ...Object.values(KPI_GAUGES),
 ];
+
+/**
+ * Metrics only the aggregator exports (AGGREGATOR_MODE inline or only): its job and failure counters and every
+ * live KPI gauge except workshop_database_up. An ingest replica (AGGREGATOR_MODE=off) exports the rest only, so
+ * its series do not grow with the number of workshops.
+ */
+export const AGGREGATOR_ONLY_METRICS: ReadonlySet<string> = new Set(
+  [...Object.values(AGGREGATOR_METRICS), ...Object.values(KPI_GAUGES)]
+    .map((s) => s.name)
+    .filter((n) => n !== KPI_GAUGES.databaseUp.name),
+);

@@ -3,6 +3,10 @@
  * the series of the current samples, so a series that is no longer sampled drops out (and its alert resolves).
  * prom-client's collect() hook does exactly that; OpenTelemetry JS observable gauges keep exporting attribute
  * sets that are no longer observed, which would keep such alerts firing forever.
+ *
+ * The aggregator's gauges hold ~34,000 series at 5,000 workshops (3 MB of text); serializing them took 80-90 ms,
+ * on the event loop, at every scrape. snapshotGaugesText() serializes them once per snapshot instead and serves
+ * that text to every scrape until the samples change (BENCHMARKS.md, bench:scrape).
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { MetricSpec } from '../catalogue/metric-catalogue.js';
@@ -13,7 +17,7 @@ export interface SnapshotSample {
   readonly value: number;
 }
 
-/** Registers one gauge per spec; at each scrape, each reads its series from `samples()` by metric name. */
+/** Registers one gauge per spec; at each collect, each reads its series from `samples()` by metric name. */
 export function registerSnapshotGauges(
   registry: Registry,
   specs: readonly MetricSpec[],
@@ -34,4 +38,69 @@ export function registerSnapshotGauges(
       },
     });
   }
+}
+
+/** prom-client's value text (the same exposition as its registry). */
+const valueText = (v: number) =>
+  Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`;
+const escapeText = (t: string) => (/[\\\n]/.test(t) ? t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : t);
+const escapeLabel = (t: string) => (/[\\\n"]/.test(t) ? escapeText(t).replace(/"/g, '\\"') : t);
+
+/**
+ * The exposition of `specs` from `samples`, byte for byte as prom-client's registry writes these gauges (HELP, TYPE,
+ * one line per sample; a gauge without labels and without a sample reads 0, as prom-client's reset gauge does),
+ * built directly: prom-client took ~5 s for the ~420,000 series of 50,000 workshops (BENCHMARKS.md, bench:scrape).
+ * Each gauge's samples must have distinct label sets (kpiGaugeSamples: one per workshop row, workshop_id being the
+ * key); prom-client would keep the last of repeated ones, this writes them all (no lookup per series: half the time).
+ */
+export function renderSnapshotGauges(
+  specs: readonly MetricSpec[],
+  samples: ReadonlyMap<string, readonly SnapshotSample[]>,
+): string {
+  const blocks: string[] = [];
+  for (const spec of specs) {
+    const name = escapeText(spec.name);
+    const lines = [`# HELP ${name} ${escapeText(spec.help)}`, `# TYPE ${name} gauge`];
+    const list = samples.get(spec.name) ?? [];
+    if (list.length === 0 && spec.labels.length === 0) lines.push(`${spec.name} 0`);
+    for (const s of list) {
+      // string concatenation, not arrays and joins: this loop runs once per series (~420,000 at 50,000 workshops)
+      let labels = '';
+      const l = s.labels;
+      if (l) {
+        for (const k in l) labels += `${labels === '' ? '{' : ','}${k}="${escapeLabel(l[k]!)}"`;
+        if (labels !== '') labels += '}';
+      }
+      const line = `${spec.name}${labels} ${valueText(s.value)}`;
+      lines.push(line);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
+/**
+ * The exposition text of one gauge per spec, read from `samples()` by metric name. The text is rendered once per
+ * samples object (`samples()` returns the same map until the snapshot changes) and served from that cache to every
+ * scrape; `render()` right after a refresh renders it before the next scrape asks.
+ */
+export function snapshotGaugesText(
+  specs: readonly MetricSpec[],
+  samples: () => ReadonlyMap<string, readonly SnapshotSample[]>,
+): { render(): Promise<string>; renderBuffer(): Promise<Buffer> } {
+  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: string; bytes: Buffer };
+  let cache: Entry | undefined;
+  const entry = (): Entry => {
+    const key = samples();
+    if (cache?.key !== key) {
+      const text = renderSnapshotGauges(specs, key);
+      cache = { key, text, bytes: Buffer.from(text, 'utf8') };
+    }
+    return cache;
+  };
+  return {
+    render: async () => entry().text,
+    /** The same text UTF-8 encoded, also once per snapshot: a scrape writes these bytes as they are. */
+    renderBuffer: async () => entry().bytes,
+  };
 }

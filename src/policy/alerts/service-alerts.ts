@@ -25,6 +25,8 @@ const JOBS: ReadonlyArray<readonly [job: string, cycle: string, series: string]>
   ['gauge_refresh', '60', 'instance_aggregator_job:aggregator_job_staleness:seconds'],
 ];
 
+/** The service's scrape jobs: the ingest replicas and the aggregator (docker-compose.yml, prometheus.yml). */
+const SERVICE_JOBS = 'workshop-analytics|workshop-analytics-aggregator';
 const cycles = (a: AlertPolicy) => humanValue(req(a.threshold, `${a.name}.threshold`));
 
 export const SERVICE_ALERTS: readonly AlertPolicy[] = [
@@ -38,10 +40,12 @@ export const SERVICE_ALERTS: readonly AlertPolicy[] = [
     receivers: [H, R.techCritical],
     scope: 'process',
     comment: [
-      'Per replica when a target fails its scrape; absent() covers the job vanishing from service discovery',
-      '(or a Prometheus configured without it), where up would simply not exist.',
+      'Per replica when a target fails its scrape (ingest replicas: job workshop-analytics; the aggregator: job',
+      'workshop-analytics-aggregator); absent() covers the ingest job vanishing from service discovery (or a',
+      'Prometheus configured without it), where up would simply not exist. A single-process deployment (inline)',
+      "has the workshop-analytics job only, so the aggregator job's absence alone is not an alert.",
     ],
-    expr: () => 'up{job="workshop-analytics"} == 0\nor absent(up{job="workshop-analytics"})',
+    expr: () => `up{job=~"${SERVICE_JOBS}"} == 0\nor absent(up{job="workshop-analytics"})`,
     annotations: () => ({
       summary: 'Workshop analytics service is down{{ with $labels.instance }} ({{ . }}){{ end }}',
       description: [
@@ -70,8 +74,8 @@ export const SERVICE_ALERTS: readonly AlertPolicy[] = [
       scale: 3600,
     },
     comment: [
-      'Two missed cycles per job (monthly_metrics: two of the longest months). gauge_refresh is per replica' +
-        ' (instance label); the others are shared. A job',
+      'Two missed cycles per job (monthly_metrics: two of the longest months). gauge_refresh is per aggregator' +
+        ' process (instance label); the others are shared. A job',
       'that never succeeded exports 0 (gauge_refresh: no refresh in which every source succeeded), so it fires.',
     ],
     expr: (a) =>
@@ -104,7 +108,7 @@ export const SERVICE_ALERTS: readonly AlertPolicy[] = [
       'Per replica, from its own probe (SELECT 1 every 15 s, timeout 5 s; src/aggregate/database-probe.ts), so it',
       'pages without traffic. A replica that is down itself is WorkshopAnalyticsDown.',
     ],
-    expr: () => 'workshop_database_up{job="workshop-analytics"} == 0',
+    expr: () => `workshop_database_up{job=~"${SERVICE_JOBS}"} == 0`,
     annotations: (a) => ({
       summary: 'Workshop analytics cannot reach PostgreSQL{{ with $labels.instance }} ({{ . }}){{ end }}',
       description: [

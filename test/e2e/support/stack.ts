@@ -179,21 +179,29 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
     });
   });
   const hostOf = (u: string) => new URL(u).host;
-  cfg.scrape_configs = (cfg.scrape_configs ?? []).map((sc: Record<string, unknown>) => {
-    const target =
-      sc.job_name === 'workshop-analytics'
-        ? hostOf(targets.service)
-        : sc.job_name === 'alertmanager'
-          ? hostOf(targets.alertmanager)
-          : `127.0.0.1:${port}`;
-    // prometheus.yml's credentials_file is relative to it (the repository's placeholder: test services want no token)
-    const auth = sc.authorization as { credentials_file?: string } | undefined;
-    const authorization = auth?.credentials_file
-      ? { ...auth, credentials_file: path.resolve(path.dirname(cfgPath), auth.credentials_file) }
-      : auth;
-    return { ...sc, ...(authorization ? { authorization } : {}), static_configs: [{ targets: [target] }] };
-  });
-  cfg.alerting = { alertmanagers: [{ static_configs: [{ targets: [hostOf(targets.alertmanager)] }] }] };
+  // one service process (inline): scraped once, as workshop-analytics, at a static target (no DNS discovery)
+  const jobs = (cfg.scrape_configs ?? []) as Array<Record<string, unknown>>;
+  cfg.scrape_configs = jobs
+    .filter((sc) => sc.job_name !== 'workshop-analytics-aggregator')
+    .map((sc) => {
+      const target =
+        sc.job_name === 'workshop-analytics'
+          ? hostOf(targets.service)
+          : sc.job_name === 'alertmanager'
+            ? hostOf(targets.alertmanager)
+            : `127.0.0.1:${port}`;
+      // prometheus.yml's credentials_file is relative to it (the repository's placeholder: test services want no token)
+      const auth = sc.authorization as { credentials_file?: string } | undefined;
+      const authorization = auth?.credentials_file
+        ? { ...auth, credentials_file: path.resolve(path.dirname(cfgPath), auth.credentials_file) }
+        : auth;
+      const { dns_sd_configs: _dns, ...rest } = sc;
+      return { ...rest, ...(authorization ? { authorization } : {}), static_configs: [{ targets: [target] }] };
+    });
+  cfg.alerting = {
+    ...cfg.alerting,
+    alertmanagers: [{ static_configs: [{ targets: [hostOf(targets.alertmanager)] }] }],
+  };
   const file = path.join(dir, 'prometheus.yml');
   writeFileSync(file, YAML.stringify(cfg));
   return startProc(
