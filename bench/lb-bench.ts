@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:lb`: ingest throughput through the load balancer of the replicated topology — HAProxy (the
+ * topology suite's configuration, test/topology/support/haproxy.ts) in front of 1 and then 2 ingest replicas
+ * (AGGREGATOR_MODE=off, child processes) on one PostgreSQL, and one replica without HAProxy as the reference. Each
+ * scenario gets a fresh, migrated database. Prints a markdown table and exits 0 whatever the figures (it reports,
+ * it does not gate).
+ *
+ * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (64), BENCH_BATCH (events per
+ * request, 1), DATABASE_URL (a cluster on which databases may be created; unset: an embedded PostgreSQL).
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { startHaproxy } from '../test/topology/support/haproxy.js';
+import { countRows } from './lib/baselines.js';
+import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
+import { runLoad, type LoadResult } from './lib/http-load.js';
+
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const DURATION = num('BENCH_DURATION', 10);
+const WARMUP = num('BENCH_WARMUP', 2);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 64);
+const BATCH = num('BENCH_BATCH', 1);
+const TOKEN = randomBytes(24).toString('base64url');
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+interface Row extends LoadResult {
+  label: string;
+  cpu: CpuShare;
+  acked: number;
+  stored: number;
+  ackedStored: number;
+}
+
+async function scenario(cluster: Cluster, label: string, replicas: number, balanced: boolean): Promise<Row> {
+  const db = await cluster.freshDatabase(label);
+  const services = await Promise.all(
+    Array.from({ length: replicas }, () => spawnService(db, TOKEN, { AGGREGATOR_MODE: 'off' })),
+  );
+  const lb = balanced ? await startHaproxy(services.map((s) => Number(new URL(s.url).port))) : undefined;
+  const url = lb?.url ?? services[0]!.url;
+  const acked = new Set<string>();
+  try {
+    log(`${label}: warm-up ${WARMUP} s`);
+    await runLoad({ url, token: TOKEN, connections: CONNECTIONS, durationS: WARMUP, batch: BATCH, acked });
+    log(`${label}: ${DURATION} s, ${CONNECTIONS} connections, ${BATCH} event(s) a request`);
+    const window = cpuWindow();
+    const res = await runLoad({
+      url,
+      token: TOKEN,
+      connections: CONNECTIONS,
+      durationS: DURATION,
+      batch: BATCH,
+      acked,
+    });
+    const cpu = window();
+    const { stored, ackedStored } = await countRows(db, acked);
+    return { ...res, label, cpu, acked: acked.size, stored, ackedStored: ackedStored ?? 0 };
+  } finally {
+    await lb?.stop();
+    await Promise.all(services.map((s) => s.stop()));
+    await cluster.dropDatabase(label);
+  }
+}
+
+async function main() {
+  const cluster = await openCluster('lb_bench');
+  const rows: Row[] = [];
+  try {
+    rows.push(await scenario(cluster, 'direct_1', 1, false));
+    rows.push(await scenario(cluster, 'haproxy_1', 1, true));
+    rows.push(await scenario(cluster, 'haproxy_2', 2, true));
+  } finally {
+    await cluster.stop();
+  }
+  const names: Record<string, string> = {
+    direct_1: '1 replica, no load balancer (reference)',
+    haproxy_1: 'HAProxy → 1 replica',
+    haproxy_2: 'HAProxy → 2 replicas',
+  };
+  console.log(
+    `\n${new Date().toISOString()} · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}) · load average ` +
+      `${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} · ${DURATION} s, ${CONNECTIONS} connections, ${BATCH} event(s) a request\n`,
+  );
+  console.log('| scenario | events/s | p50 ms | p99 ms | non-2xx | errors | acknowledged = stored | machine busy % |');
+  console.log('|---|---:|---:|---:|---:|---:|---|---:|');
+  for (const r of rows)
+    console.log(
+      `| ${names[r.label]} | ${r.eventsPerS.toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.non2xx} | ` +
+        `${r.errors} | ${r.ackedStored === r.acked ? 'yes' : 'NO'}, ${r.acked.toLocaleString('en')} | ` +
+        `${r.cpu.machine} |`,
+    );
+  const [, one, two] = rows;
+  if (one && two)
+    console.log(`\n2 replicas ÷ 1 replica through HAProxy: ${(two.eventsPerS / one.eventsPerS).toFixed(2)}×`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
