@@ -8,6 +8,7 @@
  */
 import { createAggregatorModule, type AggregatorModule } from './aggregate/aggregator-module.js';
 import { LIVE_KPI_GAUGES } from './aggregate/kpi-gauges.js';
+import { KPI_GAUGES } from './catalogue/metric-catalogue.js';
 import { KpiStore } from './aggregate/kpi-store.js';
 import { createAlertsModule } from './alerts/alerts-module.js';
 import type { OwnerMailTiming } from './alerts/owner-notification-module.js';
@@ -27,7 +28,7 @@ import { EventStore } from './ingest/event-store.js';
 import { internalIngest } from './ingest/internal-ingest.js';
 import { createLogger, type Logger } from './logger.js';
 import { reportRoutes } from './reports/report-routes.js';
-import { registerSnapshotGauges } from './telemetry/kpi-gauges.js';
+import { snapshotGaugesText } from './telemetry/kpi-gauges.js';
 import { createTelemetry, type Telemetry } from './telemetry/metrics.js';
 import { resolveTokens, type Tokens } from './tokens.js';
 
@@ -78,7 +79,8 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     const { pool } = storage;
     const store = new EventStore(pool, config.ipMode, config.metricsTimeZone);
     await store.createPartitionsAhead(Date.now());
-    const telemetry = createTelemetry({ serviceName: config.serviceName });
+    const exportsKpis = config.aggregatorMode !== 'off';
+    const telemetry = createTelemetry({ serviceName: config.serviceName, aggregator: exportsKpis });
     const onWriteError = (err: unknown) => log.error({ err }, 'event write failed');
     const writer = new EventWriter(store, writerOptions(config), telemetry.ingest, onWriteError);
     const agg = createAggregatorModule(pool, config, {
@@ -88,9 +90,14 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       adminTokens: tokens.admin,
       afterWeekly: weeklyDigest(config, log),
     });
-    registerSnapshotGauges(telemetry.registry, LIVE_KPI_GAUGES, agg.gaugeSamples);
+    // An aggregator (inline, only) exports the live KPI gauges, rendered once per refresh; an ingest replica (off)
+    // only workshop_database_up, so its series do not grow with the number of workshops (docs/metrics.md).
+    const gauges = snapshotGaugesText(exportsKpis ? LIVE_KPI_GAUGES : [KPI_GAUGES.databaseUp], agg.gaugeSamples);
+    telemetry.addExposition(gauges.render);
+    agg.afterRefresh(() => void gauges.render().catch(() => {}));
     // the live gauges and the database probe are exported before the first request (and so before /readyz is 200)
-    await Promise.all([agg.refresher.refresh(), agg.databaseProbe.probe()]);
+    await Promise.all([exportsKpis ? agg.refresher.refresh() : undefined, agg.databaseProbe.probe()]);
+    void gauges.render().catch(() => {});
     const { metricsText, contentType: metricsContentType } = telemetry;
     let stopping: Promise<void> | undefined;
     const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());

@@ -303,13 +303,14 @@ function satisfaction() {
 }
 
 /** Availability of the analytics service over the beta window (every sample up to now of [BETA_START, BETA_END)). */
-export const UPTIME_EXPR = 'avg(avg_over_time(up{job="workshop-analytics"}[${beta_days}d] @ ${beta_end}))';
+export const UPTIME_EXPR =
+  'avg(avg_over_time(up{job=~"workshop-analytics|workshop-analytics-aggregator"}[${beta_days}d] @ ${beta_end}))';
 
 function uptime() {
   return statPanel({
     title: 'Platform uptime',
     description:
-      'Availability of the workshop analytics service (this service, NOT the marketplace: the marketplace is not scraped here) over the beta window: the share of Prometheus scrapes of job "workshop-analytics" that succeeded (up), from BETA_START (the window is the beta length ending at BETA_END) to now, averaged over the scraped instances. A gap where Prometheus itself was down is not counted either way, nor is what is older than the Prometheus retention (docker-compose.yml keeps 30 days: raise --storage.tsdb.retention.time to cover the whole beta).',
+      'Availability of the workshop analytics service (this service, NOT the marketplace: the marketplace is not scraped here) over the beta window: the share of Prometheus scrapes of the service jobs ("workshop-analytics": ingest replicas, "workshop-analytics-aggregator": the aggregator) that succeeded (up), from BETA_START (the window is the beta length ending at BETA_END) to now, averaged over the scraped instances. A gap where Prometheus itself was down is not counted either way, nor is what is older than the Prometheus retention (docker-compose.yml keeps 30 days: raise --storage.tsdb.retention.time to cover the whole beta).',
     w: 4,
     unit: 'percentunit',
     decimals: 2,

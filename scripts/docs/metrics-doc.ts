@@ -1,5 +1,5 @@
 /** Renders docs/metrics.md from the metric catalogue and prom-client's default metrics. */
-import { METRIC_CATALOGUE, type MetricSpec } from '../../src/catalogue/metric-catalogue.js';
+import { AGGREGATOR_ONLY_METRICS, METRIC_CATALOGUE, type MetricSpec } from '../../src/catalogue/metric-catalogue.js';
 import { defaultMetricDescriptions } from '../../src/telemetry/metrics.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -7,8 +7,10 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 const stored = (m: { name: string; type: string }) =>
   m.type === 'histogram' ? `\`${m.name}_bucket\`, \`${m.name}_sum\`, \`${m.name}_count\`` : `\`${m.name}\``;
 
+const exportedBy = (m: MetricSpec) => (AGGREGATOR_ONLY_METRICS.has(m.name) ? 'aggregator' : 'every process');
+
 const row = (m: MetricSpec) =>
-  `| ${stored(m)} | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${cell(m.help)}${m.labelValues ? ` Label values: ${cell(m.labelValues)}.` : ''} |`;
+  `| ${stored(m)} | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${exportedBy(m)} | ${cell(m.help)}${m.labelValues ? ` Label values: ${cell(m.labelValues)}.` : ''} |`;
 
 export function renderMetricsDoc(): string {
   const ours = METRIC_CATALOGUE.map(row).join('\n');
@@ -26,12 +28,26 @@ templates, fixed reasons, job names) or, on the live KPI gauges the aggregator e
 database: \`workshop_id\` on the per-workshop gauges, and \`workshop_id\`, \`name\`, \`city\` and \`status\` on
 \`workshop_info\` (one series per workshop). Never tokens, paths or other free client text.
 
+## Which process exports what
+
+Every process serves its own \`/metrics\`. Scrape each replica on its own (Prometheus \`dns_sd_configs\`, see
+docs/deploy.md), never several through one load-balanced address.
+
+- **Ingest replicas** (\`AGGREGATOR_MODE=off\`, job \`workshop-analytics\`): the rows marked *every process* —
+  ingest and HTTP metrics (the catalogue-bounded event counters and histograms), owner notifications,
+  \`workshop_database_up\`, \`target_info\` and the Node.js process metrics. Their number of series does not
+  grow with the number of workshops.
+- **The aggregator** (\`AGGREGATOR_MODE=only\`, job \`workshop-analytics-aggregator\`; or the single process of
+  the default \`inline\` mode): all of the above plus the rows marked *aggregator* — the job and failure counters
+  and the live KPI gauges, among them one series per workshop. Those gauges are refreshed once a minute from
+  PostgreSQL, and their text is rendered once per refresh and served from that snapshot to every scrape.
+
 ## Service metrics
 
-| stored as | type | labels | meaning |
-|---|---|---|---|
+| stored as | type | labels | exported by | meaning |
+|---|---|---|---|---|
 ${ours}
-| \`target_info\` | gauge | \`service_name\` | OpenTelemetry resource of this process (always 1). |
+| \`target_info\` | gauge | \`service_name\` | every process | OpenTelemetry resource of this process (always 1). |
 
 ## Node.js process metrics (prom-client defaults)
 

@@ -9,7 +9,8 @@
  *   days marked by late events (kpi_dirty_days: older than the daily window, in an ended week or in an ended month;
  *   expiry events included), their ended weeks and their ended months are recomputed and their marks cleared;
  *   pruning of old claims;
- * - gauge_refresh every minute, on every replica (each process exports its own gauges).
+ * - gauge_refresh every minute, on every aggregator replica (AGGREGATOR_MODE inline or only; each exports its own
+ *   gauges). Ingest replicas (off) export none.
  * And catchUp, once at start-up: the latest due daily, weekly and monthly firings (so a missed digest is sent),
  * the retakeable firings, then any daily row of the last 14 days, weekly row of a complete week among them, and
  * last month's row that is still missing.

@@ -30,14 +30,23 @@ export interface AggregatorModule {
   /** The live KPI gauges of the current snapshot, for /metrics (computed once per refresh). */
   readonly gaugeSamples: () => GaugeSamples;
   /**
+   * Whether this process exports the live KPI gauges and refreshes them (AGGREGATOR_MODE `inline` or `only`). An
+   * ingest replica (`off`) exports none of them, only workshop_database_up: the per-workshop series come from the
+   * one aggregator, not from every replica.
+   */
+  readonly exportsKpiGauges: boolean;
+  /** Calls `listener` after every scheduled gauge refresh (the service renders the /metrics text there). */
+  afterRefresh(listener: () => void): void;
+  /**
    * Catches up what no replica computed (aggregator-jobs.ts): the latest due daily, weekly and monthly firings,
    * failed or abandoned firings, missing rows of the last 14 days and last month's. Each once across replicas;
    * never throws.
    */
   catchUp(nowMs: number): Promise<void>;
   /**
-   * Starts the cron schedule per AGGREGATOR_MODE (gauges refresh in every mode) and, unless the mode is `off`,
-   * the catch-up in the background; stopping the schedule ends the catch-up after its current step.
+   * Starts the cron schedule per AGGREGATOR_MODE and, unless the mode is `off`, the catch-up in the background;
+   * stopping the schedule ends the catch-up after its current step. Mode `off` (an ingest replica) runs the
+   * database probe only: no KPI jobs, checks or gauge refresh.
    */
   start(): Schedule;
 }
@@ -68,11 +77,18 @@ export function createAggregatorModule(
     log.error({ err, source }, 'gauge refresh source failed; its gauges keep their previous values');
   });
   const checks = new AlertChecks(gaugeStore, new InviteStore(pool), deps.ingest, config.inviteTtlDays);
+  const listeners: Array<() => void> = [];
   const jobs = aggregatorJobs({
     aggregator,
     jobs: new JobStore(pool),
     checks,
-    refresher,
+    refresher: {
+      refresh: async (nowMs?: number) => {
+        const ok = await refresher.refresh(nowMs);
+        for (const l of listeners) l();
+        return ok;
+      },
+    },
     timeZone: config.metricsTimeZone,
     lateDays: { read: () => readDirtyDays(pool), clear: (days) => clearDirtyDays(pool, days) },
     createPartitionsAhead: (nowMs) => ensureMonthPartitions(pool, monthsAhead(nowMs, 3)),
@@ -98,15 +114,15 @@ export function createAggregatorModule(
       kpiRoutes({ aggregator, store: kpiStore, adminTokens: deps.adminTokens, timeZone: config.metricsTimeZone }),
       workshopRoutes({ checks, gauges: gaugeStore, adminTokens: deps.adminTokens }),
     ],
+    exportsKpiGauges: config.aggregatorMode !== 'off',
+    afterRefresh: (listener) => void listeners.push(listener),
     catchUp: (nowMs) => jobs.catchUp(nowMs),
     start() {
       const { daily_metrics, weekly_metrics, monthly_metrics, hourly_checks, gauge_refresh } = jobs;
       const off = config.aggregatorMode === 'off';
       const probe = databaseProbe.job();
       const schedule = startSchedule(
-        off
-          ? [gauge_refresh, probe]
-          : [daily_metrics, weekly_metrics, monthly_metrics, hourly_checks, gauge_refresh, probe],
+        off ? [probe] : [daily_metrics, weekly_metrics, monthly_metrics, hourly_checks, gauge_refresh, probe],
         config.metricsTimeZone,
       );
       if (off) return schedule;

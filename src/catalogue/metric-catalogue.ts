@@ -305,3 +305,14 @@ export const METRIC_CATALOGUE: readonly MetricSpec[] = [
   ...Object.values(ALERT_METRICS),
   ...Object.values(KPI_GAUGES),
 ];
+
+/**
+ * Metrics only the aggregator exports (AGGREGATOR_MODE inline or only): its job and failure counters and every
+ * live KPI gauge except workshop_database_up. An ingest replica (AGGREGATOR_MODE=off) exports the rest only, so
+ * its series do not grow with the number of workshops.
+ */
+export const AGGREGATOR_ONLY_METRICS: ReadonlySet<string> = new Set(
+  [...Object.values(AGGREGATOR_METRICS), ...Object.values(KPI_GAUGES)]
+    .map((s) => s.name)
+    .filter((n) => n !== KPI_GAUGES.databaseUp.name),
+);

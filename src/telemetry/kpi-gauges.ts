@@ -3,8 +3,12 @@
  * the series of the current samples, so a series that is no longer sampled drops out (and its alert resolves).
  * prom-client's collect() hook does exactly that; OpenTelemetry JS observable gauges keep exporting attribute
  * sets that are no longer observed, which would keep such alerts firing forever.
+ *
+ * The aggregator's gauges hold ~34,000 series at 5,000 workshops (3 MB of text); serializing them took 80-90 ms,
+ * on the event loop, at every scrape. snapshotGaugesText() serializes them once per snapshot instead and serves
+ * that text to every scrape until the samples change (BENCHMARKS.md, bench:scrape).
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { MetricSpec } from '../catalogue/metric-catalogue.js';
 
 /** One series: labels (none for a single-series gauge) and value. */
@@ -13,7 +17,7 @@ export interface SnapshotSample {
   readonly value: number;
 }
 
-/** Registers one gauge per spec; at each scrape, each reads its series from `samples()` by metric name. */
+/** Registers one gauge per spec; at each collect, each reads its series from `samples()` by metric name. */
 export function registerSnapshotGauges(
   registry: Registry,
   specs: readonly MetricSpec[],
@@ -34,4 +38,32 @@ export function registerSnapshotGauges(
       },
     });
   }
+}
+
+/**
+ * The exposition text of one gauge per spec, read from `samples()` by metric name. The text is rendered once per
+ * samples object (`samples()` returns the same map until the snapshot changes) and served from that cache to every
+ * scrape; `render()` right after a refresh renders it before the next scrape asks.
+ */
+export function snapshotGaugesText(
+  specs: readonly MetricSpec[],
+  samples: () => ReadonlyMap<string, readonly SnapshotSample[]>,
+): { render(): Promise<string> } {
+  const registry = new Registry();
+  let current: ReadonlyMap<string, readonly SnapshotSample[]> | undefined;
+  registerSnapshotGauges(registry, specs, () => current!);
+  let cache: { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: Promise<string> } | undefined;
+  return {
+    render() {
+      const key = samples();
+      if (cache?.key !== key) {
+        current = key;
+        const entry = { key, text: registry.metrics() };
+        // a failed render is not kept: the next scrape tries again
+        entry.text.catch(() => cache === entry && (cache = undefined));
+        cache = entry;
+      }
+      return cache.text;
+    },
+  };
 }

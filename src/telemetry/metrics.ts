@@ -69,8 +69,10 @@ export interface Telemetry {
   readonly aggregator: AggregatorTelemetry;
   readonly alerts: AlertsTelemetry;
   readonly http: HttpTelemetry;
-  /** prom-client registry served on the same endpoint (Node.js defaults, live KPI gauges). */
+  /** prom-client registry served on the same endpoint (Node.js defaults). */
   readonly registry: Registry;
+  /** Adds text served after the registries on /metrics (the KPI gauges' text, rendered once per snapshot). */
+  addExposition(text: () => Promise<string>): void;
   /** The Prometheus text exposition of every metric. */
   metricsText(): Promise<string>;
   readonly contentType: string;
@@ -126,7 +128,18 @@ function registerNodeDefaults(registry: Registry): void {
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
-export function createTelemetry(opts: { serviceName: string; defaultMetrics?: boolean }): Telemetry {
+export interface TelemetryOptions {
+  serviceName: string;
+  /** Node.js default metrics (default true). */
+  defaultMetrics?: boolean;
+  /**
+   * Whether this process runs the aggregator (default true). Its failure and run counters are exported at 0 from
+   * start-up only then; an ingest replica (AGGREGATOR_MODE=off) has no such series.
+   */
+  aggregator?: boolean;
+}
+
+export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
@@ -190,9 +203,11 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
 
   const kpiFailures = counter(meter, AGGREGATOR_METRICS.kpiFailures);
   const jobRuns = counter(meter, AGGREGATOR_METRICS.jobRuns);
-  for (const source of ['counts', 'approvals', 'invite_times', 'states']) kpiFailures.add(0, { source });
   const gaugeFailures = counter(meter, KPI_GAUGES.gaugeRefreshFailures);
-  for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
+  if (opts.aggregator !== false) {
+    for (const source of ['counts', 'approvals', 'invite_times', 'states']) kpiFailures.add(0, { source });
+    for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
+  }
   const aggregator: AggregatorTelemetry = {
     kpiFailure: (source) => kpiFailures.add(1, { source }),
     gaugeRefreshFailure: (source) => gaugeFailures.add(1, { source }),
@@ -218,19 +233,21 @@ export function createTelemetry(opts: { serviceName: string; defaultMetrics?: bo
     },
   };
 
+  const expositions: Array<() => Promise<string>> = [];
   return {
     ingest,
     aggregator,
     alerts,
     http,
     registry,
+    addExposition: (text) => void expositions.push(text),
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async metricsText() {
       const { resourceMetrics, errors } = await exporter.collect();
       if (errors.length) throw new AggregateError(errors, 'metrics collection failed');
       const otel = serializer.serialize(resourceMetrics);
-      const node = await registry.metrics();
-      return `${otel.trimEnd()}\n${node}`;
+      const [node, ...more] = await Promise.all([registry.metrics(), ...expositions.map((t) => t())]);
+      return `${otel.trimEnd()}\n${node}${more.join('')}`;
     },
     async shutdown() {
       await provider.shutdown();

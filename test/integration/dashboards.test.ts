@@ -290,7 +290,7 @@ beforeAll(async () => {
   svc = await startTestService({
     BETA_START: isoDate(betaStartMs),
     BETA_END: isoDate(betaEndMs),
-    AGGREGATOR_MODE: 'off',
+    AGGREGATOR_MODE: 'inline', // exports the KPI gauges; startTestService runs no schedule
     // The programme emits its own mechanic_invite_expired events at 7 days. The service's expiry check (run by
     // loadDemo) would add events of its own for invitations that pass 7 days between the programme's end and the
     // check; with a TTL past 7 days it finds none, so the stored log is exactly the programme's events.
