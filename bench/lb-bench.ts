@@ -12,14 +12,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { startHaproxy } from '../test/topology/support/haproxy.js';
 import { countRows } from './lib/baselines.js';
-import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
+import { cpuWindow, openCluster, positiveNumberEnv, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
 import { runLoad, type LoadResult } from './lib/http-load.js';
 
-const num = (name: string, dflt: number) => {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
+const num = positiveNumberEnv;
 const DURATION = num('BENCH_DURATION', 10);
 const WARMUP = num('BENCH_WARMUP', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 64);

@@ -290,44 +290,38 @@ describe('the replicated topology: 2 ingest replicas behind HAProxy, an aggregat
     }
   }, 120_000);
 
+  /**
+   * A new stuck application (posted through the load balancer, read by the aggregator's start-up refresh):
+   * waits for its admin team email and history webhook post, watches QUIET_MS for more, and returns both counts.
+   */
+  const notifyNewStuck = async (workshop: string) => {
+    expect((await postEvents(lb!.url, { events: [stuck(workshop)] })).status).toBe(202);
+    await restartAggregator();
+    await waitFor('the admin team email', () => stuckMails(workshop).length > 0, 90_000, debug);
+    await waitFor('the history webhook', () => historyPosts('WorkshopApplicationStuck', workshop).length, 30_000);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    return {
+      adminEmail: stuckMails(workshop).length,
+      history: historyPosts('WorkshopApplicationStuck', workshop).length,
+    };
+  };
+
   it('when one Alertmanager peer is killed, a new alert is still notified exactly once', async () => {
     await ams[1]!.kill();
-    expect((await postEvents(lb!.url, { events: [stuck(STUCK_AFTER_AM_KILL)] })).status).toBe(202);
-    await restartAggregator();
-    await waitFor('the admin team email', () => stuckMails(STUCK_AFTER_AM_KILL).length > 0, 90_000, debug);
-    await waitFor(
-      'the history webhook',
-      () => historyPosts('WorkshopApplicationStuck', STUCK_AFTER_AM_KILL).length,
-      30_000,
-    );
-    await new Promise((r) => setTimeout(r, QUIET_MS));
-    const counts = {
-      adminEmail: stuckMails(STUCK_AFTER_AM_KILL).length,
-      history: historyPosts('WorkshopApplicationStuck', STUCK_AFTER_AM_KILL).length,
-    };
+    const counts = await notifyNewStuck(STUCK_AFTER_AM_KILL);
     console.log(`topology: notifications with one Alertmanager peer killed: ${JSON.stringify(counts)}`);
     expect(counts).toEqual({ adminEmail: 1, history: 1 });
 
-    // the peer comes back (its address, its data) and rejoins; nothing already notified is sent again
+    // the peer comes back (its address, its data) and rejoins; nothing already notified is sent again (next test)
     await startAm(1);
     await waitFor('the cluster whole again', async () => (await clusterSize(ams[0]!)) === 2, 30_000, debug);
   }, 150_000);
 
   it('when one Prometheus server is killed, a new alert is still notified exactly once', async () => {
     await proms[0]!.kill();
-    expect((await postEvents(lb!.url, { events: [stuck(STUCK_AFTER_PROM_KILL)] })).status).toBe(202);
-    await restartAggregator();
-    await waitFor('the admin team email', () => stuckMails(STUCK_AFTER_PROM_KILL).length > 0, 90_000, debug);
-    await waitFor(
-      'the history webhook',
-      () => historyPosts('WorkshopApplicationStuck', STUCK_AFTER_PROM_KILL).length,
-      30_000,
-    );
-    await new Promise((r) => setTimeout(r, QUIET_MS));
     const counts = {
-      adminEmail: stuckMails(STUCK_AFTER_PROM_KILL).length,
-      history: historyPosts('WorkshopApplicationStuck', STUCK_AFTER_PROM_KILL).length,
-      // the rejoined peer re-sent nothing it had notified before its crash
+      ...(await notifyNewStuck(STUCK_AFTER_PROM_KILL)),
+      // the rejoined Alertmanager peer re-sent nothing that was notified before its crash
       earlierAdminEmails: [STUCK, STUCK_AFTER_AM_KILL].map((w) => stuckMails(w).length),
     };
     console.log(`topology: notifications with one Prometheus server killed: ${JSON.stringify(counts)}`);
