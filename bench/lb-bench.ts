@@ -93,6 +93,8 @@ async function main() {
         `${r.errors} | ${r.ackedStored === r.acked ? 'yes' : 'NO'}, ${r.acked.toLocaleString('en')} | ` +
         `${r.cpu.machine} |`,
     );
+  for (const r of rows.filter((x) => x.non2xx > 0))
+    console.log(`\n${names[r.label]}: status codes ${JSON.stringify(r.statusCodes)}`);
   const [, one, two] = rows;
   if (one && two)
     console.log(`\n2 replicas ÷ 1 replica through HAProxy: ${(two.eventsPerS / one.eventsPerS).toFixed(2)}×`);
