@@ -1,8 +1,8 @@
 /**
  * A real HAProxy (Debian package `haproxy`, /usr/sbin/haproxy) in front of service replicas on loopback: HTTP mode,
- * round robin per request, health checks on GET /readyz every 300 ms (one failure takes a replica out, one success
- * puts it back), so a replica that answers 503 while it shuts down gets no new requests; a connection refused is
- * retried on the other replica (`option redispatch`).
+ * round robin per request, health checks on GET /readyz every 300 ms (two failures take a replica out, one success
+ * puts it back; a check may take 2 s), so a replica that answers 503 while it shuts down gets no new requests; a
+ * connection refused is retried on the other replica (`option redispatch`).
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,8 @@ export function haproxyConfig(port: number, statsPort: number, replicaPorts: rea
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
+    // a check answered slowly on a busy machine is not a failed replica (without it, `inter` is the check timeout)
+    '  timeout check 2s',
     '  retries 3',
     '  option redispatch',
     'frontend ingest',
@@ -38,7 +40,7 @@ export function haproxyConfig(port: number, statsPort: number, replicaPorts: rea
     '  balance roundrobin',
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
-    '  default-server inter 300ms fall 1 rise 1',
+    '  default-server inter 300ms fall 2 rise 1',
     ...replicaPorts.map((p, i) => `  server replica${i + 1} 127.0.0.1:${p} check`),
     '',
   ].join('\n');
