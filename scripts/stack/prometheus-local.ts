@@ -2,7 +2,10 @@
  * prometheus/prometheus.yml for `npm run stack`, rewritten only where loopback needs it: the service, Alertmanager and
  * Prometheus itself at 127.0.0.1 ports, rule_files pointing at the repository's prometheus/rules and alerts as they
  * are (real `for:` durations), and the service's bearer token from a file only when the service wants one
- * (METRICS_TOKENS). Intervals, rules, labels and everything else stay the project's.
+ * (METRICS_TOKENS). The stack runs one service process (AGGREGATOR_MODE inline: ingest and aggregator in one), so
+ * the service job scrapes it at a static target and the aggregator's job is left out (scraping the same process
+ * under two jobs would double every sum); the one server is replica "local". Intervals, rules, labels and
+ * everything else stay the project's.
  */
 import path from 'node:path';
 import YAML from 'yaml';
@@ -21,23 +24,29 @@ export interface LocalPrometheusInput {
 }
 
 const SERVICE_JOB = 'workshop-analytics';
+/** The aggregator's job in the replicated topology; the local stack's one process is scraped as SERVICE_JOB. */
+export const AGGREGATOR_JOB = 'workshop-analytics-aggregator';
 
 /** The rewritten configuration as YAML (with a header naming where it comes from). */
 export function localPrometheusConfig(i: LocalPrometheusInput): string {
   const cfg = YAML.parse(i.text) as {
+    global?: { external_labels?: Record<string, string> };
     rule_files?: string[];
     alerting?: unknown;
     scrape_configs?: Array<Record<string, unknown>>;
   };
   const loopback = (port: number) => `127.0.0.1:${port}`;
   cfg.rule_files = (cfg.rule_files ?? []).map((f) => path.resolve(i.configDir, f));
-  cfg.alerting = { alertmanagers: [{ static_configs: [{ targets: [loopback(i.alertmanagerPort)] }] }] };
-  const jobs = cfg.scrape_configs ?? [];
+  // Prometheus 2.x (Debian's) does not expand ${PROMETHEUS_REPLICA}; alert_relabel_configs drops the label anyway
+  if (cfg.global?.external_labels?.replica !== undefined) cfg.global.external_labels.replica = 'local';
+  const alerting = (cfg.alerting ?? {}) as Record<string, unknown>;
+  cfg.alerting = { ...alerting, alertmanagers: [{ static_configs: [{ targets: [loopback(i.alertmanagerPort)] }] }] };
+  const jobs = (cfg.scrape_configs ?? []).filter((sc) => sc.job_name !== AGGREGATOR_JOB);
   if (!jobs.some((sc) => sc.job_name === SERVICE_JOB))
     throw new Error(`prometheus.yml has no scrape job "${SERVICE_JOB}" for the service`);
   cfg.scrape_configs = jobs.map((sc) => {
     if (sc.job_name === SERVICE_JOB) {
-      const { authorization: _auth, ...rest } = sc;
+      const { authorization: _auth, dns_sd_configs: _dns, ...rest } = sc;
       return {
         ...rest,
         ...(i.metricsTokenFile ? { authorization: { credentials_file: i.metricsTokenFile } } : {}),

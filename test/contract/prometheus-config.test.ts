@@ -129,12 +129,13 @@ describe('Prometheus configuration (promtool)', () => {
     for (const f of RULE_FILES) expect(r.out).toContain(`Checking ${f}`);
   });
 
-  it('prometheus.yml scrapes the service, Prometheus and Alertmanager and sends alerts to Alertmanager', () => {
+  it('prometheus.yml scrapes the service, Prometheus and Alertmanager and sends alerts to both Alertmanager peers', () => {
     const cfg = read('prometheus.yml');
-    expect(cfg).toMatch(/job_name: workshop-analytics[\s\S]*?targets: \['app:3000'\]/);
+    expect(cfg).toMatch(/job_name: workshop-analytics\n[\s\S]*?names: \['app'\]/);
+    expect(cfg).toMatch(/job_name: workshop-analytics-aggregator\n[\s\S]*?names: \['aggregator'\]/);
     expect(cfg).toMatch(/job_name: prometheus\b/);
-    expect(cfg).toMatch(/job_name: alertmanager[\s\S]*?targets: \['alertmanager:9093'\]/);
-    expect(cfg).toMatch(/alerting:[\s\S]*?targets: \['alertmanager:9093'\]/);
+    expect(cfg).toMatch(/job_name: alertmanager\n[\s\S]*?targets: \['alertmanager:9093', 'alertmanager-2:9093'\]/);
+    expect(cfg).toMatch(/alerting:[\s\S]*?targets: \['alertmanager:9093', 'alertmanager-2:9093'\]/);
   });
 
   it('every rule file passes promtool check rules', () => {

@@ -173,7 +173,7 @@ describe('docker-compose.yml', () => {
     expect(hostPathOf('alertmanager', '/etc/alertmanager/secrets/webhook-token')).toBe(appToken);
   });
 
-  it('publishes only Grafana and the service (ingest) beyond 127.0.0.1; every other port is bound to loopback', () => {
+  it('publishes only Grafana and the ingest entry point (HAProxy, lb) beyond 127.0.0.1; every other port is bound to loopback', () => {
     const open: string[] = [];
     for (const [name, svc] of Object.entries(services)) {
       for (const p of (svc.ports ?? []) as Array<string | number | { host_ip?: string; published?: unknown }>) {
@@ -181,7 +181,7 @@ describe('docker-compose.yml', () => {
         if (!loopback) open.push(name);
       }
     }
-    expect([...new Set(open)].sort()).toEqual(['app', 'grafana']);
+    expect([...new Set(open)].sort()).toEqual(['grafana', 'lb']);
   });
 
   it('runs Prometheus without --web.enable-lifecycle (no remote shutdown or reload)', () => {

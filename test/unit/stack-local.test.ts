@@ -30,26 +30,46 @@ const local = (metricsTokenFile?: string) =>
       alertmanagerPort: 9093,
       ...(metricsTokenFile ? { metricsTokenFile } : {}),
     }),
-  ) as { global: unknown; rule_files: string[]; alerting: unknown; scrape_configs: Job[] };
+  ) as {
+    global: { external_labels?: Record<string, string> };
+    rule_files: string[];
+    alerting: unknown;
+    scrape_configs: Job[];
+  };
 
 describe('the stack’s prometheus.yml', () => {
-  const shipped = YAML.parse(readFileSync(SHIPPED, 'utf8')) as { global: unknown; scrape_configs: Job[] };
+  const shipped = YAML.parse(readFileSync(SHIPPED, 'utf8')) as {
+    global: { external_labels?: Record<string, string> };
+    alerting: { alert_relabel_configs?: unknown };
+    scrape_configs: Job[];
+  };
 
   it('points every target at loopback and the rule files at the repository’s, keeping the rest', () => {
     const cfg = local();
-    expect(cfg.global).toEqual(shipped.global);
+    // one server: replica "local" (Debian's Prometheus 2 does not expand ${PROMETHEUS_REPLICA}), the rest as shipped
+    expect(cfg.global).toEqual({
+      ...shipped.global,
+      external_labels: { ...shipped.global.external_labels, replica: 'local' },
+    });
     expect(cfg.rule_files).toEqual([
       path.join(ROOT, 'prometheus/rules/*.yml'),
       path.join(ROOT, 'prometheus/alerts/*.yml'),
     ]);
-    expect(cfg.alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:9093'] }] }] });
+    expect(cfg.alerting).toEqual({
+      alert_relabel_configs: shipped.alerting.alert_relabel_configs,
+      alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:9093'] }] }],
+    });
     const targets = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j.static_configs[0]!.targets]));
     expect(targets).toEqual({
       'workshop-analytics': ['127.0.0.1:3000'],
       prometheus: ['127.0.0.1:9090'],
       alertmanager: ['127.0.0.1:9093'],
     });
-    expect(cfg.scrape_configs.map((j) => j.job_name)).toEqual(shipped.scrape_configs.map((j) => j.job_name));
+    // the one local process (inline) is scraped once, as workshop-analytics: no aggregator job, no DNS discovery
+    expect(cfg.scrape_configs.map((j) => j.job_name)).toEqual(
+      shipped.scrape_configs.map((j) => j.job_name).filter((n) => n !== 'workshop-analytics-aggregator'),
+    );
+    expect(JSON.stringify(cfg.scrape_configs)).not.toContain('dns_sd_configs');
   });
 
   it('sends no token unless the service wants one, and then the token from the given file', () => {
