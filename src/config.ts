@@ -76,6 +76,12 @@ export interface Config {
   readonly aggregatorMode: 'inline' | 'only' | 'off';
   /** Days after which an unaccepted invitation expires (INVITE_TTL_DAYS, default 7). */
   readonly inviteTtlDays: number;
+  /**
+   * Event log retention in whole months (EVENTS_RETENTION_MONTHS, 1-1200): the daily job drops the event
+   * partitions of months that ended more than this many months before the current month (KPI rows and projections
+   * stay). Undefined (default): events are kept forever.
+   */
+  readonly eventsRetentionMonths: number | undefined;
   /** Bearer tokens Alertmanager uses on POST /api/alerts/webhook (ALERT_WEBHOOK_TOKENS). Empty: generated. */
   readonly alertWebhookTokens: readonly string[];
   /** Weekly digest: Slack webhook URL file, SMTP URL, sender and recipients (DIGEST_*). Unset channels are skipped. */
@@ -279,6 +285,14 @@ const schema = z
       .default('http://localhost:3001'),
     AGGREGATOR_MODE: z.enum(['inline', 'only', 'off']).default('inline'),
     INVITE_TTL_DAYS: int(1, 365, 7),
+    EVENTS_RETENTION_MONTHS: z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v))
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1200), {
+        message: 'must be a whole number of months from 1 to 1200 (unset: keep events forever)',
+      })
+      .transform((v) => (v === undefined ? undefined : Number(v))),
     BETA_START: isoDate.default('2026-03-15'),
     BETA_END: isoDate.default('2026-05-15'),
     BETA_TARGET_MIN: int(1, 10_000, 3),
@@ -345,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     grafanaUrl: e.GRAFANA_URL.replace(/\/$/, ''),
     aggregatorMode: e.AGGREGATOR_MODE,
     inviteTtlDays: e.INVITE_TTL_DAYS,
+    eventsRetentionMonths: e.EVENTS_RETENTION_MONTHS,
     beta: Object.freeze({
       start: e.BETA_START,
       end: e.BETA_END,

@@ -1,7 +1,7 @@
 /**
  * The aggregator's scheduled jobs (times in METRICS_TZ):
  * - daily_metrics 01:00: yesterday, and again the two days before it (late events); event log partitions for
- *   this month and the 3 after it;
+ *   this month and the 3 after it; with EVENTS_RETENTION_MONTHS, the partitions older than the retention dropped;
  * - weekly_metrics Monday 02:00: the previous ISO week, then the weekly digest;
  * - monthly_metrics on the 1st at 03:00: the previous calendar month;
  * - hourly_checks every hour: first the daily, weekly and monthly firings of the last 14 days that failed or were
@@ -54,6 +54,12 @@ export interface AggregatorJobsDeps {
   createPartitionsAhead?(nowMs: number): Promise<void>;
   /** Called after a weekly row has been stored (the weekly digest hooks in here). */
   afterWeekly?(monday: string): Promise<void>;
+  /**
+   * Event log retention (EVENTS_RETENTION_MONTHS): `dropExpired` drops the partitions older than the retention
+   * (daily, after the partitions ahead); `firstKeptDay` is the first local day whose events are all still stored.
+   * Late-event marks of earlier days are cleared without recomputing them, so their KPI rows are kept.
+   */
+  retention?: { dropExpired(nowMs: number): Promise<void>; firstKeptDay(nowMs: number): string };
 }
 
 export const JOB_NAMES = [
@@ -93,6 +99,7 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
       const y = yesterday(at, tz);
       await d.aggregator.compute('daily', [addDays(y, -2), addDays(y, -1), y]);
       await d.createPartitionsAhead?.(at);
+      await d.retention?.dropExpired(at);
     }),
     weekly_metrics: locked('weekly_metrics', async (at) => {
       const monday = previousWeek(at, tz);
@@ -133,7 +140,10 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
     const marked = (await d.lateDays?.read()) ?? [];
     if (marked.length === 0) return;
     const today = localDate(nowMs, tz);
-    const days = marked.map((m) => m.day);
+    // days whose events the retention dropped are not recomputed (that would overwrite their rows from a partial
+    // log); their marks are cleared with the others
+    const firstKept = d.retention?.firstKeptDay(nowMs);
+    const days = marked.map((m) => m.day).filter((day) => firstKept === undefined || day >= firstKept);
     const mondays = [...new Set(days.map(mondayOf))].filter((m) => addDays(m, 7) <= today);
     const months = [...new Set(days.map(monthOf))].filter((m) => addMonths(m, 1) <= today);
     const r = await d.jobs.run('daily_metrics', null, async () => {

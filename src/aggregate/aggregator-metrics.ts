@@ -7,6 +7,8 @@ export interface AggregatorMetrics {
   /** A gauge source (workshops, rolling, jobs) failed; its gauges keep their previous values. */
   gaugeRefreshFailure(source: string): void;
   jobRun(job: string, outcome: JobOutcome): void;
+  /** Event log partitions dropped by the retention (EVENTS_RETENTION_MONTHS). */
+  partitionsDropped?(count: number): void;
 }
 
 export const noopAggregatorMetrics: AggregatorMetrics = {

@@ -3,8 +3,9 @@ import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { clearDirtyDays, ensureMonthPartitions, monthsAhead, readDirtyDays } from '../ingest/event-store.js';
+import { dropEventPartitionsBefore, retentionCutoff } from '../ingest/partition-retention-store.js';
 import type { Logger } from '../logger.js';
-import { aggregatorJobs } from './aggregator-jobs.js';
+import { aggregatorJobs, type AggregatorJobsDeps } from './aggregator-jobs.js';
 import type { AggregatorMetrics } from './aggregator-metrics.js';
 import { AlertChecks, type Ingest } from './alert-checks.js';
 import { DatabaseProbe } from './database-probe.js';
@@ -17,6 +18,7 @@ import { kpiGaugeSamples, type GaugeSamples } from './kpi-gauges.js';
 import { kpiRoutes } from './kpi-routes.js';
 import { KpiStore } from './kpi-store.js';
 import { startSchedule, type Schedule } from './schedule.js';
+import { addDays, localDate } from './periods.js';
 import { workshopRoutes } from './workshop-routes.js';
 
 export interface AggregatorModule {
@@ -53,7 +55,8 @@ export interface AggregatorModule {
 
 export function createAggregatorModule(
   pool: Pool,
-  config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode' | 'beta'>,
+  config: Pick<Config, 'metricsTimeZone' | 'inviteTtlDays' | 'aggregatorMode' | 'beta'> &
+    Partial<Pick<Config, 'eventsRetentionMonths'>>,
   deps: {
     metrics: AggregatorMetrics;
     log: Logger;
@@ -93,6 +96,7 @@ export function createAggregatorModule(
     lateDays: { read: () => readDirtyDays(pool), clear: (days) => clearDirtyDays(pool, days) },
     createPartitionsAhead: (nowMs) => ensureMonthPartitions(pool, monthsAhead(nowMs, 3)),
     afterWeekly: deps.afterWeekly && ((monday) => deps.afterWeekly!(monday, kpiStore)),
+    retention: retentionOf(pool, config.eventsRetentionMonths, config.metricsTimeZone, metrics, log),
     report: (job, outcome, error) => {
       metrics.jobRun(job, outcome);
       if (outcome === 'failure') log.error({ err: error, job }, 'aggregator job failed');
@@ -135,5 +139,30 @@ export function createAggregatorModule(
         },
       };
     },
+  };
+}
+
+/** EVENTS_RETENTION_MONTHS for the daily job; undefined (keep forever) when unset. */
+function retentionOf(
+  pool: Pool,
+  months: number | undefined,
+  timeZone: string,
+  metrics: AggregatorMetrics,
+  log: Logger,
+): AggregatorJobsDeps['retention'] {
+  if (months === undefined) return undefined;
+  return {
+    async dropExpired(nowMs) {
+      const cutoff = retentionCutoff(nowMs, months);
+      const { dropped, keysDeleted } = await dropEventPartitionsBefore(pool, cutoff);
+      metrics.partitionsDropped?.(dropped.length);
+      if (dropped.length || keysDeleted)
+        log.info(
+          { retentionMonths: months, cutoff, dropped, keysDeleted },
+          'event partitions past the retention dropped',
+        );
+    },
+    // the local day after the cutoff's: a local day of the cutoff date may hold events of the dropped month
+    firstKeptDay: (nowMs) => addDays(localDate(Date.parse(retentionCutoff(nowMs, months)), timeZone), 1),
   };
 }

@@ -120,6 +120,14 @@ export const AGGREGATOR_METRICS = {
       'aggregator_job: daily_metrics | weekly_metrics | monthly_metrics | hourly_checks | gauge_refresh; ' +
       'outcome: success | failure | skipped',
   },
+  partitionsDropped: {
+    name: 'workshop_event_partitions_dropped_total',
+    type: 'counter',
+    labels: [],
+    help:
+      'Monthly event log partitions detached and dropped by this replica because they were older than ' +
+      'EVENTS_RETENTION_MONTHS (the log names each one). KPI rows and projections are kept.',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /** Outcomes of an owner e-mail (workshop_owner_notifications_total's `outcome`). */

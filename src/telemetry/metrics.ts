@@ -51,6 +51,7 @@ export interface AggregatorTelemetry {
   kpiFailure(source: string): void;
   gaugeRefreshFailure(source: string): void;
   jobRun(job: string, outcome: string): void;
+  partitionsDropped(count: number): void;
 }
 
 /** Implements alerts/owner-notification-metrics.ts's OwnerNotificationMetrics. */
@@ -203,15 +204,18 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 
   const kpiFailures = counter(meter, AGGREGATOR_METRICS.kpiFailures);
   const jobRuns = counter(meter, AGGREGATOR_METRICS.jobRuns);
+  const partitionsDropped = counter(meter, AGGREGATOR_METRICS.partitionsDropped);
   const gaugeFailures = counter(meter, KPI_GAUGES.gaugeRefreshFailures);
   if (opts.aggregator !== false) {
     for (const source of ['counts', 'approvals', 'invite_times', 'states']) kpiFailures.add(0, { source });
     for (const source of ['workshops', 'rolling', 'jobs']) gaugeFailures.add(0, { source });
+    partitionsDropped.add(0);
   }
   const aggregator: AggregatorTelemetry = {
     kpiFailure: (source) => kpiFailures.add(1, { source }),
     gaugeRefreshFailure: (source) => gaugeFailures.add(1, { source }),
     jobRun: (job, outcome) => jobRuns.add(1, { aggregator_job: job, outcome }),
+    partitionsDropped: (n) => partitionsDropped.add(n),
   };
 
   const ownerNotifications = counter(meter, ALERT_METRICS.ownerNotifications);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -136,6 +137,40 @@ describe('Prometheus configuration (promtool)', () => {
     expect(cfg).toMatch(/job_name: prometheus\b/);
     expect(cfg).toMatch(/job_name: alertmanager\n[\s\S]*?targets: \['alertmanager:9093', 'alertmanager-2:9093'\]/);
     expect(cfg).toMatch(/alerting:[\s\S]*?targets: \['alertmanager:9093', 'alertmanager-2:9093'\]/);
+  });
+
+  it('remote-write.example.yml is valid and sends to Mimir with a tenant header, tuned queue and metadata', () => {
+    const r = run('promtool', ['check', 'config', 'remote-write.example.yml']);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('SUCCESS');
+    const cfg = YAML.parse(read('remote-write.example.yml')) as {
+      global: { external_labels: Record<string, string> };
+      remote_write: Array<{
+        url: string;
+        headers?: Record<string, string>;
+        queue_config?: Record<string, unknown>;
+        metadata_config?: { send?: boolean };
+      }>;
+    };
+    const [rw] = cfg.remote_write;
+    expect(rw!.url).toMatch(/\/api\/v1\/push$/);
+    expect(rw!.headers?.['X-Scope-OrgID']).toBeTruthy();
+    expect(rw!.queue_config).toEqual(
+      expect.objectContaining({
+        capacity: expect.any(Number),
+        max_shards: expect.any(Number),
+        max_samples_per_send: expect.any(Number),
+      }),
+    );
+    expect(Number(rw!.queue_config!.capacity)).toBeGreaterThanOrEqual(
+      3 * Number(rw!.queue_config!.max_samples_per_send),
+    );
+    expect(rw!.metadata_config?.send).toBe(true);
+    // the HA pair: Mimir's HA tracker needs a cluster label; the replica label is the pair's own
+    expect(cfg.global.external_labels).toEqual(
+      expect.objectContaining({ cluster: expect.any(String), replica: '${PROMETHEUS_REPLICA}' }),
+    );
+    expect(YAML.parse(read('prometheus.yml')).global.external_labels.replica).toBe(cfg.global.external_labels.replica);
   });
 
   it('every rule file passes promtool check rules', () => {

@@ -199,3 +199,15 @@ describe('owner e-mail settings', () => {
     ]);
   });
 });
+
+describe('EVENTS_RETENTION_MONTHS', () => {
+  it('when unset or empty, then events are kept forever; when a whole number of months, then that number', () => {
+    expect(loadConfig({}).eventsRetentionMonths).toBeUndefined();
+    expect(loadConfig({ EVENTS_RETENTION_MONTHS: '' }).eventsRetentionMonths).toBeUndefined();
+    expect(loadConfig({ EVENTS_RETENTION_MONTHS: '13' }).eventsRetentionMonths).toBe(13);
+  });
+
+  it.each(['0', '-1', '1.5', 'twelve', '1201'])('when %j, then start-up stops naming the variable', (v) => {
+    expect(() => loadConfig({ EVENTS_RETENTION_MONTHS: v })).toThrow(/EVENTS_RETENTION_MONTHS: must be a whole number/);
+  });
+});
