@@ -1,6 +1,6 @@
 /**
- * `npm run bench:lb`: ingest throughput through the load balancer of the replicated topology — HAProxy (the
- * topology suite's configuration, test/topology/support/haproxy.ts) in front of 1 and then 2 ingest replicas
+ * `npm run bench:lb`: ingest throughput through the load balancer of the replicated topology — HAProxy (the shipped
+ * haproxy/haproxy.cfg on loopback, test/topology/support/haproxy.ts) in front of 1 and then 2 ingest replicas
  * (AGGREGATOR_MODE=off, child processes) on one PostgreSQL, and one replica without HAProxy as the reference. Each
  * scenario gets a fresh, migrated database. Prints a markdown table and exits 0 whatever the figures (it reports,
  * it does not gate).

@@ -1,14 +1,15 @@
 /**
- * A real HAProxy (Debian package `haproxy`, /usr/sbin/haproxy) in front of service replicas on loopback: HTTP mode,
- * round robin per request, health checks on GET /readyz every 300 ms (two failures take a replica out, one success
- * puts it back; a check may take 2 s), so a replica that answers 503 while it shuts down gets no new requests; a
- * connection refused is retried on the other replica (`option redispatch`).
+ * The load balancer of the compose stack — a real HAProxy (Debian package `haproxy`, /usr/sbin/haproxy) with the
+ * shipped haproxy/haproxy.cfg — in front of service replicas on loopback. Only what Docker provides is replaced:
+ * the frontend binds 127.0.0.1 on a free port instead of :3000, and the replicas are static servers instead of a
+ * server-template resolved in Docker's DNS (the `resolvers` section and the DNS options go). Balancing, /readyz
+ * health checks, timeouts and retries are the shipped ones.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../../src/db/embedded-postgres.js';
-import { startProc, type Proc } from '../../e2e/support/stack.js';
+import { ROOT, startProc, type Proc } from '../../e2e/support/stack.js';
 
 /** haproxy from PATH, else Debian's /usr/sbin (not on a normal user's PATH). */
 export function haproxyBinary(): string {
@@ -16,43 +17,37 @@ export function haproxyBinary(): string {
   return onPath ? path.join(onPath, 'haproxy') : '/usr/sbin/haproxy';
 }
 
-/** The configuration: one frontend on `port`, one backend with a server per replica port. */
-export function haproxyConfig(port: number, statsPort: number, replicaPorts: readonly number[]): string {
-  return [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode http',
-    '  timeout connect 2s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    // a check answered slowly on a busy machine is not a failed replica (without it, `inter` is the check timeout)
-    '  timeout check 2s',
-    '  retries 3',
-    '  option redispatch',
-    'frontend ingest',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend replicas',
-    'frontend monitor',
-    `  bind 127.0.0.1:${statsPort}`,
-    '  monitor-uri /healthz',
-    'backend replicas',
-    '  balance roundrobin',
-    '  option httpchk GET /readyz',
-    '  http-check expect status 200',
-    '  default-server inter 300ms fall 2 rise 1',
-    ...replicaPorts.map((p, i) => `  server replica${i + 1} 127.0.0.1:${p} check`),
-    '',
-  ].join('\n');
+/** haproxy/haproxy.cfg for loopback: the frontend on `port`, one static server per replica port. */
+export function haproxyConfig(port: number, replicaPorts: readonly number[]): string {
+  const shipped = readFileSync(path.join(ROOT, 'haproxy/haproxy.cfg'), 'utf8');
+  const out: string[] = [];
+  const replaced = { bind: false, servers: false };
+  let section = '';
+  for (const line of shipped.split('\n')) {
+    if (/^\S/.test(line) && !line.startsWith('#')) section = line.split(/\s+/)[0]!;
+    if (section === 'resolvers') continue;
+    if (/^\s+bind\s/.test(line) && section === 'frontend') {
+      out.push(`  bind 127.0.0.1:${port}`);
+      replaced.bind = true;
+    } else if (/^\s+server-template\s/.test(line)) {
+      out.push(...replicaPorts.map((p, i) => `  server app${i + 1} 127.0.0.1:${p}`));
+      replaced.servers = true;
+    } else if (/^\s+default-server\s/.test(line)) {
+      out.push(line.replace(/\s+(resolvers|init-addr|resolve-prefer)\s+\S+/g, ''));
+    } else out.push(line);
+  }
+  const missing = Object.entries(replaced).filter(([, done]) => !done);
+  if (missing.length)
+    throw new Error(`haproxy/haproxy.cfg: no ${missing.map(([k]) => k).join(' or ')} line to point at loopback`);
+  return out.join('\n');
 }
 
-/** Starts HAProxy in the foreground (-db); resolves once its monitor URI answers. */
+/** Starts HAProxy in the foreground (-db); resolves once a replica answers GET /readyz through it. */
 export async function startHaproxy(replicaPorts: readonly number[]): Promise<Proc & { port: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-haproxy-'));
   const port = await freePort();
-  const statsPort = await freePort();
   const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(port, statsPort, replicaPorts));
-  const monitor = await startProc(haproxyBinary(), ['-db', '-f', file], '/healthz', statsPort);
-  return { ...monitor, url: `http://127.0.0.1:${port}`, port };
+  writeFileSync(file, haproxyConfig(port, replicaPorts));
+  const proc = await startProc(haproxyBinary(), ['-db', '-f', file], '/readyz', port);
+  return { ...proc, port };
 }

@@ -45,8 +45,6 @@ export async function startReplica(role: Role, dbUrl: string, opts: ReplicaOptio
     ADMIN_TOKENS: ADMIN_TOKEN,
     ALERT_WEBHOOK_TOKENS: WEBHOOK_TOKEN,
     AGGREGATOR_MODE: role === 'ingest' ? 'off' : 'only',
-    // HAProxy (two failed checks 300 ms apart) needs far less than the production 5 s to take the replica out
-    SHUTDOWN_DELAY_SECONDS: '2',
     METRICS_TZ: 'UTC',
     ...opts.env,
   };
