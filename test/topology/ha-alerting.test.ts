@@ -189,7 +189,7 @@ describe('the replicated topology: 2 ingest replicas behind HAProxy, an aggregat
     ingest = await Promise.all([startReplica('ingest', dbUrl), startReplica('ingest', dbUrl)]);
     lb = await startHaproxy(ingest.map((r) => r.port));
     await until200(`${lb.url}/readyz`);
-    // the scenario through the load balancer, one event a request (round robin spreads them over both replicas)
+    // the scenario through the load balancer, one event a request (it spreads them over both replicas)
     for (const e of sent) expect((await postEvents(lb.url, { events: [e] })).status).toBe(202);
     aggregator = await startReplica('aggregator', dbUrl, { env: { SHUTDOWN_DELAY_SECONDS: '0' } });
 
