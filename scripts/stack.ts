@@ -6,7 +6,10 @@
  *   - Alertmanager (ALERTMANAGER_PORT, default 9093) with the configuration the project's render step writes
  *     (scripts/alertmanager/, as `npm run render:alertmanager`) into DATA_DIR/stack/alertmanager/;
  *   - Prometheus (PROMETHEUS_PORT, default 9090) with prometheus/prometheus.yml rewritten for loopback and the
- *     repository's rules as they are.
+ *     repository's rules as they are;
+ *   - when found on PATH (scripts/stack/optional-tools.ts): Grafana (GRAFANA_PORT, default 3001) with the generated
+ *     dashboards and a Prometheus data source, and the OpenTelemetry Collector with collector/otel-collector.yaml on
+ *     loopback; otherwise the summary says how to get them (`docker compose up -d grafana otel-collector`).
  * Prints where everything is; Ctrl-C or SIGTERM stops it all (exit 0). A child exiting on its own stops the rest
  * (exit 1); bad settings, a busy port or a missing binary stop it before anything starts (exit 2).
  */
@@ -18,6 +21,14 @@ import { findBinaries, MissingBinaryError } from './stack/binaries.js';
 import { startChild, waitReady, type Child } from './stack/child-process.js';
 import { startHttpSink } from './stack/http-sink.js';
 import { startMailCatcher } from './stack/mail-catcher.js';
+import {
+  findOptionalTools,
+  grafanaArgs,
+  grafanaHome,
+  missingToolLines,
+  writeGrafanaProvisioning,
+  writeLocalCollectorConfig,
+} from './stack/optional-tools.js';
 import { localPrometheusConfig } from './stack/prometheus-local.js';
 import { assertPortFree, STACK_HOST, STACK_PORTS, stackPorts, StackSettingsError } from './stack/stack-settings.js';
 import { summaryLines } from './stack/summary.js';
@@ -158,6 +169,57 @@ async function start(): Promise<void> {
   ]);
   checkNotStopped();
 
+  // optional: Grafana and the OpenTelemetry Collector, when on PATH
+  const tools = findOptionalTools();
+  const optionalLines = missingToolLines(tools);
+  if (tools.grafana) {
+    const home = grafanaHome(tools.grafana);
+    const port = Number(env.GRAFANA_PORT ?? 3001);
+    if (!home)
+      optionalLines.push(`  Grafana:       ${tools.grafana} found but not its home (set GRAFANA_HOME); not started`);
+    else {
+      await assertPortFree(port, 'GRAFANA_PORT', 'Grafana');
+      const gDir = path.join(dir, 'grafana');
+      const provisioning = writeGrafanaProvisioning(gDir, promUrl, path.join(ROOT, 'grafana/dashboards'));
+      const gLog = path.join(dir, 'grafana.log');
+      const grafana = startChild({
+        name: 'grafana',
+        command: tools.grafana,
+        args: grafanaArgs(tools.grafana, { home, dir: gDir, port, provisioning }),
+        logFile: gLog,
+        print,
+      });
+      started.push({ name: 'grafana', stop: () => grafana.stop() });
+      watch(grafana);
+      const gUrl = `http://${STACK_HOST}:${port}`;
+      await waitReady(grafana, `${gUrl}/api/health`, abort.signal);
+      optionalLines.push(
+        `  Grafana:       ${gUrl}   (admin/admin at first login; dashboards from grafana/dashboards; log ${gLog})`,
+      );
+    }
+  }
+  if (tools.otelcol) {
+    const cLog = path.join(dir, 'otelcol.log');
+    const cfg = writeLocalCollectorConfig(
+      path.join(ROOT, 'collector/otel-collector.yaml'),
+      path.join(dir, 'otelcol.yaml'),
+    );
+    const otelcol = startChild({
+      name: 'otelcol',
+      command: tools.otelcol,
+      args: [`--config=${cfg}`],
+      logFile: cLog,
+      print,
+    });
+    started.push({ name: 'otelcol', stop: () => otelcol.stop() });
+    watch(otelcol);
+    optionalLines.push(
+      `  Collector:     OTLP http://${STACK_HOST}:4318 and ${STACK_HOST}:4317 (log ${cLog}); traces of \`npm start\` with ` +
+        `OTEL_EXPORTER_OTLP_ENDPOINT=http://${STACK_HOST}:4318`,
+    );
+  }
+  checkNotStopped();
+
   const fromEnv = (prefix: string) => am.overridden.some((k) => k.startsWith(prefix));
   for (const line of summaryLines({
     serviceUrl: service.url,
@@ -178,6 +240,7 @@ async function start(): Promise<void> {
     grafanaUrl: am.settings.grafanaUrl,
     overridden: am.overridden,
     dataDir: config.dataDir,
+    optional: optionalLines,
   }))
     print(line);
 }

@@ -93,12 +93,12 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     // An aggregator (inline, only) exports the live KPI gauges, rendered once per refresh; an ingest replica (off)
     // only workshop_database_up, so its series do not grow with the number of workshops (docs/metrics.md).
     const gauges = snapshotGaugesText(exportsKpis ? LIVE_KPI_GAUGES : [KPI_GAUGES.databaseUp], agg.gaugeSamples);
-    telemetry.addExposition(gauges.render);
-    agg.afterRefresh(() => void gauges.render().catch(() => {}));
+    telemetry.addExposition(gauges.renderBuffer);
+    agg.afterRefresh(() => void gauges.renderBuffer().catch(() => {}));
     // the live gauges and the database probe are exported before the first request (and so before /readyz is 200)
     await Promise.all([exportsKpis ? agg.refresher.refresh() : undefined, agg.databaseProbe.probe()]);
-    void gauges.render().catch(() => {});
-    const { metricsText, contentType: metricsContentType } = telemetry;
+    void gauges.renderBuffer().catch(() => {});
+    const { metricsChunks, contentType: metricsContentType } = telemetry;
     let stopping: Promise<void> | undefined;
     const readiness = async () => (stopping ? ['shutting down'] : storage.readiness());
     const alerts = createAlertsModule(pool, config, {
@@ -130,7 +130,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
       metricsPort,
       fast: config.aggregatorMode === 'only' ? [] : [events],
       routes,
-      metricsRoute: metricsRoutes({ metricsText, metricsContentType, metricsTokens: tokens.metrics }),
+      metricsRoute: metricsRoutes({ metricsChunks, metricsContentType, metricsTokens: tokens.metrics }),
       log,
       http,
       classifyError: databaseErrorAnswer,

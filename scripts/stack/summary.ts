@@ -22,6 +22,8 @@ export interface SummaryInput {
   grafanaUrl: string;
   overridden: string[];
   dataDir: string;
+  /** Grafana's and the collector's lines: where they run, or how to get them (optional-tools.ts). */
+  optional?: string[];
 }
 
 const rel = (p: string) => {
@@ -52,6 +54,7 @@ export function summaryLines(s: SummaryInput): string[] {
       ? `  heartbeat:     ${s.sinkUrl}/heartbeat (counted quietly; the count is printed at stop)`
       : `  heartbeat:     the URL in ALERT_HEARTBEAT_URL_FILE`,
     `  Grafana links: ${s.grafanaUrl}`,
+    ...(s.optional ?? []),
     ...(s.overridden.length ? [`  from the environment: ${s.overridden.join(', ')}`] : []),
     `  try:           ${demoEnv}${demoUrl}npm run demo   (WorkshopApplicationStuck fires after its 5-minute for:)`,
   ];

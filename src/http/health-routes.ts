@@ -15,7 +15,8 @@ export interface HealthDeps {
 }
 
 export interface MetricsDeps {
-  metricsText(): Promise<string>;
+  /** The exposition in parts (telemetry's metricsChunks): written as they are, without an ETag over 3 MB. */
+  metricsChunks(): Promise<ReadonlyArray<string | Uint8Array>>;
   metricsContentType: string;
   /** Bearer tokens /metrics wants; empty: none. */
   metricsTokens: readonly string[];
@@ -45,8 +46,11 @@ export function metricsRoutes(deps: MetricsDeps): Router {
     ? [requireToken(deps.metricsTokens, 'metrics')]
     : ([] as Array<ReturnType<typeof requireToken>>);
   router.get('/metrics', ...auth, async (_req, res) => {
-    const text = await deps.metricsText();
-    res.type(deps.metricsContentType).send(text);
+    const chunks = await deps.metricsChunks();
+    const bytes = chunks.reduce((n, c) => n + (typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength), 0);
+    res.status(200).type(deps.metricsContentType).setHeader('content-length', bytes);
+    for (const c of chunks) res.write(c);
+    res.end();
   });
   return router;
 }

@@ -48,22 +48,27 @@ export function registerSnapshotGauges(
 export function snapshotGaugesText(
   specs: readonly MetricSpec[],
   samples: () => ReadonlyMap<string, readonly SnapshotSample[]>,
-): { render(): Promise<string> } {
+): { render(): Promise<string>; renderBuffer(): Promise<Buffer> } {
   const registry = new Registry();
   let current: ReadonlyMap<string, readonly SnapshotSample[]> | undefined;
   registerSnapshotGauges(registry, specs, () => current!);
-  let cache: { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: Promise<string> } | undefined;
+  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: Promise<string>; bytes: Promise<Buffer> };
+  let cache: Entry | undefined;
+  const entry = (): Entry => {
+    const key = samples();
+    if (cache?.key !== key) {
+      current = key;
+      const text = registry.metrics();
+      const e: Entry = { key, text, bytes: text.then((t) => Buffer.from(t, 'utf8')) };
+      // a failed render is not kept: the next scrape tries again
+      e.bytes.catch(() => cache === e && (cache = undefined));
+      cache = e;
+    }
+    return cache;
+  };
   return {
-    render() {
-      const key = samples();
-      if (cache?.key !== key) {
-        current = key;
-        const entry = { key, text: registry.metrics() };
-        // a failed render is not kept: the next scrape tries again
-        entry.text.catch(() => cache === entry && (cache = undefined));
-        cache = entry;
-      }
-      return cache.text;
-    },
+    render: () => entry().text,
+    /** The same text UTF-8 encoded, also once per snapshot: a scrape writes these bytes as they are. */
+    renderBuffer: () => entry().bytes,
   };
 }

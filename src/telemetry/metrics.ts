@@ -72,10 +72,15 @@ export interface Telemetry {
   readonly http: HttpTelemetry;
   /** prom-client registry served on the same endpoint (Node.js defaults). */
   readonly registry: Registry;
-  /** Adds text served after the registries on /metrics (the KPI gauges' text, rendered once per snapshot). */
-  addExposition(text: () => Promise<string>): void;
+  /**
+   * Adds text served after the registries on /metrics (the KPI gauges' text, rendered and UTF-8 encoded once per
+   * snapshot).
+   */
+  addExposition(text: () => Promise<string | Buffer>): void;
   /** The Prometheus text exposition of every metric. */
   metricsText(): Promise<string>;
+  /** The same exposition in parts, for /metrics to write as they are (no copy of the cached parts). */
+  metricsChunks(): Promise<Array<string | Buffer>>;
   readonly contentType: string;
   shutdown(): Promise<void>;
 }
@@ -237,7 +242,14 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     },
   };
 
-  const expositions: Array<() => Promise<string>> = [];
+  const expositions: Array<() => Promise<string | Buffer>> = [];
+  const metricsChunks = async (): Promise<Array<string | Buffer>> => {
+    const { resourceMetrics, errors } = await exporter.collect();
+    if (errors.length) throw new AggregateError(errors, 'metrics collection failed');
+    const otel = serializer.serialize(resourceMetrics);
+    const [node, ...more] = await Promise.all([registry.metrics(), ...expositions.map((t) => t())]);
+    return [`${otel.trimEnd()}\n${node}`, ...more];
+  };
   return {
     ingest,
     aggregator,
@@ -246,12 +258,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     registry,
     addExposition: (text) => void expositions.push(text),
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    metricsChunks,
     async metricsText() {
-      const { resourceMetrics, errors } = await exporter.collect();
-      if (errors.length) throw new AggregateError(errors, 'metrics collection failed');
-      const otel = serializer.serialize(resourceMetrics);
-      const [node, ...more] = await Promise.all([registry.metrics(), ...expositions.map((t) => t())]);
-      return `${otel.trimEnd()}\n${node}${more.join('')}`;
+      return (await metricsChunks()).map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
     },
     async shutdown() {
       await provider.shutdown();

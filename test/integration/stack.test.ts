@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOptionalTools } from '../../scripts/stack/optional-tools.js';
 import { freePort } from '../../src/db/embedded-postgres.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -108,6 +109,10 @@ describe('npm run stack', () => {
   it('runs the service, Prometheus with the rules and Alertmanager with the rendered routes; an alert reaches the mail catcher; SIGTERM stops it all', async () => {
     expect(output).toContain(`workshop-analytics listening on ${url(ports.service)}`);
     expect(output).toContain(`${url(ports.prometheus)}/alerts`);
+    // Grafana and the collector: started when on PATH, else the summary says how to get them
+    const tools = findOptionalTools();
+    if (!tools.grafana) expect(output).toMatch(/Grafana: +not found on PATH .*`docker compose up -d grafana`/);
+    if (!tools.otelcol) expect(output).toMatch(/Collector: +not found on PATH .*`docker compose up -d otel-collector`/);
     expect((await fetch(`${url(ports.service)}/readyz`)).status).toBe(200);
     expect((await fetch(`${url(ports.prometheus)}/-/ready`)).status).toBe(200);
     expect((await fetch(`${url(ports.alertmanager)}/-/ready`)).status).toBe(200);

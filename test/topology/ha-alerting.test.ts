@@ -105,7 +105,7 @@ async function firingKpiAlerts(prom: Proc): Promise<string[]> {
   return [...new Set(keys)].sort();
 }
 
-describe('the replicated topology: 2 ingest replicas behind HAProxy, an aggregator, HA Prometheus, clustered Alertmanager', () => {
+describe('the replicated topology: 2 ingest replicas, HAProxy, an aggregator, 2 Prometheus, 2 Alertmanagers', () => {
   let dbUrl: string;
   let ingest: Replica[] = [];
   let aggregator: Replica | undefined;

@@ -191,9 +191,9 @@ export function selfSignedCert(): { key: string; cert: string } {
  * Where a test Prometheus scrapes and sends: the service (job workshop-analytics: one URL or every ingest replica),
  * the aggregator processes (job workshop-analytics-aggregator, added beside the service's job when prometheus.yml
  * has none; left out without any: one inline process is scraped once, as workshop-analytics), and the Alertmanagers
- * it notifies (none: no alerting); service discovery becomes these static loopback targets. `replica` makes it one of an HA pair: an
- * `external_labels` replica label, which alert_relabel_configs drop (prometheus.yml's own, else a labeldrop) so
- * Alertmanager sees the pair's alerts as one.
+ * it notifies (none: no alerting); service discovery becomes these static loopback targets. `replica` makes it
+ * one of an HA pair: an `external_labels` replica label, which alert_relabel_configs drop (prometheus.yml's own,
+ * else a labeldrop) so Alertmanager sees the pair's alerts as one.
  */
 export interface PrometheusTargets {
   service: string | readonly string[];

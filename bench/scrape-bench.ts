@@ -1,0 +1,254 @@
+/**
+ * Scrape cost per process (issue 14; `npm run bench:scrape`, figures in BENCHMARKS.md):
+ * 1. an ingest replica (AGGREGATOR_MODE=off, a child process): its series before and after 5,000 workshops are
+ *    loaded (the same: no per-workshop series), and GET /metrics latency over BENCH_SCRAPES scrapes — target p99
+ *    ≤ 5 ms;
+ * 2. the aggregator (AGGREGATOR_MODE=only, a child process) at BENCH_SCRAPE_WORKSHOPS (5,000) workshops: GET
+ *    /metrics served from the last refresh's snapshot — target p99 ≤ 50 ms;
+ * 3. the gauge refresh at BENCH_SCRAPE_REFRESH_WORKSHOPS (50,000) workshops, in this process on the same
+ *    PostgreSQL: GaugeRefresher.refresh (the SQL and health scores) plus rendering the exposition text once
+ *    (kpiGaugeSamples + snapshotGaugesText) — target ≤ 1 s, cold and warm.
+ * Workshops go through validateEvent and the real EventStore.insert (bench/aggregate-gauges.ts's lifecycle), so
+ * the projections are right. BENCH_SCRAPE_ONLY=replica,aggregator (any of replica, aggregator, refresh) runs those.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { GaugeRefresher } from '../src/aggregate/gauge-refresher.js';
+import { GaugeStore } from '../src/aggregate/gauge-store.js';
+import { JobStore } from '../src/aggregate/job-store.js';
+import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../src/aggregate/kpi-gauges.js';
+import { snapshotGaugesText } from '../src/telemetry/kpi-gauges.js';
+import { DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
+import { gaugeLifecycle } from './aggregate-gauges.js';
+import { openCluster, spawnService, type ServiceProcess } from './lib/harness.js';
+
+const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 1000);
+const WORKSHOPS = Number(process.env.BENCH_SCRAPE_WORKSHOPS ?? 5000);
+const REFRESH_WORKSHOPS = Number(process.env.BENCH_SCRAPE_REFRESH_WORKSHOPS ?? 50_000);
+/** BENCH_SCRAPE_ONLY: a comma-separated subset of replica, aggregator, refresh (unset: all three). */
+const ONLY = process.env.BENCH_SCRAPE_ONLY ? process.env.BENCH_SCRAPE_ONLY.split(',') : undefined;
+const runs = (part: string) => !ONLY || ONLY.includes(part);
+const TOKEN = `bench-${randomUUID()}`;
+const fmtN = (n: number) => n.toLocaleString('en-US');
+const log = (m: string) => console.log(m);
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+interface Scrapes {
+  p50: number;
+  p99: number;
+  max: number;
+  bytes: number;
+  series: number;
+  perWorkshopSeries: number;
+  /** The series (name and labels) of the last scrape. */
+  keys: string[];
+  /** Share of the measured requests the service itself timed (its HTTP histogram) at ≤ 5 ms and ≤ 50 ms. */
+  serverWithin5ms: number;
+  serverWithin50ms: number;
+}
+
+/** The service's own histogram of GET /metrics durations: requests in all and within 5 / 50 ms. */
+function serverSide(text: string): { count: number; le5: number; le50: number } {
+  const series = (le: string) =>
+    new RegExp(
+      `^workshop_http_request_duration_seconds_bucket\\{[^}]*route="/metrics"[^}]*le="${le}"[^}]*\\} (\\S+)$`,
+      'm',
+    );
+  const v = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+  return { count: v(series('\\+Inf')), le5: v(series('0.005')), le50: v(series('0.05')) };
+}
+
+/** `n` sequential GET /metrics over one keep-alive connection (after 20 warm-up scrapes); client-side ms. */
+async function scrape(url: string, n: number): Promise<Scrapes> {
+  let text = '';
+  for (let i = 0; i < 20; i++) text = await (await fetch(`${url}/metrics`)).text();
+  const s0 = serverSide(text);
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await fetch(`${url}/metrics`);
+    // the bytes, as Prometheus reads them; decoded to text only once, after the loop
+    const body = await res.arrayBuffer();
+    ms.push(performance.now() - t);
+    if (i === n - 1) text = Buffer.from(body).toString('utf8');
+    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  }
+  ms.sort((a, b) => a - b);
+  const s1 = serverSide(text);
+  // the last scrape's own request is counted in the next one: n - 1 measured requests between s0 and s1
+  const measured = s1.count - s0.count;
+  const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  return {
+    p50: pct(ms, 50),
+    p99: pct(ms, 99),
+    max: ms[ms.length - 1]!,
+    bytes: Buffer.byteLength(text),
+    series: lines.length,
+    perWorkshopSeries: lines.filter((l) => l.includes('workshop_id="')).length,
+    keys: lines.map((l) => l.slice(0, l.lastIndexOf(' '))),
+    serverWithin5ms: measured > 0 ? (s1.le5 - s0.le5) / measured : NaN,
+    serverWithin50ms: measured > 0 ? (s1.le50 - s0.le50) / measured : NaN,
+  };
+}
+
+const showScrapes = (s: Scrapes) =>
+  `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms; ${fmtN(s.series)} series ` +
+  `(${fmtN(s.perWorkshopSeries)} per-workshop), ${fmtN(s.bytes)} bytes; the service's own timing: ` +
+  `${(s.serverWithin5ms * 100).toFixed(1)}% ≤ 5 ms, ${(s.serverWithin50ms * 100).toFixed(1)}% ≤ 50 ms`;
+
+/** Loads `n` workshops' lifecycles into `url`'s database; ANALYZE; three job rows. */
+async function loadWorkshops(url: string, n: number): Promise<{ events: number; seconds: number }> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  try {
+    const t0 = performance.now();
+    const nowMs = Date.now();
+    await ensureMonths(pool, nowMs - 90 * DAY_MS, nowMs + DAY_MS);
+    const life = gaugeLifecycle(n, nowMs);
+    await insertLifecycle(pool, life.events);
+    const jobs = new JobStore(pool);
+    for (const job of ['daily_metrics', 'weekly_metrics', 'hourly_checks']) await jobs.run(job, null, async () => {});
+    await pool.query('VACUUM (ANALYZE) workshop_events');
+    await pool.query('ANALYZE workshops, mechanics, invitations, aggregator_jobs');
+    return { events: life.events.length, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Sends 2,000 catalogue events through the replica so its event counters and histograms have their series. */
+async function warmIngest(svc: ServiceProcess): Promise<void> {
+  const types = ['workshop_dashboard_accessed', 'workshop_signup_started'];
+  for (let b = 0; b < 20; b++) {
+    const events = Array.from({ length: 100 }, (_, i) => ({
+      id: randomUUID(),
+      type: types[i % 2],
+      workshop_id: randomUUID(),
+      session_id: `s-${b}-${i}`,
+      duration_ms: i,
+    }));
+    const res = await fetch(`${svc.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ events }),
+    });
+    if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+  }
+}
+
+async function main() {
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    loadavg: os.loadavg(),
+  };
+  log(
+    `bench:scrape — ${result.date}, ${os.cpus().length} × ${String(result.cpu)}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const cluster = await openCluster('scrape_bench');
+  const verdicts: string[] = [];
+  try {
+    if (runs('replica') || runs('aggregator')) {
+      const url = await cluster.freshDatabase('w5k');
+      // ---- 1. an ingest replica, before and after the workshops ----
+      let replica: ServiceProcess | undefined;
+      let replicaBefore: Scrapes | undefined;
+      if (runs('replica')) {
+        replica = await spawnService(url, TOKEN, { AGGREGATOR_MODE: 'off' });
+        await warmIngest(replica);
+        const before = await scrape(replica.url, 200);
+        log(`[1] ingest replica, 0 workshops: ${showScrapes(before)}`);
+        result.replicaBefore = before;
+        replicaBefore = before;
+      }
+      const load = await loadWorkshops(url, WORKSHOPS);
+      log(`    loaded ${fmtN(WORKSHOPS)} workshops (${fmtN(load.events)} events) in ${load.seconds.toFixed(1)} s`);
+      if (replica) {
+        const after = await scrape(replica.url, SCRAPES);
+        const before = replicaBefore!;
+        log(`[1] ingest replica, ${fmtN(WORKSHOPS)} workshops: ${showScrapes(after)}`);
+        result.replicaAfter = { ...after, keys: undefined };
+        const added = after.keys.filter((k) => !before.keys.includes(k));
+        const removed = before.keys.filter((k) => !after.keys.includes(k));
+        log(`    series added: ${added.join(', ') || 'none'}; removed: ${removed.join(', ') || 'none'}`);
+        // the workshops may add no series; Node's own (e.g. a GC kind seen for the first time) are not theirs
+        const grown = added.filter((k) => k.startsWith('workshop_'));
+        const ok = grown.length === 0 && after.perWorkshopSeries === 0 && after.p99 <= 5;
+        verdicts.push(
+          `[1] ingest replica: series ${before.series} → ${after.series} (workshop_* series added: ${grown.length}), ` +
+            `p99 ${after.p99.toFixed(2)} ms ≤ 5 ms → ${ok ? 'PASS' : 'FAIL'}`,
+        );
+        await replica.stop();
+      }
+      // ---- 2. the aggregator at 5,000 workshops ----
+      if (runs('aggregator')) {
+        const agg = await spawnService(url, TOKEN, { AGGREGATOR_MODE: 'only' });
+        const s = await scrape(agg.url, SCRAPES);
+        log(`[2] aggregator, ${fmtN(WORKSHOPS)} workshops: ${showScrapes(s)}`);
+        result.aggregator = s;
+        verdicts.push(`[2] aggregator /metrics p99 ${s.p99.toFixed(2)} ms ≤ 50 ms → ${s.p99 <= 50 ? 'PASS' : 'FAIL'}`);
+        await agg.stop();
+      }
+      await cluster.dropDatabase('w5k');
+    }
+    // ---- 3. the gauge refresh at 50,000 workshops ----
+    if (runs('refresh')) {
+      const url = await cluster.freshDatabase('w50k');
+      const load = await loadWorkshops(url, REFRESH_WORKSHOPS);
+      log(
+        `    loaded ${fmtN(REFRESH_WORKSHOPS)} workshops (${fmtN(load.events)} events) in ${load.seconds.toFixed(1)} s`,
+      );
+      const pool = new pg.Pool({ connectionString: url, max: 4 });
+      const refresher = new GaugeRefresher(new GaugeStore(pool), (_s, e) => {
+        throw e;
+      });
+      const beta = { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 };
+      const text = snapshotGaugesText(
+        LIVE_KPI_GAUGES,
+        kpiGaugeSamples(() => refresher.snapshot, beta),
+      );
+      const runs: Array<{ refreshMs: number; renderMs: number; totalMs: number; bytes: number }> = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        if (!(await refresher.refresh(Date.now()))) throw new Error('refresh failed');
+        const t1 = performance.now();
+        const body = await text.render();
+        const t2 = performance.now();
+        runs.push({ refreshMs: t1 - t0, renderMs: t2 - t1, totalMs: t2 - t0, bytes: Buffer.byteLength(body) });
+      }
+      await pool.end();
+      const show = (r: (typeof runs)[number]) =>
+        `refresh ${r.refreshMs.toFixed(0)} ms + render ${r.renderMs.toFixed(0)} ms = ${r.totalMs.toFixed(0)} ms`;
+      log(`[3] gauge refresh, ${fmtN(REFRESH_WORKSHOPS)} workshops: cold ${show(runs[0]!)}`);
+      for (const r of runs.slice(1)) log(`    warm ${show(r)}`);
+      log(`    ${fmtN(runs[0]!.bytes)} bytes of exposition text`);
+      result.refresh = runs;
+      const worst = Math.max(...runs.map((r) => r.totalMs));
+      verdicts.push(
+        `[3] refresh + render at ${fmtN(REFRESH_WORKSHOPS)}: worst ${worst.toFixed(0)} ms ≤ 1000 ms → ${worst <= 1000 ? 'PASS' : 'FAIL'}`,
+      );
+      await cluster.dropDatabase('w50k');
+    }
+  } finally {
+    await cluster.stop();
+  }
+  log('');
+  for (const v of verdicts) log(v);
+  const file = path.join(os.tmpdir(), `scrape-bench-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify({ ...result, verdicts }, null, 2));
+  log(`JSON: ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
