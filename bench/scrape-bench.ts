@@ -24,6 +24,7 @@ import { snapshotGaugesText } from '../src/telemetry/kpi-gauges.js';
 import { DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
 import { gaugeLifecycle } from './aggregate-gauges.js';
 import { openCluster, spawnService, type ServiceProcess } from './lib/harness.js';
+import { recordingPool, type Call } from './lib/recording-pool.js';
 
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 1000);
 const WORKSHOPS = Number(process.env.BENCH_SCRAPE_WORKSHOPS ?? 5000);
@@ -224,6 +225,21 @@ async function main() {
         const body = await text.render();
         const t2 = performance.now();
         runs.push({ refreshMs: t1 - t0, renderMs: t2 - t1, totalMs: t2 - t0, bytes: Buffer.byteLength(body) });
+      }
+      // where the refresh's time goes: every query of one refresh under EXPLAIN ANALYZE
+      const calls: Call[] = [];
+      await new GaugeRefresher(new GaugeStore(recordingPool(pool, calls)), (_s, e) => {
+        throw e;
+      }).refresh(Date.now());
+      for (const c of calls) {
+        const plan = (await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${c.text}`, c.values)).rows.map(
+          (r: Record<string, string>) => r['QUERY PLAN']!,
+        );
+        const name = /FROM\s+(\w+)/.exec(c.text)?.[1] ?? '?';
+        log(
+          `    query on ${name}: ${c.ms.toFixed(0)} ms in the refresh, ${fmtN(c.rows)} rows; ${plan.find((l) => l.startsWith('Execution Time'))}`,
+        );
+        if (process.env.BENCH_SCRAPE_EXPLAIN) log(plan.map((l) => `      ${l}`).join('\n'));
       }
       await pool.end();
       const show = (r: (typeof runs)[number]) =>

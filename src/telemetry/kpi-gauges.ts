@@ -8,7 +8,7 @@
  * on the event loop, at every scrape. snapshotGaugesText() serializes them once per snapshot instead and serves
  * that text to every scrape until the samples change (BENCHMARKS.md, bench:scrape).
  */
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { MetricSpec } from '../catalogue/metric-catalogue.js';
 
 /** One series: labels (none for a single-series gauge) and value. */
@@ -40,6 +40,48 @@ export function registerSnapshotGauges(
   }
 }
 
+/** prom-client's value text (the same exposition as its registry). */
+const valueText = (v: number) =>
+  Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`;
+const escapeText = (t: string) => (/[\\\n]/.test(t) ? t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : t);
+const escapeLabel = (t: string) => (/[\\\n"]/.test(t) ? escapeText(t).replace(/"/g, '\\"') : t);
+
+/**
+ * The exposition of `specs` from `samples`, byte for byte as prom-client's registry writes these gauges (HELP, TYPE,
+ * one line per sample; a gauge without labels and without a sample reads 0, as prom-client's reset gauge does),
+ * built directly: prom-client took ~5 s for the ~420,000 series of 50,000 workshops (BENCHMARKS.md, bench:scrape).
+ */
+export function renderSnapshotGauges(
+  specs: readonly MetricSpec[],
+  samples: ReadonlyMap<string, readonly SnapshotSample[]>,
+): string {
+  const blocks: string[] = [];
+  for (const spec of specs) {
+    const name = escapeText(spec.name);
+    const lines = [`# HELP ${name} ${escapeText(spec.help)}`, `# TYPE ${name} gauge`];
+    const list = samples.get(spec.name) ?? [];
+    if (list.length === 0 && spec.labels.length === 0) lines.push(`${spec.name} 0`);
+    // a label set sampled twice keeps its first place and its last value, as prom-client's gauge
+    const seen = new Map<string, number>();
+    for (const s of list) {
+      let labels = '';
+      if (s.labels) {
+        const parts: string[] = [];
+        for (const [k, v] of Object.entries(s.labels)) parts.push(`${k}="${escapeLabel(v)}"`);
+        if (parts.length) labels = `{${parts.join(',')}}`;
+      }
+      const at = seen.get(labels);
+      const line = `${spec.name}${labels} ${valueText(s.value)}`;
+      if (at === undefined) {
+        seen.set(labels, lines.length);
+        lines.push(line);
+      } else lines[at] = line;
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
+
 /**
  * The exposition text of one gauge per spec, read from `samples()` by metric name. The text is rendered once per
  * samples object (`samples()` returns the same map until the snapshot changes) and served from that cache to every
@@ -49,26 +91,19 @@ export function snapshotGaugesText(
   specs: readonly MetricSpec[],
   samples: () => ReadonlyMap<string, readonly SnapshotSample[]>,
 ): { render(): Promise<string>; renderBuffer(): Promise<Buffer> } {
-  const registry = new Registry();
-  let current: ReadonlyMap<string, readonly SnapshotSample[]> | undefined;
-  registerSnapshotGauges(registry, specs, () => current!);
-  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: Promise<string>; bytes: Promise<Buffer> };
+  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: string; bytes: Buffer };
   let cache: Entry | undefined;
   const entry = (): Entry => {
     const key = samples();
     if (cache?.key !== key) {
-      current = key;
-      const text = registry.metrics();
-      const e: Entry = { key, text, bytes: text.then((t) => Buffer.from(t, 'utf8')) };
-      // a failed render is not kept: the next scrape tries again
-      e.bytes.catch(() => cache === e && (cache = undefined));
-      cache = e;
+      const text = renderSnapshotGauges(specs, key);
+      cache = { key, text, bytes: Buffer.from(text, 'utf8') };
     }
     return cache;
   };
   return {
-    render: () => entry().text,
+    render: async () => entry().text,
     /** The same text UTF-8 encoded, also once per snapshot: a scrape writes these bytes as they are. */
-    renderBuffer: () => entry().bytes,
+    renderBuffer: async () => entry().bytes,
   };
 }

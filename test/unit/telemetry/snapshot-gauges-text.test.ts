@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSpec } from '../../../src/catalogue/metric-catalogue.js';
-import { snapshotGaugesText, type SnapshotSample } from '../../../src/telemetry/kpi-gauges.js';
+import fc from 'fast-check';
+import { Registry } from 'prom-client';
+import {
+  registerSnapshotGauges,
+  renderSnapshotGauges,
+  snapshotGaugesText,
+  type SnapshotSample,
+} from '../../../src/telemetry/kpi-gauges.js';
 
 const SPECS: MetricSpec[] = [
   { name: 'unit_score', type: 'gauge', labels: ['workshop_id'], help: 'A score.' },
@@ -23,11 +30,11 @@ describe('snapshotGaugesText', () => {
       '# HELP unit_score A score.\n# TYPE unit_score gauge\nunit_score{workshop_id="a"} 1\n\n' +
         '# HELP unit_count A count.\n# TYPE unit_count gauge\nunit_count 7\n',
     );
-    // the same map: the cached promise (the same string), not a new render
-    const rendered = text.render();
-    expect(rendered).toBe(text.render());
-    expect(await rendered).toBe(first);
-    // samples() is asked at every render (to notice a new snapshot), the gauges' collect() only once per map
+    // the same map: the bytes rendered once (the same Buffer), not a new render
+    const bytes = await text.renderBuffer();
+    expect(await text.renderBuffer()).toBe(bytes);
+    expect(bytes.toString('utf8')).toBe(first);
+    // samples() is asked at every render (to notice a new snapshot)
     expect(reads).toBe(3);
     current = new Map([
       ['unit_score', []],
@@ -35,6 +42,45 @@ describe('snapshotGaugesText', () => {
     ]);
     expect(await text.render()).toBe(
       '# HELP unit_score A score.\n# TYPE unit_score gauge\n\n# HELP unit_count A count.\n# TYPE unit_count gauge\nunit_count 8\n',
+    );
+  });
+});
+
+describe('renderSnapshotGauges', () => {
+  /** The reference: prom-client's own registry over the same gauges (what /metrics served before). */
+  const promClient = async (specs: MetricSpec[], samples: Map<string, SnapshotSample[]>) => {
+    const registry = new Registry();
+    registerSnapshotGauges(registry, specs, () => samples);
+    return registry.metrics();
+  };
+  const specs: MetricSpec[] = [
+    {
+      name: 'unit_info',
+      type: 'gauge',
+      labels: ['workshop_id', 'name'],
+      help: 'Info with a \\ backslash\nand newline.',
+    },
+    { name: 'unit_plain', type: 'gauge', labels: [], help: 'Plain.' },
+    { name: 'unit_empty', type: 'gauge', labels: ['workshop_id'], help: 'Empty.' },
+  ];
+  const label = fc.string({ maxLength: 12, unit: fc.constantFrom('a', 'b', '"', '\\', '\n', 'é', ' ', '{', '=') });
+  const value = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0));
+
+  it('writes byte for byte what prom-client writes: escaping, NaN and infinities, repeated label sets, empty gauges', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ id: fc.constantFrom('w1', 'w2', 'w3'), name: label, value }), { maxLength: 8 }),
+        fc.option(value, { nil: undefined }),
+        async (rows, plain) => {
+          const samples = new Map<string, SnapshotSample[]>([
+            ['unit_info', rows.map((r) => ({ labels: { workshop_id: r.id, name: r.name }, value: r.value }))],
+            ['unit_plain', plain === undefined ? [] : [{ value: plain }]],
+            ['unit_empty', []],
+          ]);
+          expect(renderSnapshotGauges(specs, samples)).toBe(await promClient(specs, samples));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
