@@ -5,6 +5,8 @@
  * - integration: the service in-process against a real PostgreSQL (one embedded server per run).
  * - e2e:         real Prometheus and Alertmanager against the service and real SMTP/HTTP peers.
  * - faults:      real processes killed and restarted under load (PostgreSQL, the service), a read-only database.
+ * - topology:    the production topology as real processes on loopback: ingest replicas behind HAProxy, an
+ *                aggregator, an HA pair of Prometheus servers, a two-peer Alertmanager cluster, SMTP/webhook peers.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -26,6 +28,7 @@ export default defineConfig({
       },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: POSTGRES } },
       { extends: true, test: { name: 'faults', include: ['test/faults/**/*.test.ts'], globalSetup: POSTGRES } },
+      { extends: true, test: { name: 'topology', include: ['test/topology/**/*.test.ts'], globalSetup: POSTGRES } },
     ],
   },
 });

@@ -17,14 +17,10 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bulkCopy, bulkInsert, countRows, singleInserts, type BaselineResult } from './lib/baselines.js';
-import { cpuWindow, openCluster, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
+import { cpuWindow, openCluster, positiveNumberEnv, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
 import { buildBodies, flushDelta, flushStats, runLoad, type Body, type LoadResult } from './lib/http-load.js';
 
-const num = (name: string, dflt: number) => {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
+const num = positiveNumberEnv;
 const DURATION = num('BENCH_DURATION', 15);
 const WARMUP = num('BENCH_WARMUP', 2);
 const SINGLE_CONNECTIONS = num('BENCH_SINGLE_CONNECTIONS', 64);

@@ -1,143 +1,126 @@
 /**
- * Events/s through HAProxy with 1 and with 2 ingest replicas (issue 14; `npm run bench:lb`, figures in
- * BENCHMARKS.md). The replicas (AGGREGATOR_MODE=off, child processes) share one PostgreSQL (embedded, or
- * DATABASE_URL's server); HAProxy (`haproxy`, or Debian's /usr/sbin/haproxy) runs the balancing part of
- * haproxy/haproxy.cfg (leastconn, /readyz checks) with static loopback servers instead of Docker DNS. autocannon
- * loads it with single events and with 100-event batches (BENCH_LB_DURATION s each, BENCH_LB_CONNECTIONS).
- * After each run every acknowledged event id is looked up: acknowledged = stored.
+ * `npm run bench:lb`: ingest throughput through the load balancer of the replicated topology — HAProxy (the shipped
+ * haproxy/haproxy.cfg on loopback, test/topology/support/haproxy.ts) in front of 1 and then 2 ingest replicas
+ * (AGGREGATOR_MODE=off, child processes) on one PostgreSQL, and one replica without HAProxy as the reference;
+ * single events and 100-event batches. Each scenario gets a fresh, migrated database; request bodies are built
+ * before the measured window; after it, every acknowledged id is looked up (acknowledged = stored). Prints a
+ * markdown table and exits 0 whatever the figures (it reports, it does not gate).
+ *
+ * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (64), BENCH_BATCHES (events per
+ * request, a list: "1,100"), DATABASE_URL (a cluster on which databases may be created; unset: an embedded
+ * PostgreSQL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { freePort } from '../src/db/embedded-postgres.js';
-import { openCluster, spawnService, type ServiceProcess } from './lib/harness.js';
-import { buildBodies, runLoad } from './lib/http-load.js';
+import { startHaproxy } from '../test/topology/support/haproxy.js';
+import { countRows } from './lib/baselines.js';
+import { cpuWindow, openCluster, positiveNumberEnv, spawnService, type Cluster, type CpuShare } from './lib/harness.js';
+import { buildBodies, runLoad, type LoadResult } from './lib/http-load.js';
 
-const DURATION = Number(process.env.BENCH_LB_DURATION ?? 10);
-const list = (v: string | undefined, dflt: number[]) => (v ? v.split(',').map(Number) : dflt);
-/** BENCH_LB_REPLICAS (default 1,2) and BENCH_LB_BATCHES (default 1,100): the runs to make. */
-const REPLICAS = list(process.env.BENCH_LB_REPLICAS, [1, 2]);
-const BATCHES = list(process.env.BENCH_LB_BATCHES, [1, 100]);
-const CONNECTIONS = Number(process.env.BENCH_LB_CONNECTIONS ?? 64);
-const TOKEN = `bench-${randomUUID()}`;
-const HAPROXY = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+const num = positiveNumberEnv;
+const DURATION = num('BENCH_DURATION', 10);
+const WARMUP = num('BENCH_WARMUP', 2);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 64);
+const BATCHES = (process.env.BENCH_BATCHES ?? '1,100')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+/** Bodies built for the measured window: the warm-up's event rate × duration × this, at most 200,000 events. */
+const PREBUILD_MARGIN = 2.5;
+const TOKEN = randomBytes(24).toString('base64url');
 
-/** haproxy.cfg's frontend and backend, with `servers` instead of the DNS server-template. */
-function haproxyConfig(port: number, servers: string[]): string {
-  return [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode http',
-    '  timeout connect 5s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    '  retries 2',
-    '  option redispatch',
-    '  retry-on conn-failure empty-response',
-    'frontend ingest',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend replicas',
-    'backend replicas',
-    '  balance leastconn',
-    '  option httpchk GET /readyz',
-    '  http-check expect status 200',
-    ...servers.map((s, i) => `  server app${i + 1} ${s} check inter 2s`),
-    '',
-  ].join('\n');
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+interface Row extends LoadResult {
+  label: string;
+  batch: number;
+  cpu: CpuShare;
+  acked: number;
+  stored: number;
+  ackedStored: number;
 }
 
-async function startHaproxy(servers: string[]): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lb-bench-'));
-  const cfg = path.join(dir, 'haproxy.cfg');
-  writeFileSync(cfg, haproxyConfig(port, servers));
-  const proc = spawn(HAPROXY, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return { url, proc };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('haproxy did not answer /readyz');
-}
-
-async function stored(url: string, ids: Set<string>): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  // the database is dropped WITH (FORCE) right after: an idle client's termination is not an error here
-  pool.on('error', () => {});
+async function scenario(
+  cluster: Cluster,
+  label: string,
+  replicas: number,
+  balanced: boolean,
+  batch: number,
+): Promise<Row> {
+  const db = await cluster.freshDatabase(label);
+  const services = await Promise.all(
+    Array.from({ length: replicas }, () => spawnService(db, TOKEN, { AGGREGATOR_MODE: 'off' })),
+  );
+  const lb = balanced ? await startHaproxy(services.map((s) => Number(new URL(s.url).port))) : undefined;
+  const url = lb?.url ?? services[0]!.url;
+  const acked = new Set<string>();
+  const load = { url, token: TOKEN, connections: CONNECTIONS, batch, acked };
   try {
-    const list = [...ids];
-    let n = 0;
-    for (let i = 0; i < list.length; i += 50_000) {
-      const r = await pool.query<{ n: string }>(
-        'SELECT count(*) AS n FROM workshop_event_ids WHERE id = ANY($1::uuid[])',
-        [list.slice(i, i + 50_000)],
-      );
-      n += Number(r.rows[0]!.n);
-    }
-    return n;
+    log(`${label}: warm-up ${WARMUP} s`);
+    const warm = await runLoad({ ...load, durationS: WARMUP });
+    const events = Math.min(200_000, warm.eventsPerS * DURATION * PREBUILD_MARGIN);
+    const bodies = buildBodies(batch, Math.ceil(events / batch));
+    log(`${label}: ${DURATION} s, ${CONNECTIONS} connections, ${batch} event(s) a request`);
+    const window = cpuWindow();
+    const res = await runLoad({ ...load, durationS: DURATION, bodies });
+    const cpu = window();
+    const { stored, ackedStored } = await countRows(db, acked);
+    return { ...res, label, batch, cpu, acked: acked.size, stored, ackedStored: ackedStored ?? 0 };
   } finally {
-    await pool.end();
+    await lb?.stop();
+    await Promise.all(services.map((s) => s.stop()));
+    await cluster.dropDatabase(label);
   }
 }
+
+const NAMES: Record<string, string> = {
+  direct_1: '1 replica, no load balancer (reference)',
+  haproxy_1: 'HAProxy → 1 replica',
+  haproxy_2: 'HAProxy → 2 replicas',
+};
 
 async function main() {
-  console.log(
-    `bench:lb — ${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}; ${DURATION} s per run, ${CONNECTIONS} connections`,
-  );
   const cluster = await openCluster('lb_bench');
-  const lines: string[] = [];
+  const rows: Row[] = [];
   try {
-    for (const replicas of REPLICAS) {
-      for (const batch of BATCHES) {
-        const label = `r${replicas}b${batch}`;
-        const url = await cluster.freshDatabase(label);
-        const svcs: ServiceProcess[] = [];
-        for (let i = 0; i < replicas; i++) svcs.push(await spawnService(url, TOKEN, { AGGREGATOR_MODE: 'off' }));
-        const lb = await startHaproxy(svcs.map((s) => new URL(s.url).host));
-        const acked = new Set<string>();
-        await runLoad({ url: lb.url, token: TOKEN, connections: CONNECTIONS, durationS: 2, batch, acked });
-        const bodies = buildBodies(batch, Math.min(200_000, Math.ceil((acked.size / 2) * DURATION * 2.5) / batch));
-        const r = await runLoad({
-          url: lb.url,
-          token: TOKEN,
-          connections: CONNECTIONS,
-          durationS: DURATION,
-          batch,
-          acked,
-          bodies,
-        });
-        lb.proc.kill('SIGTERM');
-        for (const s of svcs) await s.stop();
-        const found = await stored(url, acked);
-        const line =
-          `${replicas} replica${replicas > 1 ? 's' : ''}, ${batch === 1 ? 'single events' : `${batch}-event batches`}: ` +
-          `${r.eventsPerS.toLocaleString('en-US')} events/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, ` +
-          `errors ${r.errors}; acknowledged ${acked.size.toLocaleString('en-US')} = stored ${found.toLocaleString('en-US')}: ${found === acked.size}`;
-        console.log(line);
-        lines.push(line);
-        await cluster.dropDatabase(label);
-      }
+    for (const batch of BATCHES) {
+      rows.push(await scenario(cluster, `direct_1`, 1, false, batch));
+      rows.push(await scenario(cluster, `haproxy_1`, 1, true, batch));
+      rows.push(await scenario(cluster, `haproxy_2`, 2, true, batch));
     }
   } finally {
     await cluster.stop();
   }
-  const file = path.join(os.tmpdir(), `lb-bench-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), lines }, null, 2));
-  console.log(`JSON: ${file}`);
+  console.log(
+    `\n${new Date().toISOString()} · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}) · load average ` +
+      `${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} · ${DURATION} s, ${CONNECTIONS} connections\n`,
+  );
+  console.log(
+    '| scenario | events a request | events/s | p50 ms | p99 ms | non-2xx | errors | acknowledged = stored ' +
+      '| machine busy % |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+  for (const r of rows)
+    console.log(
+      `| ${NAMES[r.label]} | ${r.batch} | ${r.eventsPerS.toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.non2xx} | ` +
+        `${r.errors} | ${r.ackedStored === r.acked ? 'yes' : 'NO'}, ${r.acked.toLocaleString('en')} | ` +
+        `${r.cpu.machine} |`,
+    );
+  for (const r of rows.filter((x) => x.non2xx > 0))
+    console.log(`\n${NAMES[r.label]}, ${r.batch} a request: status codes ${JSON.stringify(r.statusCodes)}`);
+  for (const batch of BATCHES) {
+    const rate = (label: string) => rows.find((r) => r.label === label && r.batch === batch)?.eventsPerS ?? NaN;
+    console.log(
+      `\n${batch} event(s) a request, 2 replicas ÷ 1 replica through HAProxy: ` +
+        `${(rate('haproxy_2') / rate('haproxy_1')).toFixed(2)}×`,
+    );
+  }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

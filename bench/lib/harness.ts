@@ -12,6 +12,13 @@ import pg from 'pg';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrate.js';
 
+/** A positive number from the environment variable `name` (default `dflt`); anything else stops the bench. */
+export const positiveNumberEnv = (name: string, dflt: number): number => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+
 export interface Cluster {
   readonly adminUrl: string;
   readonly embedded: boolean;

@@ -26,7 +26,10 @@ export const FOR = '5s';
 export interface Proc {
   url: string;
   output: () => string;
+  /** SIGTERM (SIGKILL after 5 s); resolves once it has exited. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 async function waitReady(url: string, proc: ChildProcess, out: () => string, timeoutMs = 30_000): Promise<void> {
@@ -43,7 +46,7 @@ async function waitReady(url: string, proc: ChildProcess, out: () => string, tim
   throw new Error(`not ready at ${url}: ${out()}`);
 }
 
-async function startProc(cmd: string, args: string[], readyPath: string, port: number): Promise<Proc> {
+export async function startProc(cmd: string, args: string[], readyPath: string, port: number): Promise<Proc> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout!.on('data', (d) => (log = (log + d).slice(-20_000)));
@@ -54,11 +57,16 @@ async function startProc(cmd: string, args: string[], readyPath: string, port: n
     url,
     output: () => log,
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
       await once(proc, 'exit');
       clearTimeout(t);
+    },
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGKILL');
+      await once(proc, 'exit');
     },
   };
 }
@@ -80,12 +88,23 @@ export const TEAM_EMAIL = {
   accountManager: 'am@workshop.test',
 };
 
+/** An Alertmanager cluster member: its gossip port and the peers it joins (none: it waits to be joined). */
+export interface AlertmanagerCluster {
+  listenPort: number;
+  peers: readonly number[];
+}
+
 /**
  * Alertmanager configured by the project's render step (`npm run render:alertmanager`, scripts/alertmanager/)
  * exactly as shipped — TLS and authentication to the SMTP server, one Slack webhook file per channel, the heartbeat
- * URL from a file — with the peers' addresses as settings. Only the group timings are shortened.
+ * URL from a file — with the peers' addresses as settings. Only the group timings are shortened. Alone (HA off)
+ * unless `cluster` is given: then it gossips on 127.0.0.1 with test-short timings (peer timeout 3s, gossip 100ms,
+ * state sync 1s, settle 10s at most). `dataDir` and `port` keep its state and address across a restart.
  */
-export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc> {
+export async function startAlertmanager(
+  peers: AlertmanagerPeers,
+  opts: { cluster?: AlertmanagerCluster; dataDir?: string; port?: number } = {},
+): Promise<Proc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-am-'));
   const secret = (name: string, value: string) => {
     const file = path.join(dir, name);
@@ -121,15 +140,29 @@ export async function startAlertmanager(peers: AlertmanagerPeers): Promise<Proc>
   writeFileSync(path.join(dir, 'links.tmpl'), renderLinksTemplate(settings));
   const file = path.join(dir, 'alertmanager.yml');
   writeFileSync(file, YAML.stringify(cfg));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const { cluster } = opts;
+  const clusterArgs = cluster
+    ? [
+        `--cluster.listen-address=127.0.0.1:${cluster.listenPort}`,
+        `--cluster.advertise-address=127.0.0.1:${cluster.listenPort}`,
+        ...cluster.peers.map((p) => `--cluster.peer=127.0.0.1:${p}`),
+        '--cluster.peer-timeout=3s',
+        '--cluster.gossip-interval=100ms',
+        '--cluster.pushpull-interval=1s',
+        '--cluster.probe-interval=500ms',
+        '--cluster.reconnect-interval=1s',
+        '--cluster.settle-timeout=10s',
+      ]
+    : ['--cluster.listen-address='];
   return startProc(
     'prometheus-alertmanager',
     [
       `--config.file=${file}`,
-      `--storage.path=${path.join(dir, 'data')}`,
+      `--storage.path=${opts.dataDir ?? path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--web.external-url=http://127.0.0.1:${port}`,
-      '--cluster.listen-address=',
+      ...clusterArgs,
     ],
     '/-/ready',
     port,
@@ -154,12 +187,30 @@ export function selfSignedCert(): { key: string; cert: string } {
   return { key, cert };
 }
 
-export async function startPrometheus(targets: { service: string; alertmanager: string }): Promise<Proc> {
+/**
+ * Where a test Prometheus scrapes and sends: the service (job workshop-analytics: one URL or every ingest replica),
+ * the aggregator processes (job workshop-analytics-aggregator, added beside the service's job when prometheus.yml
+ * has none; left out without any: one inline process is scraped once, as workshop-analytics), and the Alertmanagers
+ * it notifies (none: no alerting); service discovery becomes these static loopback targets. `replica` makes it
+ * one of an HA pair: an `external_labels` replica label, which alert_relabel_configs drop (prometheus.yml's own,
+ * else a labeldrop) so Alertmanager sees the pair's alerts as one.
+ */
+export interface PrometheusTargets {
+  service: string | readonly string[];
+  aggregator?: readonly string[];
+  alertmanager: string | readonly string[];
+  replica?: string;
+}
+
+export const AGGREGATOR_JOB = 'workshop-analytics-aggregator';
+
+export async function startPrometheus(targets: PrometheusTargets): Promise<Proc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wa-prom-'));
   const cfgPath = path.join(ROOT, 'prometheus/prometheus.yml');
   const cfg = YAML.parse(readFileSync(cfgPath, 'utf8'));
   const port = await freePort();
   cfg.global = { ...cfg.global, scrape_interval: '1s', evaluation_interval: '1s' };
+  if (targets.replica) cfg.global.external_labels = { ...cfg.global.external_labels, replica: targets.replica };
   // rule files as they are, copied with for and keep_firing_for shortened (see the file comment)
   mkdirSync(path.join(dir, 'rules'));
   cfg.rule_files = (cfg.rule_files ?? []).flatMap((f: string) => {
@@ -178,30 +229,42 @@ export async function startPrometheus(targets: { service: string; alertmanager: 
       return copy;
     });
   });
-  const hostOf = (u: string) => new URL(u).host;
-  // one service process (inline): scraped once, as workshop-analytics, at a static target (no DNS discovery)
+  const hosts = (u: string | readonly string[] | undefined) =>
+    (typeof u === 'string' ? [u] : (u ?? [])).map((x) => new URL(x).host);
   const jobs = (cfg.scrape_configs ?? []) as Array<Record<string, unknown>>;
-  cfg.scrape_configs = jobs
-    .filter((sc) => sc.job_name !== 'workshop-analytics-aggregator')
-    .map((sc) => {
-      const target =
-        sc.job_name === 'workshop-analytics'
-          ? hostOf(targets.service)
-          : sc.job_name === 'alertmanager'
-            ? hostOf(targets.alertmanager)
-            : `127.0.0.1:${port}`;
-      // prometheus.yml's credentials_file is relative to it (the repository's placeholder: test services want no token)
-      const auth = sc.authorization as { credentials_file?: string } | undefined;
-      const authorization = auth?.credentials_file
-        ? { ...auth, credentials_file: path.resolve(path.dirname(cfgPath), auth.credentials_file) }
-        : auth;
-      const { dns_sd_configs: _dns, ...rest } = sc;
-      return { ...rest, ...(authorization ? { authorization } : {}), static_configs: [{ targets: [target] }] };
-    });
-  cfg.alerting = {
-    ...cfg.alerting,
-    alertmanagers: [{ static_configs: [{ targets: [hostOf(targets.alertmanager)] }] }],
-  };
+  if (targets.aggregator && !jobs.some((sc) => sc.job_name === AGGREGATOR_JOB)) {
+    const service = jobs.find((sc) => sc.job_name === 'workshop-analytics');
+    if (service) jobs.push({ ...service, job_name: AGGREGATOR_JOB });
+  }
+  cfg.scrape_configs = jobs.flatMap((sc) => {
+    const job = sc.job_name;
+    const found =
+      job === 'workshop-analytics'
+        ? hosts(targets.service)
+        : job === AGGREGATOR_JOB
+          ? hosts(targets.aggregator)
+          : job === 'alertmanager'
+            ? hosts(targets.alertmanager)
+            : [`127.0.0.1:${port}`];
+    if (found.length === 0) return [];
+    // prometheus.yml's credentials_file is relative to it (the repository's placeholder: test services want no token)
+    const auth = sc.authorization as { credentials_file?: string } | undefined;
+    const authorization = auth?.credentials_file
+      ? { ...auth, credentials_file: path.resolve(path.dirname(cfgPath), auth.credentials_file) }
+      : auth;
+    // service discovery (dns_sd_configs in the compose stack) becomes the test's static loopback targets
+    const { dns_sd_configs: _dns, static_configs: _static, ...rest } = sc;
+    return [{ ...rest, ...(authorization ? { authorization } : {}), static_configs: [{ targets: found }] }];
+  });
+  const alertmanagers = hosts(targets.alertmanager);
+  const relabel =
+    cfg.alerting?.alert_relabel_configs ?? (targets.replica ? [{ action: 'labeldrop', regex: 'replica' }] : undefined);
+  cfg.alerting = alertmanagers.length
+    ? {
+        ...(relabel ? { alert_relabel_configs: relabel } : {}),
+        alertmanagers: [{ static_configs: [{ targets: alertmanagers }] }],
+      }
+    : undefined;
   const file = path.join(dir, 'prometheus.yml');
   writeFileSync(file, YAML.stringify(cfg));
   return startProc(
