@@ -34,9 +34,9 @@ function thresholdSteps(json: string): number[] {
 }
 
 beforeAll(() => {
-  for (const dir of ['src', 'scripts', 'grafana', 'prometheus', 'docs', 'migrations'])
+  for (const dir of ['src', 'scripts', 'grafana', 'prometheus', 'docs', 'migrations', 'packages'])
     cpSync(path.join(ROOT, dir), path.join(copy, dir), { recursive: true });
-  for (const f of ['package.json', 'tsconfig.json']) cpSync(path.join(ROOT, f), path.join(copy, f));
+  for (const f of ['package.json', 'tsconfig.json', '.prettierrc.json']) cpSync(path.join(ROOT, f), path.join(copy, f));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
   const file = path.join(copy, 'src/policy/alerts/kpi-alerts.ts');
   const source = readFileSync(file, 'utf8');
@@ -48,7 +48,7 @@ beforeAll(() => {
   writeFileSync(file, edited);
   execFileSync(path.join(copy, 'node_modules/.bin/tsx'), ['scripts/generate.ts'], {
     cwd: copy,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 120_000,
   });
 }, 180_000);
