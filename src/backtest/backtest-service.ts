@@ -11,7 +11,7 @@ import { clipIntervals, firingIntervals, type EvalGrid } from './alert-state.js'
 import { BacktestError } from './backtest-error.js';
 import type { EventLogStore } from './event-log-store.js';
 import { queryRange, requireTools, run, startPrometheus } from './prometheus-tools.js';
-import { EVALUATION_MARKER, recordingRuleFile, selectedNames, type AlertRule, type RuleSet } from './rule-files.js';
+import { EVALUATION_MARKER, recordingRuleFiles, selectedNames, type AlertRule, type RuleSet } from './rule-files.js';
 import { buildSeries } from './series-builder.js';
 
 export interface BacktestRange {
@@ -68,6 +68,26 @@ async function evaluationOffset(url: string, grid: EvalGrid): Promise<number> {
   if (v === undefined) throw new Error('backtest: the recording rules were not backfilled (no evaluation marker)');
   const ms = Math.round(Number(v) * 1000);
   return (((ms - grid.startMs) % grid.stepMs) + grid.stepMs) % grid.stepMs;
+}
+
+/** promtool processes backfilling the recording rules side by side (the machine the target is set on: 2 cores). */
+const RULE_BACKFILL_PARTS = 2;
+
+/** Alert expressions asked for side by side. */
+const QUERY_CONCURRENCY = 2;
+
+/** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** How often an unchanged raw series is written at least when written sparsely. */
@@ -155,34 +175,46 @@ export async function runBacktest(
     try {
       const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
       // named relative to the working directory: Prometheus slots a group's evaluations by a hash of its name and
-      // file, so the same file name gives the same evaluation instants on every run
+      // file, so the same file name gives the same evaluation instants on every run — and in every part below
       const recordingFile = 'recording.rules.yml';
-      await writeFile(path.join(dir, recordingFile), recordingRuleFile(ruleSets[0]!.set, needed));
+      // the rules split into independent parts, each backfilled by its own promtool side by side (a rule and the
+      // rules it reads in one part): promtool asks a query_range and writes its result in turn, so two of them
+      // keep both the throwaway Prometheus and the writing busy
+      const texts = recordingRuleFiles(ruleSets[0]!.set, needed, RULE_BACKFILL_PARTS);
       const rulesOut = path.join(dir, 'rules-blocks');
       const ruleBlockHours = Math.max(2, Math.min(blockHours, Math.floor((10_000 * range.stepMs) / 3_600_000)));
-      progress('backfilling the recording rules');
+      progress(`backfilling the recording rules (${texts.length} promtool processes)`);
       await timed('rules', () =>
-        run(
-          tools.promtool,
-          [
-            'tsdb',
-            'create-blocks-from',
-            'rules',
-            `--start=${grid.startMs / 1000}`,
-            `--end=${lastMs / 1000}`,
-            `--url=${prom.url}`,
-            `--eval-interval=${range.stepMs / 1000}s`,
-            // long blocks: with 2 h blocks promtool asks one query_range per rule and 2 h; a block holds at most
-            // 10,000 evaluations, as Prometheus answers at most 11,000 points per series
-            `--max-block-duration=${ruleBlockHours}h`,
-            `--output-dir=${rulesOut}`,
-            recordingFile,
-          ],
-          dir,
+        Promise.all(
+          texts.map(async (text, i) => {
+            const cwd = path.join(dir, `rules-${i}`);
+            await mkdir(cwd);
+            await writeFile(path.join(cwd, recordingFile), text);
+            await run(
+              tools.promtool,
+              [
+                'tsdb',
+                'create-blocks-from',
+                'rules',
+                `--start=${grid.startMs / 1000}`,
+                `--end=${lastMs / 1000}`,
+                `--url=${prom.url}`,
+                `--eval-interval=${range.stepMs / 1000}s`,
+                // long blocks: with 2 h blocks promtool asks one query_range per rule and 2 h; a block holds at
+                // most 10,000 evaluations, as Prometheus answers at most 11,000 points per series
+                `--max-block-duration=${ruleBlockHours}h`,
+                `--output-dir=${path.join(rulesOut, String(i))}`,
+                recordingFile,
+              ],
+              cwd,
+            );
+          }),
         ),
       );
       await prom.stop();
-      for (const b of await readdir(rulesOut)) await rename(path.join(rulesOut, b), path.join(storage, b));
+      for (const part of await readdir(rulesOut))
+        for (const b of await readdir(path.join(rulesOut, part)))
+          await rename(path.join(rulesOut, part, b), path.join(storage, b));
       prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
       // the recording rules were evaluated at the group's slot within each step: the alerts are evaluated there too
       // (each sees the gauges sampled at the step before it, as a rule evaluation sees the last scrape)
@@ -197,11 +229,12 @@ export async function runBacktest(
       const results: RuleSetResult[] = [];
       for (const { alerts } of ruleSets) {
         const out: AlertFirings[] = [];
-        for (const a of alerts) {
-          const series = await timed(`query:${a.name}`, () =>
-            queryRange(prom.url, a.expr, evals.startMs, evalsEnd, evals.stepMs),
-          );
-          for (const s of series) {
+        // two query_range at a time (2 cores): Prometheus evaluates each on one
+        const answers = await inParallel(alerts, QUERY_CONCURRENCY, (a) =>
+          timed(`query:${a.name}`, () => queryRange(prom.url, a.expr, evals.startMs, evalsEnd, evals.stepMs)),
+        );
+        alerts.forEach((a, i) => {
+          for (const s of answers[i]!) {
             const firing = clipIntervals(
               firingIntervals(evals, s.times, a.forMs, a.keepFiringForMs),
               range.fromMs,
@@ -210,7 +243,7 @@ export async function runBacktest(
             if (firing.length)
               out.push({ alertname: a.name, labels: sortedLabels({ ...s.labels, ...a.labels }), firing });
           }
-        }
+        });
         out.sort((x, y) => (x.alertname + JSON.stringify(x.labels) < y.alertname + JSON.stringify(y.labels) ? -1 : 1));
         results.push({ alerts: out });
       }

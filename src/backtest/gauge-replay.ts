@@ -70,6 +70,8 @@ export class GaugeReplay {
   private readonly failed1h = new Window(HOUR);
   private readonly decisions = new Window<string>(7 * DAY);
   private lastAt = -Infinity;
+  /** The workshops ordered by id, rebuilt only when one is added (not sorted again at every snapshot). */
+  private ordered: Array<[string, WorkshopState]> = [];
 
   constructor(private readonly inviteTtlDays = 7) {}
 
@@ -158,7 +160,9 @@ export class GaugeReplay {
     const from30 = atMs - 30 * DAY;
     const ttl = atMs - this.inviteTtlDays * DAY;
     const workshops: AsOfWorkshop[] = [];
-    for (const [id, w] of this.workshops) {
+    if (this.ordered.length !== this.workshops.size)
+      this.ordered = [...this.workshops].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [id, w] of this.ordered) {
       let accepted = 0;
       let resolved = 0;
       for (const inv of w.invites) {
@@ -184,7 +188,6 @@ export class GaugeReplay {
         sessions30d: w.sessions.count(atMs),
       });
     }
-    workshops.sort((a, b) => (a.workshopId < b.workshopId ? -1 : a.workshopId > b.workshopId ? 1 : 0));
     let waits = 0;
     let n = 0;
     for (const d of this.decisions.current(atMs)) {

@@ -185,6 +185,40 @@ export function recordingRuleFile(set: RuleSet, names: ReadonlySet<string>): str
 }
 
 /**
+ * The rules of `recordingRuleFile` split into at most `parts` files that can be backfilled independently (by
+ * promtool processes running side by side): a rule and the recording rules it reads stay in one file, in file
+ * order; per-workshop rules (by workshop_id: a series per workshop) weigh more than the single-series ones, and the
+ * files are balanced by weight. Only the first file has the evaluation marker. Each file is one group of the same
+ * name as recordingRuleFile's, so that, saved under the same file name, its evaluations fall on the same instants.
+ */
+export function recordingRuleFiles(set: RuleSet, names: ReadonlySet<string>, parts: number): string[] {
+  const rules = set.recordings.filter((r) => names.has(r.record));
+  // union-find over "reads": rules that read one another are backfilled together
+  const parent = new Map(rules.map((r) => [r.record, r.record]));
+  const find = (n: string): string => (parent.get(n) === n ? n : find(parent.get(n)!));
+  for (const r of rules) for (const n of selectedNames(r.expr)) if (parent.has(n)) parent.set(find(n), find(r.record));
+  const components = new Map<string, RecordingRule[]>();
+  for (const r of rules) {
+    const root = find(r.record);
+    components.set(root, [...(components.get(root) ?? []), r]);
+  }
+  const weight = (c: readonly RecordingRule[]) => c.reduce((w, r) => w + (/\bworkshop_id\b/.test(r.expr) ? 100 : 1), 0);
+  const buckets = Array.from({ length: Math.max(1, parts) }, () => ({ weight: 0, rules: new Set<string>() }));
+  for (const c of [...components.values()].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = buckets.reduce((a, b) => (b.weight < a.weight ? b : a));
+    lightest.weight += weight(c);
+    for (const r of c) lightest.rules.add(r.record);
+  }
+  return buckets
+    .filter((b, i) => i === 0 || b.rules.size > 0)
+    .map((b, i) => {
+      const inFile = rules.filter((r) => b.rules.has(r.record));
+      const all = i === 0 ? [...inFile, { record: EVALUATION_MARKER, expr: 'vector(1)' }] : inFile;
+      return stringify({ groups: [{ name: 'backtest.recording', rules: all }] });
+    });
+}
+
+/**
  * A rule of the backfill that is there at every evaluation: its sample times show where Prometheus slotted the
  * group's evaluations within each step (an offset it derives from the group's name and file).
  */

@@ -4,7 +4,16 @@ import { clipIntervals } from '../../../src/backtest/alert-state.js';
 import { BacktestError } from '../../../src/backtest/backtest-error.js';
 import { checkBacktestOptions } from '../../../src/backtest/backtest-options.js';
 import { backtestJson, summarise } from '../../../src/backtest/backtest-output.js';
-import { loadRuleSet, parseDuration, selectedNames } from '../../../src/backtest/rule-files.js';
+import { parse } from 'yaml';
+import {
+  EVALUATION_MARKER,
+  loadRuleSet,
+  parseDuration,
+  recordingRuleFile,
+  recordingRuleFiles,
+  selectedNames,
+  type RuleSet,
+} from '../../../src/backtest/rule-files.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -31,6 +40,41 @@ describe('the rules a backtest reads', () => {
     expect(replayable).toContain('WorkshopThriving');
     expect(replayable).not.toContain('WorkshopAnalyticsDown');
     expect(replayable).not.toContain('WorkshopApiErrorRateHigh');
+  });
+
+  it('splits the backfilled recording rules into balanced parts, a rule with the rules it reads', () => {
+    const set: RuleSet = {
+      alerts: [],
+      recordings: [
+        { record: 'w:a', expr: 'max by (workshop_id) (a)' },
+        { record: 'w:b', expr: 'max by (workshop_id) (b)' },
+        { record: 's:c', expr: 'max(c)' },
+        { record: 's:d', expr: 's:c / 2' },
+        { record: 'w:e', expr: 'time() - max by (workshop_id) (e)' },
+        { record: 'unused', expr: 'max(f)' },
+      ],
+    };
+    const names = new Set(['w:a', 'w:b', 's:c', 's:d', 'w:e']);
+    const records = (text: string) => {
+      const doc = parse(text) as { groups: Array<{ name: string; rules: Array<{ record: string }> }> };
+      expect(doc.groups.map((g) => g.name)).toEqual(['backtest.recording']);
+      return doc.groups[0]!.rules.map((r) => r.record);
+    };
+    expect(recordingRuleFiles(set, names, 1)).toEqual([recordingRuleFile(set, names)]);
+    const parts = recordingRuleFiles(set, names, 2).map(records);
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toContain(EVALUATION_MARKER);
+    expect(parts[1]).not.toContain(EVALUATION_MARKER);
+    expect(
+      parts
+        .flat()
+        .filter((n) => n !== EVALUATION_MARKER)
+        .sort(),
+    ).toEqual([...names].sort());
+    // s:d reads s:c: together, in file order; the per-workshop rules spread over both parts
+    const withC = parts.find((p) => p.includes('s:c'))!;
+    expect(withC.indexOf('s:c')).toBeLessThan(withC.indexOf('s:d'));
+    for (const p of parts) expect(p.some((n) => n.startsWith('w:'))).toBe(true);
   });
 
   it('reads Prometheus durations', () => {
