@@ -122,7 +122,7 @@ export async function startService(config: Config, opts: StartOptions = {}): Pro
     });
     const search = eventSearchRoutes({ store: new EventSearchStore(pool), adminTokens: tokens.admin });
     const health = healthRoutes({ readiness, adminTokens: tokens.admin });
-    const apiDoc = openApiRoutes(openApiDocument());
+    const apiDoc = openApiRoutes(openApiDocument);
     const routes = [health, ...agg.routes, alerts.routes, reports, search, apiDoc];
     // POST /v1/events is served before Express (event-routes.ts); AGGREGATOR_MODE=only takes no events.
     const { ingest: metrics, http } = telemetry;
