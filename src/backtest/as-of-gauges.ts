@@ -66,47 +66,88 @@ export const REPLAYED_METRICS: readonly string[] = [
 ].map((s) => s.name);
 
 const secs = (ms: number) => ms / 1000;
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-/** One labels object per workshop, so the writer formats its label text once. */
-const workshopLabels = new Map<string, Readonly<Record<string, string>>>();
-const labelsOf = (id: string) => {
-  let l = workshopLabels.get(id);
-  if (!l) workshopLabels.set(id, (l = Object.freeze({ workshop_id: id })));
+/** The labels of a programme-wide series. */
+export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+const labelObjects = new Map<string, Readonly<Record<string, string>>>();
+/** The labels of workshop `id`'s series: one frozen object per workshop, so the writer formats its text once. */
+export const labelsOf = (id: string) => {
+  let l = labelObjects.get(id);
+  if (!l) labelObjects.set(id, (l = Object.freeze({ workshop_id: id })));
   return l;
 };
+
+/** The per-workshop metrics (a series per workshop, label workshop_id), in the order of `workshopValues`. */
+export const WORKSHOP_METRICS: readonly string[] = [
+  K.submittedAt,
+  K.lastAccess,
+  K.lastInvite,
+  K.invitesAccepted,
+  K.invitesResolved,
+  K.mechanicsActive,
+  K.capacity,
+  K.sessions,
+].map((s) => s.name);
+
+/**
+ * The value of each of WORKSHOP_METRICS for `w` (null: not exported), following the live exporter: a pending
+ * workshop exports its submission time, an active one its activity.
+ */
+export function workshopValues(w: AsOfWorkshop): Array<number | null> {
+  const submitted = w.status === 'pending' && w.submittedAtMs !== null ? secs(w.submittedAtMs) : null;
+  if (w.status !== 'active') return [submitted, null, null, null, null, null, null, null];
+  const access = w.lastAccessMs ?? w.approvedAtMs;
+  return [
+    submitted,
+    access === null ? null : secs(access),
+    w.lastInviteMs === null ? null : secs(w.lastInviteMs),
+    w.invitesAccepted30d,
+    w.invitesResolved30d,
+    w.mechanicsActive,
+    w.capacity,
+    w.sessions30d,
+  ];
+}
+
+/** The programme-wide metrics (one series each, no label), in the order of `programmeValues`. */
+export const PROGRAMME_METRICS: readonly string[] = [
+  K.applicationsPending,
+  K.signupsStarted24h,
+  K.signupsCompleted24h,
+  K.emailsSent24h,
+  K.emailsFailed24h,
+  K.emailFailures1h,
+  K.approvals7d,
+  K.approvalTimeAvg7d,
+].map((s) => s.name);
+
+/** The value of each of PROGRAMME_METRICS (null: not exported), given the number of pending workshops. */
+export function programmeValues(pending: number, r: AsOfRolling): Array<number | null> {
+  return [
+    pending,
+    r.signupsStarted24h,
+    r.signupsCompleted24h,
+    r.emailsSent24h,
+    r.emailsFailed24h,
+    r.emailFailures1h,
+    r.approvals7d,
+    r.approvalTimeAvg7dSeconds,
+  ];
+}
 
 /** The samples of `g` by metric name (every name of REPLAYED_METRICS has an entry, possibly empty). */
 export function gaugeSamples(g: AsOfGauges): Map<string, Sample[]> {
   const out = new Map<string, Sample[]>(REPLAYED_METRICS.map((n) => [n, []]));
-  const put = (name: string, value: number | null, labels: Readonly<Record<string, string>> = NO_LABELS) => {
-    if (value !== null) out.get(name)!.push({ labels, value });
-  };
   let pending = 0;
   for (const w of g.workshops) {
-    const ws = labelsOf(w.workshopId);
-    if (w.status === 'pending') {
-      pending++;
-      put(K.submittedAt.name, w.submittedAtMs === null ? null : secs(w.submittedAtMs), ws);
-    }
-    if (w.status !== 'active') continue;
-    const access = w.lastAccessMs ?? w.approvedAtMs;
-    put(K.lastAccess.name, access === null ? null : secs(access), ws);
-    put(K.lastInvite.name, w.lastInviteMs === null ? null : secs(w.lastInviteMs), ws);
-    put(K.invitesAccepted.name, w.invitesAccepted30d, ws);
-    put(K.invitesResolved.name, w.invitesResolved30d, ws);
-    put(K.mechanicsActive.name, w.mechanicsActive, ws);
-    put(K.capacity.name, w.capacity, ws);
-    put(K.sessions.name, w.sessions30d, ws);
+    if (w.status === 'pending') pending++;
+    const labels = labelsOf(w.workshopId);
+    workshopValues(w).forEach((value, i) => {
+      if (value !== null) out.get(WORKSHOP_METRICS[i]!)!.push({ labels, value });
+    });
   }
-  put(K.applicationsPending.name, pending);
-  const r = g.rolling;
-  put(K.signupsStarted24h.name, r.signupsStarted24h);
-  put(K.signupsCompleted24h.name, r.signupsCompleted24h);
-  put(K.emailsSent24h.name, r.emailsSent24h);
-  put(K.emailsFailed24h.name, r.emailsFailed24h);
-  put(K.emailFailures1h.name, r.emailFailures1h);
-  put(K.approvals7d.name, r.approvals7d);
-  put(K.approvalTimeAvg7d.name, r.approvalTimeAvg7dSeconds);
+  programmeValues(pending, g.rolling).forEach((value, i) => {
+    if (value !== null) out.get(PROGRAMME_METRICS[i]!)!.push({ labels: NO_LABELS, value });
+  });
   return out;
 }
 

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { backtestHtml } from './backtest-html.js';
 import type { BacktestOptions } from './backtest-options.js';
 import { backtestJson, backtestTable } from './backtest-output.js';
-import { runBacktest, selectAlerts, type BacktestRun } from './backtest-service.js';
+import { runBacktest, selectAlerts, type BacktestDeps, type BacktestRun } from './backtest-service.js';
 import { EventLogStore } from './event-log-store.js';
 import { requireTools } from './prometheus-tools.js';
 import { loadRuleSet, type AlertRule, type RuleSet } from './rule-files.js';
@@ -17,8 +17,13 @@ export interface PreparedBacktest {
   readonly alertNames: readonly string[];
   /** The rendered answer in the format asked for. */
   run(db: Pick<pg.ClientBase, 'query'>, inviteTtlDays: number, progress?: (m: string) => void): Promise<string>;
-  /** The result itself (tests, the example page). */
-  runRaw(db: Pick<pg.ClientBase, 'query'>, inviteTtlDays: number, progress?: (m: string) => void): Promise<BacktestRun>;
+  /** The result itself (tests, the example page); `tuning` overrides BacktestDeps' defaults (tests). */
+  runRaw(
+    db: Pick<pg.ClientBase, 'query'>,
+    inviteTtlDays: number,
+    progress?: (m: string) => void,
+    tuning?: Pick<BacktestDeps, 'inlineWorkshopRulesAbove'>,
+  ): Promise<BacktestRun>;
 }
 
 async function prepare(root: string, opts: BacktestOptions, envPath?: string): Promise<PreparedBacktest> {
@@ -34,9 +39,10 @@ async function prepare(root: string, opts: BacktestOptions, envPath?: string): P
   }
   requireTools(envPath);
   const alertNames = sets[0]!.alerts.map((a) => a.name);
-  const runRaw: PreparedBacktest['runRaw'] = async (db, inviteTtlDays, progress) => {
+  const runRaw: PreparedBacktest['runRaw'] = async (db, inviteTtlDays, progress, tuning) => {
     const range = { fromMs: opts.fromMs, toMs: opts.toMs, stepMs: opts.stepMs };
-    const result = await runBacktest({ log: new EventLogStore(db), inviteTtlDays, progress, envPath }, range, sets);
+    const deps = { log: new EventLogStore(db), inviteTtlDays, progress, envPath, ...tuning };
+    const result = await runBacktest(deps, range, sets);
     progress?.(`stages (s): ${JSON.stringify(result.stats.seconds)}`);
     return result;
   };

@@ -10,9 +10,18 @@ import path from 'node:path';
 import { clipIntervals, firingIntervals, type EvalGrid } from './alert-state.js';
 import { BacktestError } from './backtest-error.js';
 import type { EventLogStore } from './event-log-store.js';
-import { queryRange, requireTools, run, startPrometheus } from './prometheus-tools.js';
-import { EVALUATION_MARKER, recordingRuleFiles, selectedNames, type AlertRule, type RuleSet } from './rule-files.js';
-import { buildSeries } from './series-builder.js';
+import { queryRange, requireTools, run, startPrometheus, type RangeSeries } from './prometheus-tools.js';
+import {
+  EVALUATION_MARKER,
+  inlineRecordings,
+  isPerWorkshop,
+  recordingRuleFiles,
+  selectedNames,
+  type AlertRule,
+  type RuleSet,
+} from './rule-files.js';
+import { WORKSHOP_METRICS } from './as-of-gauges.js';
+import { buildSeries, seriesLookbackMs } from './series-builder.js';
 
 export interface BacktestRange {
   readonly fromMs: number;
@@ -36,7 +45,13 @@ export interface BacktestRun {
   readonly results: readonly RuleSetResult[];
   /** Where in each step the rules were evaluated (ms after the --from grid): Prometheus' slot for the group. */
   readonly evaluationOffsetMs: number;
-  readonly stats: { events: number; samples: number; seconds: Record<string, number> };
+  readonly stats: {
+    events: number;
+    samples: number;
+    /** Whether the per-workshop recording rules were inlined into the alerts (the run's size). */
+    inlinedWorkshopRules: boolean;
+    seconds: Record<string, number>;
+  };
 }
 
 /** The alerts of `set` a backtest evaluates: `names` (each must exist and be replayable), else all replayable. */
@@ -76,6 +91,9 @@ const RULE_BACKFILL_PARTS = 2;
 /** Alert expressions asked for side by side. */
 const QUERY_CONCURRENCY = 2;
 
+/** Workshops × steps of one query_range over per-workshop series (5,000 workshops: 100 steps a piece). */
+const QUERY_POINTS = 500_000;
+
 /** `fn` over `items`, at most `limit` at a time; the results in the items' order. */
 async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
@@ -90,8 +108,12 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-/** How often an unchanged raw series is written at least when written sparsely. */
-const HEARTBEAT_MS = 3_600_000;
+/**
+ * Above this many workshops × evaluations, the alerts reading per-workshop recording rules get those rules inlined
+ * (the same PromQL, on the raw series) instead of backfilled: a backfilled per-workshop rule is a sample per workshop
+ * and evaluation, written by promtool and read back (5,000 workshops × 90 days at 5m: ~130 million per rule).
+ */
+export const INLINE_WORKSHOP_RULES_ABOVE = 5_000_000;
 
 const sortedLabels = (l: Record<string, string>) =>
   Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -103,6 +125,8 @@ export interface BacktestDeps {
   readonly progress?: (msg: string) => void;
   /** PATH to find prometheus and promtool on (tests). */
   readonly envPath?: string;
+  /** Workshops × evaluations above which per-workshop rules are inlined (default INLINE_WORKSHOP_RULES_ABOVE). */
+  readonly inlineWorkshopRulesAbove?: number;
 }
 
 export async function runBacktest(
@@ -139,13 +163,7 @@ export async function runBacktest(
     const om = path.join(dir, 'series.om');
     progress(`replaying the event log at ${grid.count} instants`);
     const metrics = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.metrics)));
-    // the raw gauges are read only by the recording rules when no alert selects one directly: they can then be
-    // written sparsely (on change, hourly, NaN at the end) and read with an hour's look-back during the backfill
-    const direct = ruleSets.some((r) => r.alerts.some((a) => selectedNames(a.expr).some((n) => metrics.has(n))));
-    const heartbeatMs = direct ? range.stepMs : Math.max(range.stepMs, HEARTBEAT_MS);
-    const built = await timed('replay', () =>
-      buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics, heartbeatMs),
-    );
+    const built = await timed('replay', () => buildSeries(deps.log, grid, spool, om, deps.inviteTtlDays, metrics));
     await rm(spool, { recursive: true });
     progress(`${built.events} events, ${built.samples} samples: building blocks`);
     // one block over the whole range (the default, 2 h, makes promtool read the file once per block)
@@ -162,28 +180,32 @@ export async function runBacktest(
       ]),
     );
     await rm(om);
-    // alerts read the (dense) recording rules with a look-back just under one step: a sample is seen at its own
-    // evaluation only, so a series the rules stop returning (a workshop approved) is gone at the next one, as a
-    // staleness marker would make it
-    const lookbackMs = range.stepMs - 1;
-    let prom = await startPrometheus(
-      tools.prometheus,
-      dir,
-      storage,
-      heartbeatMs > range.stepMs ? heartbeatMs : lookbackMs,
-    );
+    const set = ruleSets[0]!.set;
+    // how each alert is evaluated: on its recording rules backfilled by promtool, or with them inlined (on the raw
+    // series, written sparsely and read with a look-back over the whole range) — an alert that selects a raw
+    // series itself, and at scale the alerts reading per-workshop rules
+    const inlineAbove = deps.inlineWorkshopRulesAbove ?? INLINE_WORKSHOP_RULES_ABOVE;
+    const perWorkshop = new Set(set.recordings.filter(isPerWorkshop).map((r) => r.record));
+    const inlineScale = built.workshops * grid.count > inlineAbove;
+    const inlined = (a: AlertRule) =>
+      selectedNames(a.expr).some((n) => metrics.has(n)) ||
+      (inlineScale && a.recordings.some((n) => perWorkshop.has(n)));
+    if (inlineScale)
+      progress(`${built.workshops} workshops × ${grid.count} evaluations: per-workshop recording rules inlined`);
+    const rawLookbackMs = seriesLookbackMs(grid);
+    let prom = await startPrometheus(tools.prometheus, dir, storage, rawLookbackMs);
     try {
-      const needed = new Set(ruleSets.flatMap((r) => r.alerts.flatMap((a) => a.recordings)));
+      const needed = new Set(ruleSets.flatMap((r) => r.alerts.filter((a) => !inlined(a)).flatMap((a) => a.recordings)));
       // named relative to the working directory: Prometheus slots a group's evaluations by a hash of its name and
       // file, so the same file name gives the same evaluation instants on every run — and in every part below
       const recordingFile = 'recording.rules.yml';
       // the rules split into independent parts, each backfilled by its own promtool side by side (a rule and the
       // rules it reads in one part): promtool asks a query_range and writes its result in turn, so two of them
       // keep both the throwaway Prometheus and the writing busy
-      const texts = recordingRuleFiles(ruleSets[0]!.set, needed, RULE_BACKFILL_PARTS);
+      const texts = recordingRuleFiles(set, needed, RULE_BACKFILL_PARTS);
       const rulesOut = path.join(dir, 'rules-blocks');
       const ruleBlockHours = Math.max(2, Math.min(blockHours, Math.floor((10_000 * range.stepMs) / 3_600_000)));
-      progress(`backfilling the recording rules (${texts.length} promtool processes)`);
+      progress(`backfilling ${needed.size} recording rules (${texts.length} promtool processes)`);
       await timed('rules', () =>
         Promise.all(
           texts.map(async (text, i) => {
@@ -215,7 +237,10 @@ export async function runBacktest(
       for (const part of await readdir(rulesOut))
         for (const b of await readdir(path.join(rulesOut, part)))
           await rename(path.join(rulesOut, part, b), path.join(storage, b));
-      prom = await startPrometheus(tools.prometheus, dir, storage, lookbackMs);
+      // alerts read the (dense) recording rules with a look-back just under one step: a sample is seen at its own
+      // evaluation only, so a series the rules stop returning (a workshop approved) is gone at the next one, as a
+      // staleness marker would make it
+      prom = await startPrometheus(tools.prometheus, dir, storage, range.stepMs - 1);
       // the recording rules were evaluated at the group's slot within each step: the alerts are evaluated there too
       // (each sees the gauges sampled at the step before it, as a rule evaluation sees the last scrape)
       const offsetMs = await evaluationOffset(prom.url, grid);
@@ -226,15 +251,40 @@ export async function runBacktest(
       };
       const evalsEnd = evals.startMs + (evals.count - 1) * evals.stepMs;
       progress(`evaluating the alerts (evaluations at +${offsetMs} ms within each step)`);
-      const results: RuleSetResult[] = [];
-      for (const { alerts } of ruleSets) {
-        const out: AlertFirings[] = [];
-        // two query_range at a time (2 cores): Prometheus evaluates each on one
-        const answers = await inParallel(alerts, QUERY_CONCURRENCY, (a) =>
-          timed(`query:${a.name}`, () => queryRange(prom.url, a.expr, evals.startMs, evalsEnd, evals.stepMs)),
+      // the expression asked for, and on which Prometheus: the backfilled rules' (look-back under a step), or the
+      // raw series' (look-back over the range), started once the first has answered
+      const asked = ruleSets.map(({ alerts }) =>
+        alerts.map((a) =>
+          inlined(a) ? { a, expr: inlineRecordings(a.expr, set), raw: true } : { a, expr: a.expr, raw: false },
+        ),
+      );
+      const answers = new Map<object, RangeSeries[]>();
+      for (const raw of [false, true]) {
+        const queries = asked.flat().filter((q) => q.raw === raw);
+        if (queries.length === 0) continue;
+        if (raw) {
+          await prom.stop();
+          prom = await startPrometheus(tools.prometheus, dir, storage, rawLookbackMs);
+        }
+        // two query_range at a time (2 cores): Prometheus evaluates each on one; a query reading per-workshop series
+        // in pieces of about QUERY_POINTS workshops × steps (Prometheus 2.42 needs ~30% more time per point for
+        // pieces of 10,000 steps than for 500; it holds every intermediate matrix of a piece in memory)
+        const url = prom.url;
+        const steps = (q: { a: AlertRule }) =>
+          q.a.recordings.some((n) => perWorkshop.has(n)) || q.a.metrics.some((m) => WORKSHOP_METRICS.includes(m))
+            ? QUERY_POINTS / Math.max(1, built.workshops)
+            : Infinity;
+        const got = await inParallel(queries, QUERY_CONCURRENCY, (q) =>
+          timed(`query:${q.a.name}`, () => queryRange(url, q.expr, evals.startMs, evalsEnd, evals.stepMs, steps(q))),
         );
-        alerts.forEach((a, i) => {
-          for (const s of answers[i]!) {
+        queries.forEach((q, i) => answers.set(q, got[i]!));
+      }
+      const results: RuleSetResult[] = [];
+      for (const queries of asked) {
+        const out: AlertFirings[] = [];
+        queries.forEach((q) => {
+          const a = q.a;
+          for (const s of answers.get(q)!) {
             const firing = clipIntervals(
               firingIntervals(evals, s.times, a.forMs, a.keepFiringForMs),
               range.fromMs,
@@ -251,7 +301,7 @@ export async function runBacktest(
         range,
         results,
         evaluationOffsetMs: offsetMs,
-        stats: { events: built.events, samples: built.samples, seconds },
+        stats: { events: built.events, samples: built.samples, inlinedWorkshopRules: inlineScale, seconds },
       };
     } finally {
       await prom.stop();

@@ -4,7 +4,7 @@
  * (src/ingest/projection-spec.ts) in time order, where they reduce to "first wins" (min) and "latest wins"
  * (registers), and keeps sliding windows for the rolling counts. as-of-gauge-store.ts is its reference.
  */
-import type { AsOfGauges, AsOfStatus, AsOfWorkshop } from './as-of-gauges.js';
+import type { AsOfGauges, AsOfRolling, AsOfStatus, AsOfWorkshop } from './as-of-gauges.js';
 import type { ReplayEvent } from './event-log-store.js';
 
 const HOUR = 3_600_000;
@@ -35,6 +35,51 @@ class Window<T = null> {
     this.prune(atMs);
     return this.items.length - this.head;
   }
+  /** The time of the oldest item in the window at `atMs` (undefined when empty). */
+  oldest(atMs: number): number | undefined {
+    this.prune(atMs);
+    return this.items[this.head]?.at;
+  }
+}
+
+/** A binary min-heap of (time, workshop id): when a workshop's windowed gauges change next without an event. */
+class DueHeap {
+  private readonly items: Array<{ at: number; id: string }> = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): number {
+    return this.items[0]?.at ?? Infinity;
+  }
+  push(at: number, id: string): void {
+    const a = this.items;
+    a.push({ at, id });
+    for (let i = a.length - 1; i > 0;) {
+      const up = (i - 1) >> 1;
+      if (a[up]!.at <= a[i]!.at) break;
+      [a[up], a[i]] = [a[i]!, a[up]!];
+      i = up;
+    }
+  }
+  pop(): { at: number; id: string } {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l]!.at < a[m]!.at) m = l;
+        if (r < a.length && a[r]!.at < a[m]!.at) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i]!, a[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 interface Invite {
@@ -55,6 +100,8 @@ interface WorkshopState {
   invites: Invite[];
   mechanics: Map<string, boolean>;
   sessions: Window;
+  /** When its windowed gauges change next with no event (Infinity: not before an event), for `changed`. */
+  due: number;
 }
 
 const EMAIL_SENT = new Set(['email_approval_sent', 'email_rejection_sent', 'email_invite_sent']);
@@ -72,6 +119,9 @@ export class GaugeReplay {
   private lastAt = -Infinity;
   /** The workshops ordered by id, rebuilt only when one is added (not sorted again at every snapshot). */
   private ordered: Array<[string, WorkshopState]> = [];
+  /** Workshops an event touched since the last `changed` call. */
+  private readonly touched = new Set<string>();
+  private readonly dueHeap = new DueHeap();
 
   constructor(private readonly inviteTtlDays = 7) {}
 
@@ -89,6 +139,7 @@ export class GaugeReplay {
         invites: [],
         mechanics: new Map(),
         sessions: new Window(30 * DAY),
+        due: Infinity,
       };
       this.workshops.set(id, w);
     }
@@ -109,6 +160,7 @@ export class GaugeReplay {
     }
     if (!e.workshopId) return;
     const w = this.workshop(e.workshopId);
+    this.touched.add(e.workshopId);
     switch (e.type) {
       case 'workshop_signup_success':
         w.submittedAt ??= t;
@@ -147,6 +199,8 @@ export class GaugeReplay {
       this.invites.set(e.inviteId!, inv);
       this.workshop(inv.workshopId).invites.push(inv);
     }
+    // its counts are the owner's, whichever workshop the event names
+    this.touched.add(inv.workshopId);
     if (e.type === 'mechanic_invited' && inv.sentAt === null) {
       inv.sentAt = t;
       const owner = this.workshop(inv.workshopId);
@@ -157,37 +211,84 @@ export class GaugeReplay {
 
   /** The gauges as of `atMs`: call after applying every event with occurred_at <= atMs, with atMs increasing. */
   snapshot(atMs: number): AsOfGauges {
-    const from30 = atMs - 30 * DAY;
-    const ttl = atMs - this.inviteTtlDays * DAY;
-    const workshops: AsOfWorkshop[] = [];
     if (this.ordered.length !== this.workshops.size)
       this.ordered = [...this.workshops].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [id, w] of this.ordered) {
-      let accepted = 0;
-      let resolved = 0;
-      for (const inv of w.invites) {
-        if (inv.sentAt === null || inv.sentAt < from30) continue;
-        if (inv.acceptedAt !== null) accepted++;
-        if (inv.acceptedAt !== null || inv.expiredAt !== null || inv.sentAt <= ttl) resolved++;
-      }
-      // an invitation sent more than 30 days ago never counts again
-      if (w.invites.length > 64) w.invites = w.invites.filter((i) => i.sentAt === null || i.sentAt >= from30);
-      let mechanics = 0;
-      for (const active of w.mechanics.values()) if (active) mechanics++;
-      workshops.push({
-        workshopId: id,
-        status: statusOf(w),
-        submittedAtMs: w.submittedAt,
-        approvedAtMs: w.approvedAt,
-        lastAccessMs: w.lastAccess,
-        lastInviteMs: w.lastInvite,
-        invitesAccepted30d: accepted,
-        invitesResolved30d: resolved,
-        mechanicsActive: mechanics,
-        capacity: w.capacity,
-        sessions30d: w.sessions.count(atMs),
-      });
+    return { atMs, workshops: this.ordered.map(([id, w]) => this.asOf(id, w, atMs)), rolling: this.rolling(atMs) };
+  }
+
+  /**
+   * The workshops whose gauges may differ from what the previous call (or none) answered: those an event touched
+   * since, and those with an invitation or a session leaving its 30-day window, or an invitation reaching the
+   * invitation TTL, by `atMs`. Every other workshop's gauges are as the previous call answered. Same calling rules as
+   * `snapshot`; use one or the other on a replay. In no particular order.
+   */
+  changed(atMs: number): AsOfWorkshop[] {
+    while (this.dueHeap.peek() <= atMs) {
+      const { at, id } = this.dueHeap.pop();
+      if (this.workshops.get(id)!.due === at) this.touched.add(id);
     }
+    const out: AsOfWorkshop[] = [];
+    for (const id of this.touched) {
+      const w = this.workshops.get(id)!;
+      out.push(this.asOf(id, w, atMs));
+      const due = this.nextChange(w, atMs);
+      if (due !== w.due) {
+        w.due = due;
+        if (due !== Infinity) this.dueHeap.push(due, id);
+      }
+    }
+    this.touched.clear();
+    return out;
+  }
+
+  /** The first instant after `atMs` at which `w`'s windowed gauges change with no event. */
+  private nextChange(w: WorkshopState, atMs: number): number {
+    const from30 = atMs - 30 * DAY;
+    const ttl = atMs - this.inviteTtlDays * DAY;
+    // a session or an invitation at `t` counts while t >= now - 30 days: it leaves at t + 30 days + 1 ms
+    const oldest = w.sessions.oldest(atMs);
+    let due = oldest === undefined ? Infinity : oldest + 30 * DAY + 1;
+    for (const inv of w.invites) {
+      if (inv.sentAt === null || inv.sentAt < from30) continue;
+      due = Math.min(due, inv.sentAt + 30 * DAY + 1);
+      // an open invitation counts as resolved once sent_at <= now - TTL
+      if (inv.acceptedAt === null && inv.expiredAt === null && inv.sentAt > ttl)
+        due = Math.min(due, inv.sentAt + this.inviteTtlDays * DAY);
+    }
+    return due;
+  }
+
+  private asOf(id: string, w: WorkshopState, atMs: number): AsOfWorkshop {
+    const from30 = atMs - 30 * DAY;
+    const ttl = atMs - this.inviteTtlDays * DAY;
+    let accepted = 0;
+    let resolved = 0;
+    for (const inv of w.invites) {
+      if (inv.sentAt === null || inv.sentAt < from30) continue;
+      if (inv.acceptedAt !== null) accepted++;
+      if (inv.acceptedAt !== null || inv.expiredAt !== null || inv.sentAt <= ttl) resolved++;
+    }
+    // an invitation sent more than 30 days ago never counts again
+    if (w.invites.length > 64) w.invites = w.invites.filter((i) => i.sentAt === null || i.sentAt >= from30);
+    let mechanics = 0;
+    for (const active of w.mechanics.values()) if (active) mechanics++;
+    return {
+      workshopId: id,
+      status: statusOf(w),
+      submittedAtMs: w.submittedAt,
+      approvedAtMs: w.approvedAt,
+      lastAccessMs: w.lastAccess,
+      lastInviteMs: w.lastInvite,
+      invitesAccepted30d: accepted,
+      invitesResolved30d: resolved,
+      mechanicsActive: mechanics,
+      capacity: w.capacity,
+      sessions30d: w.sessions.count(atMs),
+    };
+  }
+
+  /** The programme-wide rolling counts as of `atMs` (same calling rules as `snapshot`). */
+  rolling(atMs: number): AsOfRolling {
     let waits = 0;
     let n = 0;
     for (const d of this.decisions.current(atMs)) {
@@ -197,17 +298,13 @@ export class GaugeReplay {
       waits += (d.at - submitted) / 1000;
     }
     return {
-      atMs,
-      workshops,
-      rolling: {
-        signupsStarted24h: this.started.count(atMs),
-        signupsCompleted24h: this.completed.count(atMs),
-        emailsSent24h: this.sent.count(atMs),
-        emailsFailed24h: this.failed.count(atMs),
-        emailFailures1h: this.failed1h.count(atMs),
-        approvals7d: n,
-        approvalTimeAvg7dSeconds: n === 0 ? null : waits / n,
-      },
+      signupsStarted24h: this.started.count(atMs),
+      signupsCompleted24h: this.completed.count(atMs),
+      emailsSent24h: this.sent.count(atMs),
+      emailsFailed24h: this.failed.count(atMs),
+      emailFailures1h: this.failed1h.count(atMs),
+      approvals7d: n,
+      approvalTimeAvg7dSeconds: n === 0 ? null : waits / n,
     };
   }
 }

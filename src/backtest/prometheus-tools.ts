@@ -119,17 +119,22 @@ export interface RangeSeries {
 /** Prometheus answers at most 11,000 points per series: the range is asked for in pieces of this many steps. */
 const MAX_POINTS = 10_000;
 
-/** query_range of `expr` over [startMs, endMs] at `stepMs`; series by their labels (without __name__). */
+/**
+ * query_range of `expr` over [startMs, endMs] at `stepMs`, asked for in pieces of at most `maxSteps` steps (fewer
+ * bound the memory Prometheus holds for many series); series by their labels (without __name__).
+ */
 export async function queryRange(
   url: string,
   expr: string,
   startMs: number,
   endMs: number,
   stepMs: number,
+  maxSteps = MAX_POINTS,
 ): Promise<RangeSeries[]> {
   const bySeries = new Map<string, RangeSeries>();
-  for (let from = startMs; from <= endMs; from += MAX_POINTS * stepMs) {
-    const to = Math.min(endMs, from + (MAX_POINTS - 1) * stepMs);
+  const steps = Math.max(1, Math.floor(Math.min(MAX_POINTS, maxSteps)));
+  for (let from = startMs; from <= endMs; from += steps * stepMs) {
+    const to = Math.min(endMs, from + (steps - 1) * stepMs);
     const body = new URLSearchParams({
       query: expr,
       start: String(from / 1000),

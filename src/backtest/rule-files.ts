@@ -223,3 +223,36 @@ export function recordingRuleFiles(set: RuleSet, names: ReadonlySet<string>, par
  * group's evaluations within each step (an offset it derives from the group's name and file).
  */
 export const EVALUATION_MARKER = 'backtest:evaluation:marker';
+
+/** Whether a recording rule has a series per workshop (its expression keeps the workshop_id label). */
+export const isPerWorkshop = (r: RecordingRule) => /\bworkshop_id\b/.test(r.expr);
+
+/**
+ * `expr` with every recording rule it selects replaced by `(the rule's expression)`, recursively: the same PromQL,
+ * evaluated by Prometheus on the raw series at the alert's instant instead of read from the rule's backfilled
+ * samples (`time()` is that instant in both). Throws when a recording rule is selected with label matchers, a range
+ * or a modifier, which a parenthesised expression cannot take.
+ */
+export function inlineRecordings(expr: string, set: RuleSet): string {
+  const recorded = new Map(set.recordings.map((r) => [r.record, r.expr]));
+  // strings, comments, label lists and matchers are copied as they are; names are looked at
+  const token = new RegExp(
+    [
+      /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`|#[^\n]*/.source,
+      /\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)|\{[^}]*\}/.source,
+      /[a-zA-Z_:][a-zA-Z0-9_:]*/.source,
+    ].join('|'),
+    'g',
+  );
+  const walk = (e: string, seen: readonly string[]): string =>
+    e.replace(token, (t, offset: number) => {
+      const rule = recorded.get(t);
+      if (rule === undefined) return t.startsWith('#') ? '' : t;
+      if (seen.includes(t)) throw new Error(`recording rule ${t} reads itself`);
+      const after = e.slice(offset + t.length).trimStart();
+      if (/^(\{|\[|offset\b|@)/.test(after))
+        throw new Error(`recording rule ${t} is selected with matchers, a range or a modifier: it cannot be inlined`);
+      return `(${walk(rule, [...seen, t]).trim()})`;
+    });
+  return walk(expr, []);
+}

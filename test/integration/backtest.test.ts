@@ -111,7 +111,11 @@ const stuckExpected = (s: Stuck, thresholdH: number) =>
 const byWorkshop = (alerts: AlertJson[], name: string) =>
   new Map(alerts.filter((a) => a.alertname === name).map((a) => [a.labels.workshop_id!, a.firing]));
 
-describe('npm run backtest on a scenario with known waiting times', () => {
+// the per-workshop recording rules backfilled by promtool (as at this size), and inlined into the alerts (as at scale)
+describe.each([
+  ['backfilled', Infinity],
+  ['inlined', 0],
+])('npm run backtest on a scenario with known waiting times, per-workshop rules %s', (mode, inlineAbove) => {
   let sc: ReturnType<typeof scenario>;
   let doc: BacktestJson;
   let url: string;
@@ -131,7 +135,8 @@ describe('npm run backtest on a scenario with known waiting times', () => {
     await c.connect();
     try {
       await c.query('BEGIN READ ONLY');
-      const run = await prepared.runRaw(c, 7, (m) => console.error(m));
+      const run = await prepared.runRaw(c, 7, (m) => console.error(m), { inlineWorkshopRulesAbove: inlineAbove });
+      expect(run.stats.inlinedWorkshopRules).toBe(mode === 'inlined');
       doc = backtestJson(run);
       off = run.evaluationOffsetMs;
     } finally {

@@ -7,6 +7,7 @@ import { backtestJson, summarise } from '../../../src/backtest/backtest-output.j
 import { parse } from 'yaml';
 import {
   EVALUATION_MARKER,
+  inlineRecordings,
   loadRuleSet,
   parseDuration,
   recordingRuleFile,
@@ -16,6 +17,49 @@ import {
 } from '../../../src/backtest/rule-files.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
+
+describe('recording rules inlined into an alert expression', () => {
+  const set: RuleSet = {
+    recordings: [
+      { record: 'workshop_id:x:max', expr: 'max by (workshop_id) (x)' },
+      { record: 'workshop_id:x_per_y:ratio', expr: 'workshop_id:x:max / (max by (workshop_id) (y) > 0)' },
+      { record: 'job:z:age', expr: 'time() - max(z)\n' },
+    ],
+    alerts: [],
+  };
+
+  it('replaces each rule, and the rules it reads, by its parenthesised expression', () => {
+    expect(
+      inlineRecordings(
+        'workshop_id:x_per_y:ratio < 0.5\nand on (workshop_id) workshop_id:x:max >= 5 unless on () job:z:age > 60',
+        set,
+      ),
+    ).toBe(
+      '((max by (workshop_id) (x)) / (max by (workshop_id) (y) > 0)) < 0.5\n' +
+        'and on (workshop_id) (max by (workshop_id) (x)) >= 5 unless on () (time() - max(z)) > 60',
+    );
+  });
+
+  it('leaves strings, matchers, label lists and other names as they are', () => {
+    const expr = 'label_replace(up{job="workshop_id:x:max"}, "a", "workshop_id:x:max", "b", "(.*)") > x_total';
+    expect(inlineRecordings(expr, set)).toBe(expr);
+  });
+
+  it('refuses a rule selected with matchers, a range or a modifier', () => {
+    for (const expr of [
+      'workshop_id:x:max{workshop_id="1"} > 0',
+      'max_over_time(job:z:age[1h])',
+      'job:z:age offset 5m',
+    ])
+      expect(() => inlineRecordings(expr, set), expr).toThrow(/cannot be inlined/);
+  });
+
+  it('leaves only raw series in every replayable alert of the project', async () => {
+    const rules = await loadRuleSet(path.join(root, 'prometheus/rules'), path.join(root, 'prometheus/alerts'));
+    for (const a of rules.alerts.filter((x) => x.replayable))
+      expect(selectedNames(inlineRecordings(a.expr, rules)).sort(), a.name).toEqual(a.metrics);
+  });
+});
 
 describe('the rules a backtest reads', () => {
   it('finds the metrics an expression selects, not its functions, keywords or labels', () => {
@@ -122,7 +166,7 @@ describe('output', () => {
     range: { fromMs: from, toMs: from + 4 * H, stepMs: 60_000 },
     results: [{ alerts: [] }, { alerts }],
     evaluationOffsetMs: 0,
-    stats: { events: 0, samples: 0, seconds: {} },
+    stats: { events: 0, samples: 0, inlinedWorkshopRules: false, seconds: {} },
   };
 
   it('answers the documented JSON: what-if in alerts, the rules as they are in baseline_alerts', () => {
