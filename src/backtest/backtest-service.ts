@@ -205,7 +205,7 @@ export async function runBacktest(
       const texts = recordingRuleFiles(set, needed, RULE_BACKFILL_PARTS);
       const rulesOut = path.join(dir, 'rules-blocks');
       const ruleBlockHours = Math.max(2, Math.min(blockHours, Math.floor((10_000 * range.stepMs) / 3_600_000)));
-      progress(`backfilling ${needed.size} recording rules (${texts.length} promtool processes)`);
+      progress(`backfilling ${needed.size} recording rules (promtool ×${texts.length})`);
       await timed('rules', () =>
         Promise.all(
           texts.map(async (text, i) => {
