@@ -62,7 +62,7 @@ export const epochMs = (seconds: number | null): number | null =>
   seconds === null ? null : Math.floor(Math.round(seconds * 1e6) / 1000);
 
 const epoch = (column: string) => `date_part('epoch', ${column})`;
-/** All rows of `columns` from `from` as one JSON array of arrays: one value to parse (JSON.parse), not rows × columns. */
+/** All rows of `columns` from `from` as one JSON array of arrays: one value to parse, not rows × columns. */
 const jsonRows = (columns: string, from: string, order = '') =>
   `SELECT coalesce(json_agg(json_build_array(${columns})${order}), '[]') AS rows FROM ${from}`;
 
