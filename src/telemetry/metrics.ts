@@ -25,6 +25,7 @@ import {
   type OwnerNotificationOutcome,
   type OwnerNotificationRecipient,
 } from '../catalogue/metric-catalogue.js';
+import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 import { reportHttpRoute } from './http-route.js';
 
 /** An event as counted when committed: its catalogue type and category, outcome and duration. */
@@ -106,7 +107,7 @@ export interface MetricDescription {
 /** prom-client's Node.js default metrics as this service exports them (for docs/metrics.md). */
 export function defaultMetricDescriptions(): MetricDescription[] {
   const registry = new Registry();
-  registerNodeDefaults(registry);
+  registerNodeDefaults(registry)();
   const list = registry.getMetricsAsArray().map((m) => {
     const meta = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
     return {
@@ -123,13 +124,21 @@ export function defaultMetricDescriptions(): MetricDescription[] {
 /**
  * prom-client's Node.js default metrics, as served. Its gauges named *_total break Prometheus naming rules
  * (promtool check metrics fails on them); the same values are exported per resource type as
- * nodejs_active_handles / _requests / _resources, so those three are left out.
+ * nodejs_active_handles / _requests / _resources, so those three are left out. Its event-loop lag gauges are
+ * replaced by the same gauges computed without walking an HdrHistogram at every scrape (event-loop-lag.ts).
+ * Returns the function that stops the event-loop sampling.
  */
-function registerNodeDefaults(registry: Registry): void {
+function registerNodeDefaults(registry: Registry): () => void {
   collectDefaultMetrics({ register: registry });
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+    ...EVENT_LOOP_LAG_METRICS,
+  ]) {
     registry.removeSingleMetric(name);
   }
+  return registerEventLoopLag(registry);
 }
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -160,7 +169,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   );
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) registerNodeDefaults(registry);
+  const stopNodeDefaults = opts.defaultMetrics !== false ? registerNodeDefaults(registry) : () => {};
 
   const m = INGEST_METRICS;
   // workshop_events_total is counted in a plain map and observed at scrape time: no attribute hashing per
@@ -263,6 +272,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       return (await metricsChunks()).map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
     },
     async shutdown() {
+      stopNodeDefaults();
       await provider.shutdown();
       registry.clear();
     },
