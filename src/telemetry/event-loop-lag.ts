@@ -74,7 +74,7 @@ export class LagWindow {
     const at = (p: number) => (this.kept === 0 ? 0 : sorted[Math.max(1, Math.round((p / 100) * this.kept)) - 1]!);
     const empty = this.count === 0;
     const stats: LagStats = {
-      min: empty ? 9_223_372_036_854_775_807 : this.min,
+      min: empty ? 2 ** 63 : this.min,
       max: this.max,
       mean: empty ? NaN : this.mean,
       stddev: empty ? NaN : Math.sqrt(this.m2 / this.count),
