@@ -12,7 +12,7 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
 import {
   AGGREGATOR_METRICS,
@@ -130,15 +130,23 @@ export function defaultMetricDescriptions(): MetricDescription[] {
  */
 function registerNodeDefaults(registry: Registry): () => void {
   collectDefaultMetrics({ register: registry });
-  for (const name of [
+  const left = new Set([
     'nodejs_active_handles_total',
     'nodejs_active_requests_total',
     'nodejs_active_resources_total',
-    ...EVENT_LOOP_LAG_METRICS,
-  ]) {
-    registry.removeSingleMetric(name);
+  ]);
+  const lag = new Set<string>(EVENT_LOOP_LAG_METRICS);
+  // re-registered in prom-client's order, the lag gauges where prom-client had them: the exposition keeps its order,
+  // and what they collect (a setImmediate) is pending when nodejs_active_resources is read, as before
+  const metrics = registry.getMetricsAsArray();
+  registry.clear();
+  let stop = () => {};
+  for (const metric of metrics) {
+    const name = (metric as unknown as { name: string }).name;
+    if (name === EVENT_LOOP_LAG_METRICS[0]) stop = registerEventLoopLag(registry);
+    if (!left.has(name) && !lag.has(name)) registry.registerMetric(metric as unknown as Metric);
   }
-  return registerEventLoopLag(registry);
+  return stop;
 }
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);

@@ -1,8 +1,9 @@
 /** The event-loop lag gauges' window (src/telemetry/event-loop-lag.ts) against statistics computed here. */
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EVENT_LOOP_LAG_METRICS, LagWindow, registerEventLoopLag } from '../../../src/telemetry/event-loop-lag.js';
+import { createTelemetry } from '../../../src/telemetry/metrics.js';
 
 /** HdrHistogram's choice: the value at rank max(1, round(p% × n)) of the sorted samples. */
 const percentile = (sorted: number[], p: number) => sorted[Math.max(1, Math.round((p / 100) * sorted.length)) - 1]!;
@@ -61,6 +62,25 @@ describe('registerEventLoopLag', () => {
       expect(value('nodejs_eventloop_lag_p99_seconds')).toBe(value('nodejs_eventloop_lag_max_seconds'));
     } finally {
       stop();
+    }
+  });
+});
+
+describe('the Node.js default metrics a process serves', () => {
+  it("are prom-client's defaults, in prom-client's order, with the same help, less the three *_total gauges", async () => {
+    const reference = new Registry();
+    collectDefaultMetrics({ register: reference });
+    const left = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+    const expected = reference
+      .getMetricsAsArray()
+      .filter((m) => !left.includes(m.name))
+      .map((m) => [m.name, m.help, m.type]);
+    const telemetry = createTelemetry({ serviceName: 'unit', aggregator: false });
+    try {
+      expect(telemetry.registry.getMetricsAsArray().map((m) => [m.name, m.help, m.type])).toEqual(expected);
+    } finally {
+      await telemetry.shutdown();
+      reference.clear();
     }
   });
 });
