@@ -6,9 +6,9 @@
  * stddev and each percentile walk all its buckets: ~0.45 ms of CPU per scrape whatever the number of samples, a
  * third of an ingest replica's whole /metrics (BENCHMARKS.md, bench:scrape). Here the delay is sampled the same way
  * (a timer every RESOLUTION_MS; a sample is how late it fired) and the statistics are exact: min, max, mean and
- * standard deviation kept as the samples come (Welford), the percentiles from the samples since the last scrape
- * (sorted at the scrape: ~1,500 numbers at a 15 s scrape interval), as HdrHistogram picks them (the value at rank
- * max(1, round(p% × count))). Like prom-client, every scrape starts a new window.
+ * standard deviation kept as the samples come (Welford), the percentiles selected (not sorted) among the samples
+ * since the last scrape, at the rank HdrHistogram picks (max(1, round(p% × count))): ~0.05-0.1 ms at a 15 s scrape
+ * interval (1,500 samples), ~0.25 ms at 60 s. Like prom-client, every scrape starts a new window.
  */
 import { Gauge, type Registry } from 'prom-client';
 
@@ -36,6 +36,34 @@ export interface LagStats {
   p50: number;
   p90: number;
   p99: number;
+}
+
+/**
+ * The k-th smallest of a[0..hi] (0-based), moving elements in place so that a[0..k-1] ≤ a[k] ≤ a[k+1..hi]
+ * (quickselect: linear on average, where sorting ~6,000 samples of a 60 s scrape interval took ~0.5 ms).
+ */
+function select(a: Float64Array, k: number, hi: number): number {
+  let lo = 0;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** The delays (ns) of one window and their statistics. */
@@ -70,17 +98,23 @@ export class LagWindow {
    * 2^63, max 0, mean and stddev NaN; its percentiles read 0.
    */
   take(): LagStats {
-    const sorted = this.samples.slice(0, this.kept).sort();
-    const at = (p: number) => (this.kept === 0 ? 0 : sorted[Math.max(1, Math.round((p / 100) * this.kept)) - 1]!);
+    const n = this.kept;
+    const a = this.samples.slice(0, n);
+    const rank = (p: number) => Math.max(1, Math.round((p / 100) * n)) - 1;
+    // the three ranks by selection, largest first, each one's search narrowed to the part left of the previous
+    const at = (p: number, hi: number) => (n === 0 ? 0 : select(a, rank(p), hi));
+    const p99 = at(99, n - 1);
+    const p90 = at(90, rank(99));
+    const p50 = at(50, rank(90));
     const empty = this.count === 0;
     const stats: LagStats = {
       min: empty ? 2 ** 63 : this.min,
       max: this.max,
       mean: empty ? NaN : this.mean,
       stddev: empty ? NaN : Math.sqrt(this.m2 / this.count),
-      p50: at(50),
-      p90: at(90),
-      p99: at(99),
+      p50,
+      p90,
+      p99,
     };
     this.count = this.mean = this.m2 = this.max = this.kept = this.next = 0;
     this.min = Infinity;
