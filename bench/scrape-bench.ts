@@ -7,7 +7,8 @@
  *    /metrics served from the last refresh's snapshot — target p99 ≤ 50 ms;
  * 3. the gauge refresh at BENCH_SCRAPE_REFRESH_WORKSHOPS (50,000) workshops, in this process on the same
  *    PostgreSQL: GaugeRefresher.refresh (the SQL and health scores) plus rendering the exposition text once
- *    (kpiGaugeSamples + snapshotGaugesText) — target ≤ 1 s, cold and warm.
+ *    (kpiGaugeSamples + snapshotGaugesText's UTF-8 bytes) — target ≤ 1 s, cold (the first in this process) and warm
+ *    (BENCH_SCRAPE_CHANGE_SHARE, 5%, of the active workshops get a new session and dashboard access before each).
  * Workshops go through validateEvent and the real EventStore.insert (bench/aggregate-gauges.ts's lifecycle), so
  * the projections are right. BENCH_SCRAPE_ONLY=replica,aggregator (any of replica, aggregator, refresh) runs those.
  */
@@ -20,6 +21,7 @@ import { GaugeRefresher } from '../src/aggregate/gauge-refresher.js';
 import { GaugeStore } from '../src/aggregate/gauge-store.js';
 import { JobStore } from '../src/aggregate/job-store.js';
 import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../src/aggregate/kpi-gauges.js';
+import { validateEvent } from '../src/ingest/event-schema.js';
 import { snapshotGaugesText } from '../src/telemetry/kpi-gauges.js';
 import { DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
 import { gaugeLifecycle } from './aggregate-gauges.js';
@@ -29,6 +31,8 @@ import { recordingPool, type Call } from './lib/recording-pool.js';
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 1000);
 const WORKSHOPS = Number(process.env.BENCH_SCRAPE_WORKSHOPS ?? 5000);
 const REFRESH_WORKSHOPS = Number(process.env.BENCH_SCRAPE_REFRESH_WORKSHOPS ?? 50_000);
+/** Share of the active workshops that get new events (a session and a dashboard access) before each warm refresh. */
+const CHANGE_SHARE = Number(process.env.BENCH_SCRAPE_CHANGE_SHARE ?? 0.05);
 /** BENCH_SCRAPE_ONLY: a comma-separated subset of replica, aggregator, refresh (unset: all three). */
 const ONLY = process.env.BENCH_SCRAPE_ONLY ? process.env.BENCH_SCRAPE_ONLY.split(',') : undefined;
 const runs = (part: string) => !ONLY || ONLY.includes(part);
@@ -119,6 +123,30 @@ async function loadWorkshops(url: string, n: number): Promise<{ events: number; 
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * Gives `share` of the active workshops (drawn at random) a session_completed and a dashboard access now, through
+ * validateEvent and EventStore.insert: between two refreshes a realistic part of the rows changes (their sessions,
+ * revenue, last access and health score), so the warm runs do not only re-render unchanged rows.
+ */
+async function changeWorkshops(pool: pg.Pool, share: number): Promise<number> {
+  const ids = (await pool.query<{ id: string }>(`SELECT workshop_id AS id FROM workshops WHERE status = 'active'`))
+    .rows;
+  const picked = ids.filter(() => Math.random() < share);
+  const nowMs = Date.now();
+  const at = new Date(nowMs - 1000).toISOString();
+  const raws = picked.flatMap(({ id }) => [
+    { type: 'session_completed', workshop_id: id, occurred_at: at, metadata: { revenue_cents: 12_345 } },
+    { type: 'workshop_dashboard_accessed', workshop_id: id, occurred_at: at, duration_ms: 100 },
+  ]);
+  const events = raws.map((raw, i) => {
+    const r = validateEvent(raw, i, { ipMode: 'store', nowMs });
+    if (!('event' in r)) throw new Error(`invalid event: ${JSON.stringify(r.problems)}`);
+    return r.event;
+  });
+  await insertLifecycle(pool, events);
+  return picked.length;
 }
 
 /** Sends 2,000 catalogue events through the replica so its event counters and histograms have their series. */
@@ -217,14 +245,39 @@ async function main() {
         LIVE_KPI_GAUGES,
         kpiGaugeSamples(() => refresher.snapshot, beta),
       );
-      const runs: Array<{ refreshMs: number; renderMs: number; totalMs: number; bytes: number }> = [];
+      const runs: Array<{
+        refreshMs: number;
+        renderMs: number;
+        totalMs: number;
+        refreshCpuMs: number;
+        renderCpuMs: number;
+        bytes: number;
+        changed: number;
+      }> = [];
       for (let i = 0; i < 6; i++) {
+        // before each warm run, a share of the workshops changes (not timed)
+        const changed = i === 0 ? 0 : await changeWorkshops(pool, CHANGE_SHARE);
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         if (!(await refresher.refresh(Date.now()))) throw new Error('refresh failed');
         const t1 = performance.now();
-        const body = await text.render();
+        const c1 = process.cpuUsage(c0);
+        // the UTF-8 bytes the aggregator's /metrics writes (rendered once per snapshot)
+        const body = await text.renderBuffer();
         const t2 = performance.now();
-        runs.push({ refreshMs: t1 - t0, renderMs: t2 - t1, totalMs: t2 - t0, bytes: Buffer.byteLength(body) });
+        const c2 = process.cpuUsage(c0);
+        // this process's CPU time (the aggregator's share of the work; PostgreSQL's is in the EXPLAIN lines):
+        // unlike the wall times, it does not grow with other processes' load on the machine
+        const cpu = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+        runs.push({
+          refreshMs: t1 - t0,
+          renderMs: t2 - t1,
+          totalMs: t2 - t0,
+          refreshCpuMs: cpu(c1),
+          renderCpuMs: cpu(c2) - cpu(c1),
+          bytes: body.byteLength,
+          changed,
+        });
       }
       // where the refresh's time goes: every query of one refresh under EXPLAIN ANALYZE
       const calls: Call[] = [];
@@ -243,14 +296,19 @@ async function main() {
       }
       await pool.end();
       const show = (r: (typeof runs)[number]) =>
-        `refresh ${r.refreshMs.toFixed(0)} ms + render ${r.renderMs.toFixed(0)} ms = ${r.totalMs.toFixed(0)} ms`;
+        `refresh ${r.refreshMs.toFixed(0)} ms + render ${r.renderMs.toFixed(0)} ms = ${r.totalMs.toFixed(0)} ms ` +
+        `(this process's CPU: ${r.refreshCpuMs.toFixed(0)} + ${r.renderCpuMs.toFixed(0)} ms)`;
       log(`[3] gauge refresh, ${fmtN(REFRESH_WORKSHOPS)} workshops: cold ${show(runs[0]!)}`);
-      for (const r of runs.slice(1)) log(`    warm ${show(r)}`);
+      for (const r of runs.slice(1)) log(`    warm ${show(r)} (${fmtN(r.changed)} workshops changed before it)`);
       log(`    ${fmtN(runs[0]!.bytes)} bytes of exposition text`);
       result.refresh = runs;
-      const worst = Math.max(...runs.map((r) => r.totalMs));
+      const cold = runs[0]!.totalMs;
+      const worstWarm = Math.max(...runs.slice(1).map((r) => r.totalMs));
+      const pass = (ms: number) => (ms <= 1000 ? 'PASS' : 'FAIL');
       verdicts.push(
-        `[3] refresh + render at ${fmtN(REFRESH_WORKSHOPS)}: worst ${worst.toFixed(0)} ms ≤ 1000 ms → ${worst <= 1000 ? 'PASS' : 'FAIL'}`,
+        `[3] refresh + render at ${fmtN(REFRESH_WORKSHOPS)} ≤ 1000 ms: cold ${cold.toFixed(0)} ms → ${pass(cold)}; ` +
+          `warm (${(CHANGE_SHARE * 100).toFixed(0)}% of the active workshops changed before each), worst ` +
+          `${worstWarm.toFixed(0)} ms → ${pass(worstWarm)}`,
       );
       await cluster.dropDatabase('w50k');
     }

@@ -40,7 +40,8 @@ docs/deploy.md), never several through one load-balanced address.
 - **The aggregator** (\`AGGREGATOR_MODE=only\`, job \`workshop-analytics-aggregator\`; or the single process of
   the default \`inline\` mode): all of the above plus the rows marked *aggregator* — the job and failure counters
   and the live KPI gauges, among them one series per workshop. Those gauges are refreshed once a minute from
-  PostgreSQL, and their text is rendered once per refresh and served from that snapshot to every scrape.
+  PostgreSQL, and their text is rendered once per refresh (each workshop's label text kept while its labels are
+  unchanged) and served from that snapshot to every scrape.
 
 ## Service metrics
 
@@ -50,6 +51,11 @@ ${ours}
 | \`target_info\` | gauge | \`service_name\` | every process | OpenTelemetry resource of this process (always 1). |
 
 ## Node.js process metrics (prom-client defaults)
+
+Every process exports them. The \`nodejs_eventloop_lag_*\` gauges have prom-client's names, help and meaning but
+are computed by src/telemetry/event-loop-lag.ts: the delay of a timer that fires every 10 ms, sampled as
+prom-client's \`monitorEventLoopDelay\` does, with exact statistics of the samples since the previous scrape (each
+scrape starts a new window, as with prom-client) instead of walking a 3-digit HdrHistogram at every scrape.
 
 | stored as | type | labels | meaning |
 |---|---|---|---|

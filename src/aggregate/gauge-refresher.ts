@@ -5,11 +5,11 @@
  * (refreshedAtMs, exported as gauge_refresh's last success) only when every source succeeded.
  */
 import type { GaugeStore, JobRow, RollingCounts, WorkshopRow } from './gauge-store.js';
-import { healthScore, type HealthScore } from './health-score.js';
+import { healthScoreValue, type HealthScore } from './health-score.js';
 
 export interface WorkshopGauges extends WorkshopRow {
-  /** Health score of an active workshop; null for others. */
-  health: HealthScore | null;
+  /** Health score and status of an active workshop (the factors: GET /api/workshops/:id/health); null for others. */
+  health: Omit<HealthScore, 'factors'> | null;
 }
 
 export interface GaugeSnapshot {
@@ -103,7 +103,7 @@ export class GaugeRefresher {
         (rows) => {
           next.workshops = rows.map((w) => ({
             ...w,
-            health: w.status === 'active' ? healthScore(inputsOf(w), nowMs) : null,
+            health: w.status === 'active' ? healthScoreValue(inputsOf(w), nowMs) : null,
           }));
         },
       ),

@@ -53,6 +53,53 @@ export interface JobRow {
 
 const ms = (d: Date | null) => (d === null ? null : d.getTime());
 
+/**
+ * Epoch seconds (PostgreSQL's date_part('epoch', timestamptz): float8, microseconds) as the milliseconds a JS Date
+ * of the same timestamptz holds: whole microseconds first (the float8 is within a fraction of one), then truncated
+ * to the millisecond as node-postgres' Date parsing does.
+ */
+export const epochMs = (seconds: number | null): number | null =>
+  seconds === null ? null : Math.floor(Math.round(seconds * 1e6) / 1000);
+
+const epoch = (column: string) => `date_part('epoch', ${column})`;
+/** All rows of `columns` from `from` as one JSON array of arrays: one value to parse, not rows × columns. */
+const jsonRows = (columns: string, from: string, order = '') =>
+  `SELECT coalesce(json_agg(json_build_array(${columns})${order}), '[]') AS rows FROM ${from}`;
+
+// The four reads of GaugeStore.workshops: each row starts with workshop_id; `$n::uuid IS NULL OR ...` narrows to one.
+const WORKSHOPS_SQL = jsonRows(
+  `workshop_id, name, city, region, status, ${epoch('submitted_at')}, ${epoch('approved_at')},
+   ${epoch('last_dashboard_access_at')}, capacity, profile_completeness`,
+  `workshops WHERE ($1::uuid IS NULL OR workshop_id = $1)`,
+  ' ORDER BY workshop_id', // read in the primary key's order: no sort
+);
+const MECHANICS_SQL = jsonRows(
+  'workshop_id, active, joined',
+  `(SELECT workshop_id, count(*) FILTER (WHERE active)::int AS active, count(*)::int AS joined
+      FROM mechanics WHERE ($1::uuid IS NULL OR workshop_id = $1) GROUP BY 1) m`,
+);
+// sent, accepted and resolved among the invitations sent in the 30 days; the latest sent_at among all of them
+const INVITATIONS_SQL = jsonRows(
+  `workshop_id, sent, accepted, resolved, ${epoch('last_sent_at')}`,
+  `(SELECT workshop_id, count(*) FILTER (WHERE sent_at >= $1)::int AS sent,
+           count(*) FILTER (WHERE sent_at >= $1 AND accepted_at IS NOT NULL)::int AS accepted,
+           count(*) FILTER (WHERE sent_at >= $1 AND (accepted_at IS NOT NULL OR expired_at IS NOT NULL
+                                                     OR sent_at <= $3))::int AS resolved,
+           max(sent_at) AS last_sent_at
+      FROM invitations WHERE sent_at < $2 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1) i`,
+);
+// sum(bigint) is numeric (exact, no overflow); float8 reads as a finite JS number
+const SESSIONS_SQL = jsonRows(
+  'workshop_id, sessions, rev, prev',
+  `(SELECT workshop_id, count(*) FILTER (WHERE occurred_at >= $1)::int AS sessions,
+           coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::float8 AS rev,
+           coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::float8 AS prev
+      FROM workshop_events
+     WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
+       AND ($4::uuid IS NULL OR workshop_id = $4)
+     GROUP BY 1) s`,
+);
+
 export class GaugeStore {
   /** `inviteTtlDays`: an invitation older than this without acceptance counts as resolved (INVITE_TTL_DAYS). */
   constructor(
@@ -65,70 +112,65 @@ export class GaugeStore {
     await this.pool.query('SELECT 1');
   }
 
-  /** Every workshop with the per-workshop inputs of gauges and the health score; `id` narrows to one. */
+  /**
+   * Every workshop with the per-workshop inputs of gauges and the health score, ordered by workshop_id; `id`
+   * narrows to one. Four reads on separate connections at once (the workshops; the mechanics, invitations and
+   * sessions aggregated per workshop), joined here by workshop_id. Each read returns its rows as one JSON value and
+   * its timestamps as epoch seconds: at 50,000 workshops, one query joining them took ~0.7 s in the executor and
+   * node-postgres ~0.4 s more to parse 50,000 rows × 19 columns with their timestamps as Dates (BENCHMARKS.md,
+   * bench:scrape). Each read sees every write committed before the call; a write committed while they run may show
+   * in one read and not yet in another (the next refresh has it everywhere).
+   */
   async workshops(nowMs: number, id?: string): Promise<WorkshopRow[]> {
-    const res = await this.pool.query(
-      `WITH m AS (SELECT workshop_id, count(*) FILTER (WHERE active)::int AS active, count(*)::int AS joined
-                    FROM mechanics WHERE ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
-            i AS (SELECT workshop_id, count(*)::int AS sent,
-                         count(*) FILTER (WHERE accepted_at IS NOT NULL)::int AS accepted,
-                         count(*) FILTER (WHERE accepted_at IS NOT NULL OR expired_at IS NOT NULL
-                                             OR sent_at <= $5)::int AS resolved
-                    FROM invitations
-                   WHERE sent_at >= $1 AND sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
-            li AS (SELECT workshop_id, max(sent_at) AS last_invite_at
-                     FROM invitations
-                    WHERE sent_at < $3 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1),
-            s AS (SELECT workshop_id, count(*) FILTER (WHERE occurred_at >= $1)::int AS sessions,
-                         -- sum(bigint) is numeric (exact, no overflow); float8 reads as a finite JS number
-                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at >= $1), 0)::float8 AS rev,
-                         coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::float8 AS prev
-                    FROM workshop_events
-                   WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
-                     AND ($4::uuid IS NULL OR workshop_id = $4)
-                   GROUP BY 1)
-       SELECT w.workshop_id, w.name, w.city, w.region, w.status, w.submitted_at, w.approved_at,
-              w.last_dashboard_access_at, w.capacity,
-              w.profile_completeness, coalesce(m.active, 0) AS m_active, coalesce(m.joined, 0) AS m_joined,
-              coalesce(i.sent, 0) AS i_sent, coalesce(i.accepted, 0) AS i_accepted,
-              coalesce(i.resolved, 0) AS i_resolved, li.last_invite_at,
-              coalesce(s.sessions, 0) AS sessions, coalesce(s.rev, 0) AS rev, coalesce(s.prev, 0) AS prev
-         FROM workshops w
-         LEFT JOIN m USING (workshop_id) LEFT JOIN i USING (workshop_id) LEFT JOIN s USING (workshop_id)
-         LEFT JOIN li USING (workshop_id)
-        WHERE ($4::uuid IS NULL OR w.workshop_id = $4)`,
-      [
-        new Date(nowMs - 30 * DAY),
-        new Date(nowMs - 60 * DAY),
-        new Date(nowMs + 1),
-        id ?? null,
-        new Date(nowMs - this.inviteTtlDays * DAY),
-      ],
-    );
-    // ordered here, not by ORDER BY: sorting the 50,000 joined rows in PostgreSQL spilled to disk (bench:scrape);
-    // text order of the uuids is PostgreSQL's uuid order
-    res.rows.sort((a, b) => (a.workshop_id < b.workshop_id ? -1 : a.workshop_id > b.workshop_id ? 1 : 0));
-    return res.rows.map((r) => ({
-      workshopId: r.workshop_id,
-      name: r.name,
-      city: r.city,
-      region: r.region,
-      status: r.status,
-      submittedAtMs: ms(r.submitted_at),
-      approvedAtMs: ms(r.approved_at),
-      lastDashboardAccessMs: ms(r.last_dashboard_access_at),
-      capacity: r.capacity,
-      profileCompleteness: r.profile_completeness,
-      mechanicsActive: r.m_active,
-      mechanicsJoined: r.m_joined,
-      invitesSent30d: r.i_sent,
-      invitesAccepted30d: r.i_accepted,
-      invitesResolved30d: r.i_resolved,
-      lastInviteMs: ms(r.last_invite_at),
-      sessions30d: r.sessions,
-      revenue30dCents: Number(r.rev),
-      revenuePrev30dCents: Number(r.prev),
-    }));
+    const one = id ?? null;
+    const since30d = new Date(nowMs - 30 * DAY);
+    const end = new Date(nowMs + 1);
+    const [base, mech, inv, sess] = await Promise.all([
+      this.rows(WORKSHOPS_SQL, [one]),
+      this.rows(MECHANICS_SQL, [one]),
+      this.rows(INVITATIONS_SQL, [since30d, end, new Date(nowMs - this.inviteTtlDays * DAY), one]),
+      this.rows(SESSIONS_SQL, [since30d, new Date(nowMs - 60 * DAY), end, one]),
+    ]);
+    const byId = <T>(rows: unknown[][]) => {
+      const map = new Map<string, T>();
+      for (const r of rows) map.set(r[0] as string, r as T);
+      return map;
+    };
+    const m = byId<[string, number, number]>(mech);
+    const i = byId<[string, number, number, number, number]>(inv);
+    const s = byId<[string, number, number, number]>(sess);
+    return base.map((r) => {
+      const workshopId = r[0] as string;
+      const mr = m.get(workshopId);
+      const ir = i.get(workshopId);
+      const sr = s.get(workshopId);
+      return {
+        workshopId,
+        name: r[1] as string | null,
+        city: r[2] as string | null,
+        region: r[3] as string | null,
+        status: r[4] as WorkshopRow['status'],
+        submittedAtMs: epochMs(r[5] as number | null),
+        approvedAtMs: epochMs(r[6] as number | null),
+        lastDashboardAccessMs: epochMs(r[7] as number | null),
+        capacity: r[8] as number | null,
+        profileCompleteness: r[9] as number | null,
+        mechanicsActive: mr?.[1] ?? 0,
+        mechanicsJoined: mr?.[2] ?? 0,
+        invitesSent30d: ir?.[1] ?? 0,
+        invitesAccepted30d: ir?.[2] ?? 0,
+        invitesResolved30d: ir?.[3] ?? 0,
+        lastInviteMs: ir ? epochMs(ir[4]) : null,
+        sessions30d: sr?.[1] ?? 0,
+        revenue30dCents: sr?.[2] ?? 0,
+        revenuePrev30dCents: sr?.[3] ?? 0,
+      };
+    });
+  }
+
+  /** The rows of a jsonRows query (node-postgres parses json with JSON.parse). */
+  private async rows(text: string, values: unknown[]): Promise<unknown[][]> {
+    return (await this.pool.query<{ rows: unknown[][] }>(text, values)).rows[0]!.rows;
   }
 
   async rolling(nowMs: number): Promise<RollingCounts> {

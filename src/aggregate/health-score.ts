@@ -72,61 +72,78 @@ const DAY = 86_400_000;
 const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 const clamp = (x: number) => Math.min(1, Math.max(0, x));
 
-export function healthScore(h: HealthInputs, nowMs: number): HealthScore {
-  const days = h.lastLoginMs === null ? null : (nowMs - h.lastLoginMs) / DAY;
-  const trend =
-    h.revenue30dCents === 0 && h.revenuePrev30dCents === 0
-      ? null
-      : h.revenuePrev30dCents === 0
-        ? 1
-        : clamp(0.5 + (0.5 * (h.revenue30dCents - h.revenuePrev30dCents)) / h.revenuePrev30dCents);
-  const factors: Factor[] = [
-    {
-      name: 'capacity_utilization',
-      weight: WEIGHTS.capacity_utilization,
-      score: h.capacity ? clamp(h.mechanicsActive / h.capacity) : null,
-      value: `${h.mechanicsActive}/${h.capacity ?? '?'}`,
-    },
-    {
-      name: 'mechanic_retention',
-      weight: WEIGHTS.mechanic_retention,
-      score: h.mechanicsJoined ? clamp(h.mechanicsActive / h.mechanicsJoined) : null,
-      value: `${h.mechanicsActive}/${h.mechanicsJoined} still active`,
-    },
-    {
-      name: 'profile_completeness',
-      weight: WEIGHTS.profile_completeness,
-      score: h.profileCompleteness === null ? null : clamp(h.profileCompleteness / 100),
-      value: h.profileCompleteness === null ? 'unknown' : `${h.profileCompleteness}%`,
-    },
-    {
-      name: 'invite_acceptance',
-      weight: WEIGHTS.invite_acceptance,
-      score: ((r) => (r === null ? null : clamp(r)))(inviteAcceptance(h)),
-      value: `${h.invitesAccepted30d}/${h.invitesResolved30d} resolved in 30 days (${h.invitesSent30d} sent)`,
-    },
-    {
-      name: 'login_recency',
-      weight: WEIGHTS.login_recency,
-      score:
-        days === null ? 0 : clamp(1 - Math.max(0, days - LOGIN_FRESH_DAYS) / (LOGIN_STALE_DAYS - LOGIN_FRESH_DAYS)),
-      value: days === null ? 'never' : `${days.toFixed(1)} days ago`,
-    },
-    {
-      name: 'sessions_30d',
-      weight: WEIGHTS.sessions_30d,
-      score: clamp(h.sessions30d / SESSIONS_TARGET_30D),
-      value: `${h.sessions30d} sessions`,
-    },
-    {
-      name: 'revenue_trend',
-      weight: WEIGHTS.revenue_trend,
-      score: trend,
-      value: `${dollars(h.revenue30dCents)} vs ${dollars(h.revenuePrev30dCents)} the 30 days before`,
-    },
+/** Each factor's score 0..1 (null where it does not apply), in the order of FactorName. */
+function factorScores(h: HealthInputs, days: number | null, trend: number | null): Array<number | null> {
+  const acceptance = inviteAcceptance(h);
+  return [
+    h.capacity ? clamp(h.mechanicsActive / h.capacity) : null,
+    h.mechanicsJoined ? clamp(h.mechanicsActive / h.mechanicsJoined) : null,
+    h.profileCompleteness === null ? null : clamp(h.profileCompleteness / 100),
+    acceptance === null ? null : clamp(acceptance),
+    days === null ? 0 : clamp(1 - Math.max(0, days - LOGIN_FRESH_DAYS) / (LOGIN_STALE_DAYS - LOGIN_FRESH_DAYS)),
+    clamp(h.sessions30d / SESSIONS_TARGET_30D),
+    trend,
   ];
-  const applicable = factors.filter((f) => f.score !== null);
-  const total = applicable.reduce((s, f) => s + f.weight, 0);
-  const score = total === 0 ? 0 : Math.round((100 * applicable.reduce((s, f) => s + f.weight * f.score!, 0)) / total);
-  return { score, status: score >= HEALTHY_FROM ? 'healthy' : score >= AT_RISK_FROM ? 'at_risk' : 'critical', factors };
+}
+
+const FACTOR_NAMES: readonly FactorName[] = [
+  'capacity_utilization',
+  'mechanic_retention',
+  'profile_completeness',
+  'invite_acceptance',
+  'login_recency',
+  'sessions_30d',
+  'revenue_trend',
+];
+const FACTOR_WEIGHTS = FACTOR_NAMES.map((n) => WEIGHTS[n]);
+
+const loginDays = (h: HealthInputs, nowMs: number) => (h.lastLoginMs === null ? null : (nowMs - h.lastLoginMs) / DAY);
+const revenueTrend = (h: HealthInputs) =>
+  h.revenue30dCents === 0 && h.revenuePrev30dCents === 0
+    ? null
+    : h.revenuePrev30dCents === 0
+      ? 1
+      : clamp(0.5 + (0.5 * (h.revenue30dCents - h.revenuePrev30dCents)) / h.revenuePrev30dCents);
+
+/** The weighted score 0-100 of the applicable factors and its status. */
+function scoreOf(scores: ReadonlyArray<number | null>): Omit<HealthScore, 'factors'> {
+  let total = 0;
+  let weighted = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (s === null || s === undefined) continue;
+    total += FACTOR_WEIGHTS[i]!;
+    weighted += FACTOR_WEIGHTS[i]! * s;
+  }
+  const score = total === 0 ? 0 : Math.round((100 * weighted) / total);
+  return { score, status: score >= HEALTHY_FROM ? 'healthy' : score >= AT_RISK_FROM ? 'at_risk' : 'critical' };
+}
+
+/**
+ * The score and status alone, without the factors' texts: what the live gauges export for every active workshop at
+ * every refresh (healthScore's arithmetic, without building seven factors and their strings per workshop).
+ */
+export function healthScoreValue(h: HealthInputs, nowMs: number): Omit<HealthScore, 'factors'> {
+  return scoreOf(factorScores(h, loginDays(h, nowMs), revenueTrend(h)));
+}
+
+export function healthScore(h: HealthInputs, nowMs: number): HealthScore {
+  const days = loginDays(h, nowMs);
+  const scores = factorScores(h, days, revenueTrend(h));
+  const values = [
+    `${h.mechanicsActive}/${h.capacity ?? '?'}`,
+    `${h.mechanicsActive}/${h.mechanicsJoined} still active`,
+    h.profileCompleteness === null ? 'unknown' : `${h.profileCompleteness}%`,
+    `${h.invitesAccepted30d}/${h.invitesResolved30d} resolved in 30 days (${h.invitesSent30d} sent)`,
+    days === null ? 'never' : `${days.toFixed(1)} days ago`,
+    `${h.sessions30d} sessions`,
+    `${dollars(h.revenue30dCents)} vs ${dollars(h.revenuePrev30dCents)} the 30 days before`,
+  ];
+  const factors: Factor[] = FACTOR_NAMES.map((name, i) => ({
+    name,
+    weight: WEIGHTS[name],
+    score: scores[i] ?? null,
+    value: values[i]!,
+  }));
+  return { ...scoreOf(scores), factors };
 }

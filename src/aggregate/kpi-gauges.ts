@@ -23,19 +23,70 @@ export type { BetaSettings };
 /** The gauges sampled here: every gauge of KPI_GAUGES (its refresh-failure counter is the aggregator's own). */
 export const LIVE_KPI_GAUGES: readonly MetricSpec[] = Object.values(KPI_GAUGES).filter((s) => s.type === 'gauge');
 
-type Emit = (value: number, labels?: Record<string, string>) => void;
-type Observe = (emit: Emit, s: GaugeSnapshot) => void;
+type Labels = Readonly<Record<string, string>>;
+type Emit = (value: number, labels?: Labels) => void;
+/** The labels objects of s.workshops[i]: `{workshop_id}` for its per-workshop gauges, and its workshop_info's. */
+interface WorkshopLabels {
+  readonly id: readonly Labels[];
+  readonly info: readonly Labels[];
+}
+type Observe = (emit: Emit, s: GaugeSnapshot, labels: WorkshopLabels) => void;
 
 const secs = (ms: number) => ms / 1000;
 const perWorkshop =
   (status: WorkshopGauges['status'], value: (w: WorkshopGauges) => number | null): Observe =>
-  (emit, s) => {
-    for (const w of s.workshops) {
+  (emit, s, labels) => {
+    const list = s.workshops;
+    for (let i = 0; i < list.length; i++) {
+      const w = list[i]!;
       if (w.status !== status) continue;
       const v = value(w);
-      if (v !== null) emit(v, { workshop_id: w.workshopId });
+      if (v !== null) emit(v, labels.id[i]);
     }
   };
+
+const infoLabels = (w: WorkshopGauges): Labels => ({
+  workshop_id: w.workshopId,
+  name: w.name ?? '',
+  city: w.city ?? '',
+  // a row projected before regions existed has none until `npm run rebuild-projections`
+  region: w.region ?? defaultRegion(w.city) ?? '',
+  status: w.status ?? 'unknown',
+});
+const sameLabels = (a: Labels, b: Labels) => {
+  for (const k in a) if (a[k] !== b[k]) return false;
+  return true;
+};
+
+/**
+ * Gives each workshop the same labels objects from one snapshot to the next while its labels are unchanged (a new
+ * object when they change), and one `{workshop_id}` object for all its gauges: the exposition renders each labels
+ * object's text once and keeps it while the object is in use (telemetry's LabelTexts).
+ */
+function workshopLabels() {
+  let ids = new Map<string, Labels>();
+  let infos = new Map<string, Labels>();
+  return (s: GaugeSnapshot): WorkshopLabels => {
+    const nextIds = new Map<string, Labels>();
+    const nextInfos = new Map<string, Labels>();
+    const id: Labels[] = [];
+    const info: Labels[] = [];
+    for (const w of s.workshops) {
+      const key = w.workshopId;
+      const l = ids.get(key) ?? { workshop_id: key };
+      nextIds.set(key, l);
+      id.push(l);
+      const fresh = infoLabels(w);
+      const old = infos.get(key);
+      const i = old !== undefined && sameLabels(old, fresh) ? old : fresh;
+      nextInfos.set(key, i);
+      info.push(i);
+    }
+    ids = nextIds;
+    infos = nextInfos;
+    return { id, info };
+  };
+}
 const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) =>
   s.workshops.filter((w) => w.status === status).length;
 
@@ -61,18 +112,8 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
     [k.health, perWorkshop('active', (w) => w.health?.score ?? null)],
     [
       k.info,
-      (emit, s) => {
-        for (const w of s.workshops) {
-          if (w.name !== null)
-            emit(1, {
-              workshop_id: w.workshopId,
-              name: w.name,
-              city: w.city ?? '',
-              // a row projected before regions existed has none until `npm run rebuild-projections`
-              region: w.region ?? defaultRegion(w.city) ?? '',
-              status: w.status ?? 'unknown',
-            });
-        }
+      (emit, s, labels) => {
+        for (let i = 0; i < s.workshops.length; i++) if (s.workshops[i]!.name !== null) emit(1, labels.info[i]);
       },
     ],
     [k.activeWorkshops, (emit, s) => emit(count(s, 'active'))],
@@ -138,15 +179,17 @@ export function kpiGaugeSamples(
   databaseUp: () => boolean | null = () => null,
 ): () => GaugeSamples {
   const table = observers(beta);
+  const labelsOf = workshopLabels();
   let last: { snapshot: GaugeSnapshot; up: boolean | null; samples: GaugeSamples } | undefined;
   return () => {
     const s = snapshot();
     const up = databaseUp();
     if (last?.snapshot === s && last.up === up) return last.samples;
     const samples = new Map<string, GaugeSample[]>();
+    const labels = labelsOf(s);
     for (const [spec, observe] of table) {
       const list: GaugeSample[] = [];
-      observe((value, labels) => list.push(labels ? { labels, value } : { value }), s);
+      observe((value, l) => list.push(l ? { labels: l, value } : { value }), s, labels);
       samples.set(spec.name, list);
     }
     // absent until the first probe has answered

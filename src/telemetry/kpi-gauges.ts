@@ -46,37 +46,72 @@ const valueText = (v: number) =>
 const escapeText = (t: string) => (/[\\\n]/.test(t) ? t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : t);
 const escapeLabel = (t: string) => (/[\\\n"]/.test(t) ? escapeText(t).replace(/"/g, '\\"') : t);
 
+type Labels = Readonly<Record<string, string>>;
+
+/** `{k="v",...}` as prom-client writes a label set ('' for none). */
+function labelText(l: Labels): string {
+  let text = '';
+  for (const k in l) text += `${text === '' ? '{' : ','}${k}="${escapeLabel(l[k]!)}"`;
+  return text === '' ? text : `${text}}`;
+}
+
+/**
+ * The rendered text of each labels object, by identity: samples that share a labels object (kpiGaugeSamples gives a
+ * workshop one `{workshop_id}` object for all its gauges, and keeps it and its `workshop_info` labels from one
+ * snapshot to the next while they are unchanged) are escaped and joined once. A labels object must not change
+ * after it is sampled (SnapshotSample's labels are read-only). `rotate()` after a render forgets the labels that
+ * render did not use, so the cache holds only the current snapshot's.
+ */
+export class LabelTexts {
+  private previous = new Map<Labels, string>();
+  private current = new Map<Labels, string>();
+
+  text(l: Labels): string {
+    let t = this.current.get(l);
+    if (t === undefined) {
+      t = this.previous.get(l) ?? labelText(l);
+      this.current.set(l, t);
+    }
+    return t;
+  }
+
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  /** Label sets held (for tests). */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+}
+
 /**
  * The exposition of `specs` from `samples`, byte for byte as prom-client's registry writes these gauges (HELP, TYPE,
  * one line per sample; a gauge without labels and without a sample reads 0, as prom-client's reset gauge does),
  * built directly: prom-client took ~5 s for the ~420,000 series of 50,000 workshops (BENCHMARKS.md, bench:scrape).
  * Each gauge's samples must have distinct label sets (kpiGaugeSamples: one per workshop row, workshop_id being the
  * key); prom-client would keep the last of repeated ones, this writes them all (no lookup per series: half the time).
+ * `labels` (optional) reuses the label texts of earlier renders: see LabelTexts.
  */
 export function renderSnapshotGauges(
   specs: readonly MetricSpec[],
   samples: ReadonlyMap<string, readonly SnapshotSample[]>,
+  labels: LabelTexts = new LabelTexts(),
 ): string {
-  const blocks: string[] = [];
+  let text = '';
   for (const spec of specs) {
     const name = escapeText(spec.name);
-    const lines = [`# HELP ${name} ${escapeText(spec.help)}`, `# TYPE ${name} gauge`];
+    if (text !== '') text += '\n';
+    text += `# HELP ${name} ${escapeText(spec.help)}\n# TYPE ${name} gauge`;
     const list = samples.get(spec.name) ?? [];
-    if (list.length === 0 && spec.labels.length === 0) lines.push(`${spec.name} 0`);
-    for (const s of list) {
-      // string concatenation, not arrays and joins: this loop runs once per series (~420,000 at 50,000 workshops)
-      let labels = '';
-      const l = s.labels;
-      if (l) {
-        for (const k in l) labels += `${labels === '' ? '{' : ','}${k}="${escapeLabel(l[k]!)}"`;
-        if (labels !== '') labels += '}';
-      }
-      const line = `${spec.name}${labels} ${valueText(s.value)}`;
-      lines.push(line);
-    }
-    blocks.push(lines.join('\n'));
+    if (list.length === 0 && spec.labels.length === 0) text += `\n${spec.name} 0`;
+    // one string appended per series (~420,000 at 50,000 workshops): no arrays, joins or per-line label escaping
+    const prefix = `\n${spec.name}`;
+    for (const s of list) text += `${prefix}${s.labels ? labels.text(s.labels) : ''} ${valueText(s.value)}`;
+    text += '\n';
   }
-  return `${blocks.join('\n\n')}\n`;
+  return text === '' ? '\n' : text;
 }
 
 /**
@@ -90,10 +125,12 @@ export function snapshotGaugesText(
 ): { render(): Promise<string>; renderBuffer(): Promise<Buffer> } {
   type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: string; bytes: Buffer };
   let cache: Entry | undefined;
+  const labels = new LabelTexts();
   const entry = (): Entry => {
     const key = samples();
     if (cache?.key !== key) {
-      const text = renderSnapshotGauges(specs, key);
+      const text = renderSnapshotGauges(specs, key, labels);
+      labels.rotate();
       cache = { key, text, bytes: Buffer.from(text, 'utf8') };
     }
     return cache;

@@ -12,7 +12,7 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
 import { EVENT_CATALOGUE, EVENT_TYPES } from '../catalogue/event-catalogue.js';
 import {
   AGGREGATOR_METRICS,
@@ -25,6 +25,7 @@ import {
   type OwnerNotificationOutcome,
   type OwnerNotificationRecipient,
 } from '../catalogue/metric-catalogue.js';
+import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 import { reportHttpRoute } from './http-route.js';
 
 /** An event as counted when committed: its catalogue type and category, outcome and duration. */
@@ -106,7 +107,7 @@ export interface MetricDescription {
 /** prom-client's Node.js default metrics as this service exports them (for docs/metrics.md). */
 export function defaultMetricDescriptions(): MetricDescription[] {
   const registry = new Registry();
-  registerNodeDefaults(registry);
+  registerNodeDefaults(registry)();
   const list = registry.getMetricsAsArray().map((m) => {
     const meta = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
     return {
@@ -123,13 +124,29 @@ export function defaultMetricDescriptions(): MetricDescription[] {
 /**
  * prom-client's Node.js default metrics, as served. Its gauges named *_total break Prometheus naming rules
  * (promtool check metrics fails on them); the same values are exported per resource type as
- * nodejs_active_handles / _requests / _resources, so those three are left out.
+ * nodejs_active_handles / _requests / _resources, so those three are left out. Its event-loop lag gauges are
+ * replaced by the same gauges computed without walking an HdrHistogram at every scrape (event-loop-lag.ts).
+ * Returns the function that stops the event-loop sampling.
  */
-function registerNodeDefaults(registry: Registry): void {
+function registerNodeDefaults(registry: Registry): () => void {
   collectDefaultMetrics({ register: registry });
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
-    registry.removeSingleMetric(name);
+  const left = new Set([
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ]);
+  const lag = new Set<string>(EVENT_LOOP_LAG_METRICS);
+  // re-registered in prom-client's order, the lag gauges where prom-client had them: the exposition keeps its order,
+  // and what they collect (a setImmediate) is pending when nodejs_active_resources is read, as before
+  const metrics = registry.getMetricsAsArray();
+  registry.clear();
+  let stop = () => {};
+  for (const metric of metrics) {
+    const name = (metric as unknown as { name: string }).name;
+    if (name === EVENT_LOOP_LAG_METRICS[0]) stop = registerEventLoopLag(registry);
+    if (!left.has(name) && !lag.has(name)) registry.registerMetric(metric as unknown as Metric);
   }
+  return stop;
 }
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
@@ -160,7 +177,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   );
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
-  if (opts.defaultMetrics !== false) registerNodeDefaults(registry);
+  const stopNodeDefaults = opts.defaultMetrics !== false ? registerNodeDefaults(registry) : () => {};
 
   const m = INGEST_METRICS;
   // workshop_events_total is counted in a plain map and observed at scrape time: no attribute hashing per
@@ -263,6 +280,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       return (await metricsChunks()).map((c) => (typeof c === 'string' ? c : c.toString('utf8'))).join('');
     },
     async shutdown() {
+      stopNodeDefaults();
       await provider.shutdown();
       registry.clear();
     },

@@ -278,7 +278,7 @@ describe('aggregator jobs, gauges and checks', () => {
       const queries = vi.spyOn(a.pool, 'query'); // the pool the refresher reads through
       try {
         running = a.aggregator.refresher.refresh();
-        const workshopsRead = queries.mock.calls.findIndex(([sql]) => String(sql).includes('FROM workshops w'));
+        const workshopsRead = queries.mock.calls.findIndex(([sql]) => String(sql).includes('FROM workshops WHERE'));
         expect(workshopsRead).toBeGreaterThanOrEqual(0);
         await queries.mock.results[workshopsRead]!.value; // it has read the workshops: W1 still pending
       } finally {

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { healthScore, type HealthInputs } from '../../../src/aggregate/health-score.js';
+import { healthScore, healthScoreValue, type HealthInputs } from '../../../src/aggregate/health-score.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const DAY = 86_400_000;
@@ -102,5 +103,35 @@ describe('healthScore', () => {
     expect(factor({ invitesSent30d: 6, invitesResolved30d: 0, invitesAccepted30d: 0 }).score).toBeNull();
     // 8 sent, 4 resolved (2 accepted, 2 expired or past the TTL), 4 still open: 2 / 4
     expect(factor({ invitesSent30d: 8, invitesResolved30d: 4, invitesAccepted30d: 2 }).score).toBe(0.5);
+  });
+});
+
+describe('healthScoreValue', () => {
+  it("is healthScore's score and status, without the factors", () => {
+    const count = fc.integer({ min: 0, max: 40 });
+    const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
+    fc.assert(
+      fc.property(
+        fc.record({
+          mechanicsActive: count,
+          mechanicsJoined: count,
+          capacity: opt(count),
+          profileCompleteness: opt(fc.double({ min: 0, max: 100, noNaN: true })),
+          invitesSent30d: count,
+          invitesAccepted30d: count,
+          invitesResolved30d: count,
+          lastLoginMs: opt(fc.integer({ min: 0, max: 60 * 86_400_000 })),
+          sessions30d: count,
+          revenue30dCents: fc.integer({ min: 0, max: 10_000_000 }),
+          revenuePrev30dCents: fc.integer({ min: 0, max: 10_000_000 }),
+        }),
+        (h) => {
+          const now = 61 * 86_400_000;
+          const { score, status } = healthScore(h, now);
+          expect(healthScoreValue(h, now)).toEqual({ score, status });
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

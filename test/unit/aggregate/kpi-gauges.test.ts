@@ -247,4 +247,32 @@ describe('kpiGaugeSamples', () => {
     expect(second).not.toBe(first);
     expect(second.get(k.applicationsPending.name)).toEqual([{ value: 0 }]);
   });
+
+  it('keeps a workshop its labels objects across snapshots while they are unchanged, and a new one when they change', () => {
+    let current = snapshot();
+    const samples = kpiGaugeSamples(() => current, BETA);
+    const labelsOf = (s: ReturnType<typeof samples>, metric: string, id: string) =>
+      s.get(metric)!.find((x) => x.labels?.workshop_id === id)!.labels;
+    const first = samples();
+    // one {workshop_id} object for all the gauges of a workshop
+    expect(labelsOf(first, k.health.name, 'a1')).toBe(labelsOf(first, k.sessions.name, 'a1'));
+    current = snapshot({
+      workshops: [
+        workshop('a1', 'active', { lastDashboardAccessMs: T - 60_000, sessions30d: 9 }), // a value changes
+        workshop('a2', 'active', { capacity: null, name: 'Renamed' }), // a label changes
+      ],
+    });
+    const second = samples();
+    expect(labelsOf(second, k.sessions.name, 'a1')).toBe(labelsOf(first, k.sessions.name, 'a1'));
+    expect(labelsOf(second, k.info.name, 'a1')).toBe(labelsOf(first, k.info.name, 'a1'));
+    expect(labelsOf(second, k.info.name, 'a2')).not.toBe(labelsOf(first, k.info.name, 'a2'));
+    expect(labelsOf(second, k.info.name, 'a2')).toEqual({
+      workshop_id: 'a2',
+      name: 'Renamed',
+      city: 'Toronto',
+      region: 'GTA',
+      status: 'active',
+    });
+    expect(second.get(k.sessions.name)).toContainEqual({ labels: { workshop_id: 'a1' }, value: 9 });
+  });
 });

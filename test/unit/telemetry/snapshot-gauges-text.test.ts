@@ -3,6 +3,7 @@ import type { MetricSpec } from '../../../src/catalogue/metric-catalogue.js';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import {
+  LabelTexts,
   registerSnapshotGauges,
   renderSnapshotGauges,
   snapshotGaugesText,
@@ -86,5 +87,31 @@ describe('renderSnapshotGauges', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('reuses label texts by labels object across renders, forgets those not used, and renders a new object anew', () => {
+    const specs: MetricSpec[] = [{ name: 'unit_info', type: 'gauge', labels: ['workshop_id', 'name'], help: 'I.' }];
+    const cache = new LabelTexts();
+    const a = { workshop_id: 'a', name: 'Old "A"' };
+    const b = { workshop_id: 'b', name: 'B' };
+    const render = (labels: Array<{ workshop_id: string; name: string }>) => {
+      const samples = new Map([['unit_info', labels.map((l) => ({ labels: l, value: 1 }))]]);
+      const text = renderSnapshotGauges(specs, samples, cache);
+      cache.rotate();
+      return text;
+    };
+    const head = '# HELP unit_info I.\n# TYPE unit_info gauge\n';
+    expect(render([a, b])).toBe(
+      `${head}unit_info{workshop_id="a",name="Old \\"A\\""} 1\nunit_info{workshop_id="b",name="B"} 1\n`,
+    );
+    // a renamed workshop comes as a new labels object: its new text, not the cached one
+    const renamed = { workshop_id: 'a', name: 'New' };
+    expect(render([renamed, b])).toBe(
+      `${head}unit_info{workshop_id="a",name="New"} 1\nunit_info{workshop_id="b",name="B"} 1\n`,
+    );
+    // only the label sets of the last render are held after it: a workshop gone is forgotten
+    render([b]);
+    render([b]);
+    expect(cache.size).toBe(1); // b's text alone
   });
 });
