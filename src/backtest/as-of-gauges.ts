@@ -45,26 +45,6 @@ export interface Sample {
 }
 
 const K = KPI_GAUGES;
-/** The metric names a backtest rebuilds from the event log, in the order they are written. */
-export const REPLAYED_METRICS: readonly string[] = [
-  K.applicationsPending,
-  K.submittedAt,
-  K.lastAccess,
-  K.lastInvite,
-  K.invitesAccepted,
-  K.invitesResolved,
-  K.mechanicsActive,
-  K.capacity,
-  K.sessions,
-  K.signupsStarted24h,
-  K.signupsCompleted24h,
-  K.emailsSent24h,
-  K.emailsFailed24h,
-  K.emailFailures1h,
-  K.approvals7d,
-  K.approvalTimeAvg7d,
-].map((s) => s.name);
-
 const secs = (ms: number) => ms / 1000;
 /** The labels of a programme-wide series. */
 export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -133,6 +113,9 @@ export function programmeValues(pending: number, r: AsOfRolling): Array<number |
     r.approvalTimeAvg7dSeconds,
   ];
 }
+
+/** The metric names a backtest rebuilds from the event log, in the order they are written. */
+export const REPLAYED_METRICS: readonly string[] = [...WORKSHOP_METRICS, ...PROGRAMME_METRICS];
 
 /** The samples of `g` by metric name (every name of REPLAYED_METRICS has an entry, possibly empty). */
 export function gaugeSamples(g: AsOfGauges): Map<string, Sample[]> {

@@ -182,8 +182,8 @@ export async function runBacktest(
     await rm(om);
     const set = ruleSets[0]!.set;
     // how each alert is evaluated: on its recording rules backfilled by promtool, or with them inlined (on the raw
-    // series, written sparsely and read with a look-back over the whole range) — an alert that selects a raw
-    // series itself, and at scale the alerts reading per-workshop rules
+    // series, written sparsely and read with the look-back seriesLookbackMs) — an alert that selects a raw series
+    // itself, and at scale the alerts reading per-workshop rules
     const inlineAbove = deps.inlineWorkshopRulesAbove ?? INLINE_WORKSHOP_RULES_ABOVE;
     const perWorkshop = new Set(set.recordings.filter(isPerWorkshop).map((r) => r.record));
     const inlineScale = built.workshops * grid.count > inlineAbove;
@@ -252,11 +252,12 @@ export async function runBacktest(
       const evalsEnd = evals.startMs + (evals.count - 1) * evals.stepMs;
       progress(`evaluating the alerts (evaluations at +${offsetMs} ms within each step)`);
       // the expression asked for, and on which Prometheus: the backfilled rules' (look-back under a step), or the
-      // raw series' (look-back over the range), started once the first has answered
+      // raw series' (seriesLookbackMs), started once the first has answered
       const asked = ruleSets.map(({ alerts }) =>
-        alerts.map((a) =>
-          inlined(a) ? { a, expr: inlineRecordings(a.expr, set), raw: true } : { a, expr: a.expr, raw: false },
-        ),
+        alerts.map((a) => {
+          const raw = inlined(a);
+          return { a, expr: raw ? inlineRecordings(a.expr, set) : a.expr, raw };
+        }),
       );
       const answers = new Map<object, RangeSeries[]>();
       for (const raw of [false, true]) {
@@ -270,8 +271,9 @@ export async function runBacktest(
         // in pieces of about QUERY_POINTS workshops × steps (Prometheus 2.42 needs ~30% more time per point for
         // pieces of 10,000 steps than for 500; it holds every intermediate matrix of a piece in memory)
         const url = prom.url;
+        // (an alert reading a per-workshop rule reads a per-workshop raw metric through it)
         const steps = (q: { a: AlertRule }) =>
-          q.a.recordings.some((n) => perWorkshop.has(n)) || q.a.metrics.some((m) => WORKSHOP_METRICS.includes(m))
+          q.a.metrics.some((m) => WORKSHOP_METRICS.includes(m))
             ? QUERY_POINTS / Math.max(1, built.workshops)
             : Infinity;
         const got = await inParallel(queries, QUERY_CONCURRENCY, (q) =>

@@ -45,9 +45,6 @@ class Window<T = null> {
 /** A binary min-heap of (time, workshop id): when a workshop's windowed gauges change next without an event. */
 class DueHeap {
   private readonly items: Array<{ at: number; id: string }> = [];
-  get size(): number {
-    return this.items.length;
-  }
   peek(): number {
     return this.items[0]?.at ?? Infinity;
   }

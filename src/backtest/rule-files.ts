@@ -172,6 +172,9 @@ export async function loadRuleSet(
   return { recordings, alerts };
 }
 
+/** Whether a recording rule has a series per workshop (its expression keeps the workshop_id label). */
+export const isPerWorkshop = (r: RecordingRule) => /\bworkshop_id\b/.test(r.expr);
+
 /**
  * A recording rule file with only `names` (in their order): the backfill evaluates what the alerts read, nothing
  * more. Rules that read other recording rules come after them, as in the source files.
@@ -202,7 +205,7 @@ export function recordingRuleFiles(set: RuleSet, names: ReadonlySet<string>, par
     const root = find(r.record);
     components.set(root, [...(components.get(root) ?? []), r]);
   }
-  const weight = (c: readonly RecordingRule[]) => c.reduce((w, r) => w + (/\bworkshop_id\b/.test(r.expr) ? 100 : 1), 0);
+  const weight = (c: readonly RecordingRule[]) => c.reduce((w, r) => w + (isPerWorkshop(r) ? 100 : 1), 0);
   const buckets = Array.from({ length: Math.max(1, parts) }, () => ({ weight: 0, rules: new Set<string>() }));
   for (const c of [...components.values()].sort((a, b) => weight(b) - weight(a))) {
     const lightest = buckets.reduce((a, b) => (b.weight < a.weight ? b : a));
@@ -223,9 +226,6 @@ export function recordingRuleFiles(set: RuleSet, names: ReadonlySet<string>, par
  * group's evaluations within each step (an offset it derives from the group's name and file).
  */
 export const EVALUATION_MARKER = 'backtest:evaluation:marker';
-
-/** Whether a recording rule has a series per workshop (its expression keeps the workshop_id label). */
-export const isPerWorkshop = (r: RecordingRule) => /\bworkshop_id\b/.test(r.expr);
 
 /**
  * `expr` with every recording rule it selects replaced by `(the rule's expression)`, recursively: the same PromQL,
