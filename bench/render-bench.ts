@@ -69,7 +69,8 @@ function workshops(n: number, nowMs: number): WorkshopGauges[] {
       health: status === 'active' ? { score: int(0, 100), status: 'healthy' } : null,
     });
   }
-  return list.sort((a, b) => (a.workshopId < b.workshopId ? -1 : 1));
+  // flat strings, as GaugeStore's JSON.parse gives them (a concatenated id hashes and compares slower)
+  return JSON.parse(JSON.stringify(list.sort((a, b) => (a.workshopId < b.workshopId ? -1 : 1)))) as WorkshopGauges[];
 }
 
 /** A share of the active workshops gets a session and a dashboard access: a new row (and score) for each. */

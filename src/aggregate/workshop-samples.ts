@@ -1,0 +1,116 @@
+/**
+ * The per-workshop KPI gauges (the ~420,000 series of 50,000 workshops) as samples, kept from one snapshot to the
+ * next: a workshop whose labels and value of a gauge are unchanged keeps that gauge's sample object, so telemetry's
+ * exposition copies its line from the previous render instead of formatting it again (SnapshotExposition). A
+ * workshop whose row is the same object as in the previous snapshot keeps all its samples without a look at its
+ * values; a new row object is compared value by value (so the reuse does not depend on the refresher keeping rows).
+ */
+import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
+import { defaultRegion } from '../catalogue/regions.js';
+import type { WorkshopGauges } from './gauge-refresher.js';
+
+/** One series of a gauge: its labels (none for a single-series gauge) and value. Not changed once sampled. */
+export interface GaugeSample {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+type Labels = Readonly<Record<string, string>>;
+type Status = WorkshopGauges['status'];
+
+const secs = (ms: number | null) => (ms === null ? null : ms / 1000);
+
+/** Each per-workshop gauge: the status of the workshops it describes (any: all) and its value (null: no series). */
+const k = KPI_GAUGES;
+const PER_WORKSHOP: ReadonlyArray<readonly [MetricSpec, Status | 'any', (w: WorkshopGauges) => number | null]> = [
+  [k.submittedAt, 'pending', (w) => secs(w.submittedAtMs)],
+  // the last dashboard access, or the approval when the workshop never logged in
+  [k.lastAccess, 'active', (w) => secs(w.lastDashboardAccessMs ?? w.approvedAtMs)],
+  [k.mechanicsActive, 'active', (w) => w.mechanicsActive],
+  [k.capacity, 'active', (w) => w.capacity],
+  [k.invitesSent, 'active', (w) => w.invitesSent30d],
+  [k.invitesAccepted, 'active', (w) => w.invitesAccepted30d],
+  [k.invitesResolved, 'active', (w) => w.invitesResolved30d],
+  [k.lastInvite, 'active', (w) => secs(w.lastInviteMs)],
+  [k.sessions, 'active', (w) => w.sessions30d],
+  [k.health, 'active', (w) => w.health?.score ?? null],
+  // the names, joined in dashboards through workshop_info (labelled with infoLabels, not {workshop_id})
+  [k.info, 'any', (w) => (w.name === null ? null : 1)],
+];
+const INFO = PER_WORKSHOP.length - 1;
+
+/** The names of the gauges sampled here. */
+export const PER_WORKSHOP_GAUGES: readonly MetricSpec[] = PER_WORKSHOP.map(([spec]) => spec);
+
+const infoLabels = (w: WorkshopGauges): Labels => ({
+  workshop_id: w.workshopId,
+  name: w.name ?? '',
+  city: w.city ?? '',
+  // a row projected before regions existed has none until `npm run rebuild-projections`
+  region: w.region ?? defaultRegion(w.city) ?? '',
+  status: w.status ?? 'unknown',
+});
+const sameLabels = (a: Labels, b: Labels) => {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  return true;
+};
+
+/** What a workshop had in the last snapshot: its row object, labels objects, and sample per gauge (or none). */
+interface Kept {
+  readonly row: WorkshopGauges;
+  /** `{workshop_id}`, shared by all its gauges but workshop_info (labels objects are rendered once each). */
+  readonly id: Labels;
+  readonly info: Labels;
+  readonly samples: ReadonlyArray<GaugeSample | null>;
+}
+
+function keep(w: WorkshopGauges, old: Kept | undefined): Kept {
+  const id = old?.id ?? { workshop_id: w.workshopId };
+  const fresh = infoLabels(w);
+  const info = old !== undefined && sameLabels(old.info, fresh) ? old.info : fresh;
+  const samples = PER_WORKSHOP.map(([, status, value], i) => {
+    if (status !== 'any' && w.status !== status) return null;
+    const v = value(w);
+    if (v === null) return null;
+    const labels = i === INFO ? info : id;
+    const was = old?.samples[i];
+    return was && was.labels === labels && Object.is(was.value, v) ? was : { labels, value: v };
+  });
+  return { row: w, id, info, samples };
+}
+
+/**
+ * Returns a function from the snapshot's workshops (in their order) to the samples of each per-workshop gauge, by
+ * metric name, in the same order. It remembers the last call's workshops only: one that is gone is forgotten.
+ * The workshops come in workshop_id order, so the last call's entry of a workshop is looked for first where the
+ * previous one's ended (no lookup by id at all when no workshop came or went); by id when that is not it.
+ */
+export function workshopSamples(): (workshops: readonly WorkshopGauges[]) => Map<string, GaugeSample[]> {
+  let kept: Kept[] = [];
+  return (workshops) => {
+    const last = kept;
+    let byId: Map<string, number> | undefined;
+    const find = (id: string, from: number) => {
+      if (from < last.length && last[from]!.row.workshopId === id) return from;
+      byId ??= new Map(last.map((k, i) => [k.row.workshopId, i]));
+      return byId.get(id) ?? -1;
+    };
+    const next: Kept[] = new Array(workshops.length);
+    const lists: GaugeSample[][] = PER_WORKSHOP.map(() => []);
+    let cursor = 0;
+    for (let n = 0; n < workshops.length; n++) {
+      const w = workshops[n]!;
+      const at = find(w.workshopId, cursor);
+      const old = at < 0 ? undefined : last[at];
+      if (at >= 0) cursor = at + 1;
+      const now = old?.row === w ? old : keep(w, old);
+      next[n] = now;
+      for (let i = 0; i < lists.length; i++) {
+        const s = now.samples[i];
+        if (s) lists[i]!.push(s);
+      }
+    }
+    kept = next;
+    return new Map(PER_WORKSHOP.map(([spec], i) => [spec.name, lists[i]!]));
+  };
+}
