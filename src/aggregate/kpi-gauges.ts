@@ -23,8 +23,11 @@ type Emit = (value: number, labels?: Readonly<Record<string, string>>) => void;
 type Observe = (emit: Emit, s: GaugeSnapshot) => void;
 
 const secs = (ms: number) => ms / 1000;
-const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) =>
-  s.workshops.filter((w) => w.status === status).length;
+const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) => {
+  let n = 0;
+  for (const w of s.workshops) if (w.status === status) n++;
+  return n;
+};
 
 function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
   const k = KPI_GAUGES;

@@ -50,33 +50,54 @@ const infoLabels = (w: WorkshopGauges): Labels => ({
   region: w.region ?? defaultRegion(w.city) ?? '',
   status: w.status ?? 'unknown',
 });
-const sameLabels = (a: Labels, b: Labels) => {
-  for (const key in a) if (a[key] !== b[key]) return false;
-  return true;
-};
+/** Whether `l` are the workshop_info labels of `w`, a row of the same workshop (without building them anew). */
+const sameInfo = (l: Labels, w: WorkshopGauges) =>
+  l.name === (w.name ?? '') &&
+  l.city === (w.city ?? '') &&
+  l.status === (w.status ?? 'unknown') &&
+  l.region === (w.region ?? defaultRegion(w.city) ?? '');
 
-/** What a workshop had in the last snapshot: its row object, labels objects, and sample per gauge (or none). */
+/**
+ * What a workshop had in the last snapshot: its row object, labels objects, and sample per gauge (or none). When a
+ * new row object has the same labels and values, the entry is kept with the new row (nothing is allocated).
+ */
 interface Kept {
-  readonly row: WorkshopGauges;
+  row: WorkshopGauges;
   /** `{workshop_id}`, shared by all its gauges but workshop_info (labels objects are rendered once each). */
   readonly id: Labels;
   readonly info: Labels;
   readonly samples: ReadonlyArray<GaugeSample | null>;
 }
 
+/** Gauge `i`'s sample of `w`: `was` when its labels and value are unchanged, a new one when they changed, or none. */
+function sampleOf(i: number, w: WorkshopGauges, labels: Labels, was: GaugeSample | null): GaugeSample | null {
+  const [, status, value] = PER_WORKSHOP[i]!;
+  if (status !== 'any' && w.status !== status) return null;
+  const v = value(w);
+  if (v === null) return null;
+  return was !== null && was.labels === labels && Object.is(was.value, v) ? was : { labels, value: v };
+}
+
 function keep(w: WorkshopGauges, old: Kept | undefined): Kept {
-  const id = old?.id ?? { workshop_id: w.workshopId };
-  const fresh = infoLabels(w);
-  const info = old !== undefined && sameLabels(old.info, fresh) ? old.info : fresh;
-  const samples = PER_WORKSHOP.map(([, status, value], i) => {
-    if (status !== 'any' && w.status !== status) return null;
-    const v = value(w);
-    if (v === null) return null;
-    const labels = i === INFO ? info : id;
-    const was = old?.samples[i];
-    return was && was.labels === labels && Object.is(was.value, v) ? was : { labels, value: v };
-  });
-  return { row: w, id, info, samples };
+  if (old === undefined) {
+    const id = { workshop_id: w.workshopId };
+    const info = infoLabels(w);
+    return { row: w, id, info, samples: PER_WORKSHOP.map((_, i) => sampleOf(i, w, i === INFO ? info : id, null)) };
+  }
+  const info = sameInfo(old.info, w) ? old.info : infoLabels(w);
+  let samples = old.samples;
+  for (let i = 0; i < PER_WORKSHOP.length; i++) {
+    const was = old.samples[i]!;
+    const now = sampleOf(i, w, i === INFO ? info : old.id, was);
+    if (now === was) continue;
+    if (samples === old.samples) samples = [...old.samples];
+    (samples as Array<GaugeSample | null>)[i] = now;
+  }
+  if (samples === old.samples && info === old.info) {
+    old.row = w;
+    return old;
+  }
+  return { row: w, id: old.id, info, samples };
 }
 
 /**
