@@ -157,7 +157,10 @@ async function changeWorkshops(pool: pg.Pool, share: number): Promise<number> {
 
 /** bench/refresh-child.ts on `databaseUrl`: `run()` refreshes and renders once there and resolves to its figures. */
 function refreshChild(databaseUrl: string): { run(): Promise<ChildRun>; exit(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'refresh-child.ts')], {
+  // BENCH_SCRAPE_CHILD_NODE_ARGS: Node options for the child, e.g. --trace-gc or --cpu-prof
+  const nodeArgs = (process.env.BENCH_SCRAPE_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const script = path.join(import.meta.dirname, 'refresh-child.ts');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -178,7 +181,12 @@ function refreshChild(databaseUrl: string): { run(): Promise<ChildRun>; exit(): 
   return {
     async run() {
       child.stdin.write('run\n');
-      return JSON.parse(await nextLine()) as ChildRun;
+      for (;;) {
+        const line = await nextLine();
+        // anything else the child writes (e.g. --trace-gc's lines) is shown as it is
+        if (line.startsWith('{')) return JSON.parse(line) as ChildRun;
+        log(`    child: ${line}`);
+      }
     },
     async exit() {
       child.stdin.end('exit\n');

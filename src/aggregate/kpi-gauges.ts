@@ -31,6 +31,12 @@ const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) => {
 
 function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
   const k = KPI_GAUGES;
+  // the beta approvals of the last snapshot asked (two gauges read them: one filter and sort of 50,000 rows)
+  let last: { s: GaugeSnapshot; approvals: ReturnType<typeof betaApprovals> } | undefined;
+  const approvals = (s: GaugeSnapshot) => {
+    if (last?.s !== s) last = { s, approvals: betaApprovals(s.workshops, beta) };
+    return last.approvals;
+  };
   return [
     [k.applicationsPending, (emit, s) => emit(count(s, 'pending'))],
     [k.activeWorkshops, (emit, s) => emit(count(s, 'active'))],
@@ -47,12 +53,11 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
       (emit, s) => s.rolling?.approvalTimeAvg7dSeconds != null && emit(s.rolling.approvalTimeAvg7dSeconds),
     ],
     [k.databaseUp, () => {}], // sampled from the database probe, not the snapshot (kpiGaugeSamples)
-    [k.betaWorkshops, (emit, s) => emit(betaApprovals(s.workshops, beta).length)],
+    [k.betaWorkshops, (emit, s) => emit(approvals(s).length)],
     [
       k.betaMilestone,
       (emit, s) => {
-        for (const m of betaMilestones(betaApprovals(s.workshops, beta), beta))
-          emit(secs(m.reachedAtMs), { milestone: m.milestone });
+        for (const m of betaMilestones(approvals(s), beta)) emit(secs(m.reachedAtMs), { milestone: m.milestone });
       },
     ],
     [k.betaTargetMin, (emit) => emit(beta.targetMin)],
