@@ -25,7 +25,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON workshop_changes TO workshop_app;
 
 -- Invitations that enter or leave a time window between two refreshes (sent 30 days or INVITE_TTL_DAYS ago, or
 -- dated in the future and now current) change their workshop's gauges without any write: the refresh finds them by
--- sent_at.
+-- sent_at (without the index, a scan of every invitation each minute: ~0.2 s at 50,000 workshops). A plain CREATE
+-- INDEX (SQL migrations run in a transaction, so not CONCURRENTLY): invitations has one row per invitation, and the
+-- build holds its writes back for well under a second at 50,000 workshops (~250,000 invitations).
 CREATE INDEX invitations_sent_at_idx ON invitations (sent_at) INCLUDE (workshop_id);
 
 -- Down Migration
