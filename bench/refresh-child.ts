@@ -8,7 +8,8 @@
  *
  * Protocol: one command per line on stdin — `run` refreshes and renders once; `exit` closes the pool and ends. Each
  * `run` answers one JSON line on stdout: wall and this process's CPU ms of the refresh, of the samples
- * (kpiGaugeSamples) and of the text (snapshotGaugesText's bytes), the bytes, and the heap in use after it.
+ * (kpiGaugeSamples) and of the text (snapshotGaugesText's bytes), the bytes, the heap in use after it, and how the
+ * refresh read the workshops (every one at the first run; then the changed ones and a resync slice).
  */
 import { createInterface } from 'node:readline';
 import { GaugeRefresher } from '../src/aggregate/gauge-refresher.js';
@@ -27,6 +28,8 @@ export interface ChildRun {
   textCpuMs: number;
   bytes: number;
   heapMb: number;
+  /** How the refresh read the workshops: all of them (the first) or the changed ones, and how many rows. */
+  read?: { kind: 'full' | 'changes'; rows: number };
 }
 
 async function main() {
@@ -64,6 +67,7 @@ async function main() {
       textCpuMs: c3 - c2,
       bytes: body.byteLength,
       heapMb: process.memoryUsage().heapUsed / 2 ** 20,
+      read: refresher.lastWorkshopsRead,
     };
     process.stdout.write(`${JSON.stringify(run)}\n`);
   }

@@ -9,8 +9,9 @@
  *    process that does only that, as the aggregator does (bench/refresh-child.ts, wired as aggregator-module.ts and
  *    service.ts wire it; until 2026-12-03 it ran in this process, whose 1.4 M generated events made the render 2-3×
  *    dearer): GaugeRefresher.refresh (the SQL and health scores) plus rendering the exposition once
- *    (kpiGaugeSamples + snapshotGaugesText's UTF-8 bytes, each also shown alone) — target ≤ 1 s, cold (the child's
- *    first) and warm (BENCH_SCRAPE_CHANGE_SHARE, 5%, of the active workshops get a new session and dashboard access
+ *    (kpiGaugeSamples + snapshotGaugesText's UTF-8 bytes, each also shown alone) — target ≤ 1 s for the every-minute
+ *    refresh (warm: incremental, the changed workshops and a resync slice), the child's first (cold: it reads every
+ *    workshop, as at start-up) reported beside it; warm (BENCH_SCRAPE_CHANGE_SHARE, 5%, of the active workshops get a new session and dashboard access
  *    through this process's EventStore.insert before each; BENCH_SCRAPE_REFRESH_RUNS, 6, runs in all). The child
  *    reports wall and CPU ms per run as JSON lines; the EXPLAIN ANALYZE lines of one refresh's queries follow.
  * Workshops go through validateEvent and the real EventStore.insert (bench/aggregate-gauges.ts's lifecycle), so
@@ -319,7 +320,8 @@ async function main() {
         `refresh ${r.refreshMs.toFixed(0)} ms + render ${(r.samplesMs + r.textMs).toFixed(0)} ms ` +
         `(samples ${r.samplesMs.toFixed(0)} + text ${r.textMs.toFixed(0)}) = ${r.totalMs.toFixed(0)} ms; CPU ` +
         `${r.refreshCpuMs.toFixed(0)} + ${(r.samplesCpuMs + r.textCpuMs).toFixed(0)} ms ` +
-        `(${r.samplesCpuMs.toFixed(0)} + ${r.textCpuMs.toFixed(0)}); heap ${r.heapMb.toFixed(0)} MB`;
+        `(${r.samplesCpuMs.toFixed(0)} + ${r.textCpuMs.toFixed(0)}); heap ${r.heapMb.toFixed(0)} MB; ` +
+        `read ${r.read ? `${r.read.kind}, ${fmtN(r.read.rows)} rows` : '?'}`;
       log(`[3] gauge refresh, ${fmtN(REFRESH_WORKSHOPS)} workshops, in a child process: cold ${show(runs[0]!)}`);
       for (const r of runs.slice(1)) log(`    warm ${show(r)} (${fmtN(r.changed)} workshops changed before it)`);
       log(`    ${fmtN(runs[0]!.bytes)} bytes of exposition text`);
@@ -327,10 +329,13 @@ async function main() {
       const cold = runs[0]!.totalMs;
       const worstWarm = Math.max(...runs.slice(1).map((r) => r.totalMs));
       const pass = (ms: number) => (ms <= 1000 ? 'PASS' : 'FAIL');
+      // the first refresh of a process reads every workshop (as after an hour without a successful read, a rebuild
+      // or a retention run); every later one, the every-minute job, reads the changed workshops and a resync slice
       verdicts.push(
-        `[3] refresh + render at ${fmtN(REFRESH_WORKSHOPS)} ≤ 1000 ms: cold ${cold.toFixed(0)} ms → ${pass(cold)}; ` +
-          `warm (${(CHANGE_SHARE * 100).toFixed(0)}% of the active workshops changed before each), worst ` +
-          `${worstWarm.toFixed(0)} ms → ${pass(worstWarm)}`,
+        `[3] the every-minute refresh + render at ${fmtN(REFRESH_WORKSHOPS)} ≤ 1000 ms ` +
+          `(${(CHANGE_SHARE * 100).toFixed(0)}% of the active workshops changed before each), worst ` +
+          `${worstWarm.toFixed(0)} ms → ${pass(worstWarm)}; the first after start-up (reads every workshop): ` +
+          `${cold.toFixed(0)} ms (reported, ${pass(cold)} against the same 1 s)`,
       );
       await cluster.dropDatabase('w50k');
     }
