@@ -1,0 +1,66 @@
+/**
+ * The scrape loop of bench:scrape, in a process of its own: `tsx bench/scrape-client.ts <url> <n> [warm-up]`.
+ * `n` sequential GET requests to `<url>` over one keep-alive connection (after `warm-up` untimed ones, default 20),
+ * each read to its last byte; prints one JSON line: the client-side milliseconds of each timed request (in order),
+ * this process's CPU per request, and the bodies of the last warm-up and the last timed request.
+ *
+ * Why a process of its own: the bench process holds the events it generated (a large heap), and its garbage
+ * collections, on the same two cores, landed inside timed requests and inflated the client-side p99. This process
+ * holds nothing but the loop. BENCH_SCRAPE_CLIENT=fetch times the same loop with fetch (undici, as the bench used to)
+ * instead of node:http.
+ */
+import http from 'node:http';
+
+const [url, nArg, warmArg] = process.argv.slice(2);
+if (!url || !nArg) throw new Error('usage: scrape-client.ts <url> <n> [warm-up]');
+const n = Number(nArg);
+const warmUp = Number(warmArg ?? 20);
+const client = process.env.BENCH_SCRAPE_CLIENT ?? 'http';
+if (client !== 'http' && client !== 'fetch') throw new Error('BENCH_SCRAPE_CLIENT must be http or fetch');
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One GET over the keep-alive agent; the status and the body's bytes. */
+function getHttp(): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url!, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+async function getFetch(): Promise<{ status: number; body: Buffer }> {
+  const res = await fetch(url!);
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+const get = client === 'http' ? getHttp : getFetch;
+
+let warm = '';
+for (let i = 0; i < warmUp; i++) warm = (await get()).body.toString('utf8');
+const ms = new Array<number>(n);
+let last: Buffer = Buffer.alloc(0);
+const cpu0 = process.cpuUsage();
+for (let i = 0; i < n; i++) {
+  const t = performance.now();
+  const res = await get();
+  ms[i] = performance.now() - t;
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  last = res.body;
+}
+const cpu = process.cpuUsage(cpu0);
+agent.destroy();
+process.stdout.write(
+  `${JSON.stringify({
+    client,
+    ms,
+    cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / n,
+    warm,
+    last: last.toString('utf8'),
+  })}\n`,
+);
