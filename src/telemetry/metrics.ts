@@ -8,7 +8,7 @@
  * imports no domain module.
  */
 import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -27,6 +27,7 @@ import {
 } from '../catalogue/metric-catalogue.js';
 import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 import { reportHttpRoute } from './http-route.js';
+import { CachingPrometheusSerializer } from './prometheus-serializer.js';
 
 /** An event as counted when committed: its catalogue type and category, outcome and duration. */
 interface StoredEvent {
@@ -168,13 +169,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
     readers: [exporter],
   });
-  const serializer = new PrometheusSerializer(
-    /* prefix */ undefined,
-    /* appendTimestamp */ false,
-    /* withResourceConstantLabels */ undefined,
-    /* withoutTargetInfo */ false,
-    /* withoutScopeInfo */ true,
-  );
+  // PrometheusSerializer(no prefix, no timestamps, no resource constant labels, target_info, no scope labels)'s
+  // text, with what cannot change between scrapes kept (prometheus-serializer.ts)
+  const serializer = new CachingPrometheusSerializer();
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
   const stopNodeDefaults = opts.defaultMetrics !== false ? registerNodeDefaults(registry) : () => {};
