@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CachingPrometheusSerializer } from '../../../src/telemetry/prometheus-serializer.js';
+import { CachingPrometheusSerializer, counterFamilyText } from '../../../src/telemetry/prometheus-serializer.js';
 
 /** The reference: OpenTelemetry's serializer with the options metrics.ts used before (and still mirrors). */
 const reference = () =>
@@ -197,4 +197,40 @@ describe('CachingPrometheusSerializer', () => {
       { numRuns: 150 },
     );
   }, 60_000);
+});
+
+describe('counterFamilyText', () => {
+  it('writes what PrometheusSerializer writes for an observable counter with those series and values, call after call', async () => {
+    const series: Attributes[] = [
+      { type: 'a', category: 'x', outcome: 'success' },
+      { type: 'a "q"\\', category: 'x\ny', outcome: 'failure' },
+      {},
+    ];
+    const help = 'Events \\ stored.\nSecond line.';
+    const family = counterFamilyText('unit_events_total', help, series);
+    let values = [0, 0, 0];
+    const p = provider();
+    p.meter
+      .createObservableCounter('unit_events_total', { description: help })
+      .addCallback((r) => series.forEach((a, i) => r.observe(values[i]!, a)));
+    // the family's text in place of the SDK's, in the same exposition
+    const withoutCounter = provider();
+    for (const next of [
+      [0, 0, 0],
+      [3, 1, 0],
+      [3, 7, 2],
+    ]) {
+      values = next;
+      const reference = new PrometheusSerializer(undefined, false, undefined, false, true).serialize(await p.collect());
+      const own = new PrometheusSerializer(undefined, false, undefined, false, true)
+        .serialize(await withoutCounter.collect())
+        .replace('# no registered metrics', '');
+      expect(own + family(values)).toBe(reference);
+    }
+    expect(family([3, 7, 2])).toContain(
+      'unit_events_total{type="a \\"q\\"\\\\",category="x\\ny",outcome="failure"} 7\n',
+    );
+    expect(() => family([1])).toThrow(/1 values for 3/);
+    await Promise.all([p.shutdown(), withoutCounter.shutdown()]);
+  });
 });
