@@ -27,7 +27,7 @@ import { validateEvent } from '../src/ingest/event-schema.js';
 import { snapshotGaugesText } from '../src/telemetry/kpi-gauges.js';
 import { DAY_MS, ensureMonths, insertLifecycle } from './aggregate-data.js';
 import { gaugeLifecycle } from './aggregate-gauges.js';
-import { openCluster, processCpuMs, spawnService, type ServiceProcess } from './lib/harness.js';
+import { openCluster, spawnService, type ServiceProcess } from './lib/harness.js';
 import { recordingPool, type Call } from './lib/recording-pool.js';
 
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 1000);
@@ -61,7 +61,10 @@ interface Scrapes {
   /** Share of the measured requests the service itself timed (its HTTP histogram) at ≤ 5 ms and ≤ 50 ms. */
   serverWithin5ms: number;
   serverWithin50ms: number;
-  /** The service process's CPU per scrape (/proc, 10 ms ticks over all the scrapes, warm-up included). */
+  /**
+   * The service process's CPU per scrape: all its threads' run time over the timed scrapes (/proc schedstat, read by
+   * the client child), its background work included (the event-loop lag timer, the database probe); NaN inline.
+   */
   serviceCpuMs: number;
   /** The client's CPU per request (the child's process.cpuUsage; NaN for the inline loop). */
   clientCpuMs: number;
@@ -85,6 +88,7 @@ interface Timed {
   /** Client-side ms of each timed request. */
   ms: number[];
   cpuMsPerRequest: number;
+  serverCpuMsPerRequest: number;
   /** The bodies of the last warm-up request and of the last timed one. */
   warm: string;
   last: string;
@@ -95,12 +99,11 @@ interface Timed {
  * in a process of its own: a client that holds nothing else, so that its own garbage collections (this process holds
  * the generated events) do not land inside the timed requests.
  */
-async function timedInChild(url: string, n: number): Promise<Timed> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'scrape-client.ts'), url, String(n), String(WARM_UP)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+async function timedInChild(url: string, n: number, pid: number): Promise<Timed> {
+  const client = path.join(import.meta.dirname, 'scrape-client.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', client, url, String(n), String(WARM_UP), String(pid)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const out: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
@@ -109,7 +112,7 @@ async function timedInChild(url: string, n: number): Promise<Timed> {
 }
 
 /** The same loop in this process with fetch (BENCH_SCRAPE_INLINE=1: how the bench timed it before). */
-async function timedInline(url: string, n: number): Promise<Timed> {
+async function timedInline(url: string, n: number, _pid: number): Promise<Timed> {
   let warm = '';
   for (let i = 0; i < WARM_UP; i++) warm = await (await fetch(url)).text();
   const ms: number[] = [];
@@ -123,14 +126,12 @@ async function timedInline(url: string, n: number): Promise<Timed> {
     if (i === n - 1) last = Buffer.from(body).toString('utf8');
     if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   }
-  return { client: 'inline fetch', ms, cpuMsPerRequest: NaN, warm, last };
+  return { client: 'inline fetch', ms, cpuMsPerRequest: NaN, serverCpuMsPerRequest: NaN, warm, last };
 }
 
 /** `n` sequential GET /metrics of `svc` (after WARM_UP untimed ones); client-side ms and the service's own view. */
 async function scrape(svc: ServiceProcess, n: number, inline = false): Promise<Scrapes> {
-  const cpu0 = processCpuMs(svc.pid);
-  const t = await (inline ? timedInline : timedInChild)(`${svc.url}/metrics`, n);
-  const serviceCpuMs = (processCpuMs(svc.pid) - cpu0) / (n + WARM_UP);
+  const t = await (inline ? timedInline : timedInChild)(`${svc.url}/metrics`, n, svc.pid);
   const ms = [...t.ms].sort((a, b) => a - b);
   const s0 = serverSide(t.warm);
   const s1 = serverSide(t.last);
@@ -149,7 +150,7 @@ async function scrape(svc: ServiceProcess, n: number, inline = false): Promise<S
     keys: lines.map((l) => l.slice(0, l.lastIndexOf(' '))),
     serverWithin5ms: measured > 0 ? (s1.le5 - s0.le5) / measured : NaN,
     serverWithin50ms: measured > 0 ? (s1.le50 - s0.le50) / measured : NaN,
-    serviceCpuMs,
+    serviceCpuMs: t.serverCpuMsPerRequest,
     clientCpuMs: t.cpuMsPerRequest,
   };
 }
@@ -158,8 +159,9 @@ const showScrapes = (s: Scrapes) =>
   `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms (client: ${s.client}); ` +
   `${fmtN(s.series)} series (${fmtN(s.perWorkshopSeries)} per-workshop), ${fmtN(s.bytes)} bytes; the service's ` +
   `own timing: ${(s.serverWithin5ms * 100).toFixed(1)}% ≤ 5 ms, ${(s.serverWithin50ms * 100).toFixed(1)}% ≤ 50 ms; ` +
-  `CPU per scrape: service ${s.serviceCpuMs.toFixed(2)} ms` +
-  (Number.isNaN(s.clientCpuMs) ? '' : `, client ${s.clientCpuMs.toFixed(2)} ms`) +
+  (Number.isNaN(s.clientCpuMs)
+    ? ''
+    : `CPU per scrape: service ${s.serviceCpuMs.toFixed(3)} ms, client ${s.clientCpuMs.toFixed(3)} ms`) +
   `; load ${os
     .loadavg()
     .map((l) => l.toFixed(2))

@@ -1,20 +1,37 @@
 /**
- * The scrape loop of bench:scrape, in a process of its own: `tsx bench/scrape-client.ts <url> <n> [warm-up]`.
+ * The scrape loop of bench:scrape, in a process of its own: `tsx bench/scrape-client.ts <url> <n> [warm-up] [pid]`.
  * `n` sequential GET requests to `<url>` over one keep-alive connection (after `warm-up` untimed ones, default 20),
  * each read to its last byte; prints one JSON line: the client-side milliseconds of each timed request (in order),
- * this process's CPU per request, and the bodies of the last warm-up and the last timed request.
+ * this process's CPU per request, the server process `pid`'s CPU per request (all its threads' run time from
+ * /proc/<pid>/task/<tid>/schedstat, in ns, read just before and after the timed requests; NaN without a pid), and the
+ * bodies of the last warm-up and the last timed request.
  *
  * Why a process of its own: the bench process holds the events it generated (a large heap), and its garbage
  * collections, on the same two cores, landed inside timed requests and inflated the client-side p99. This process
  * holds nothing but the loop. BENCH_SCRAPE_CLIENT=fetch times the same loop with fetch (undici, as the bench used to)
  * instead of node:http.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 
-const [url, nArg, warmArg] = process.argv.slice(2);
-if (!url || !nArg) throw new Error('usage: scrape-client.ts <url> <n> [warm-up]');
+const [url, nArg, warmArg, pidArg] = process.argv.slice(2);
+if (!url || !nArg) throw new Error('usage: scrape-client.ts <url> <n> [warm-up] [pid]');
 const n = Number(nArg);
 const warmUp = Number(warmArg ?? 20);
+const pid = pidArg ? Number(pidArg) : undefined;
+
+/** The CPU time (ms) all threads of `pid` have run so far; threads that ended in between are not counted. */
+function processCpuMs(p: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${p}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended
+    }
+  }
+  return ns / 1e6;
+}
 const client = process.env.BENCH_SCRAPE_CLIENT ?? 'http';
 if (client !== 'http' && client !== 'fetch') throw new Error('BENCH_SCRAPE_CLIENT must be http or fetch');
 
@@ -45,6 +62,7 @@ let warm = '';
 for (let i = 0; i < warmUp; i++) warm = (await get()).body.toString('utf8');
 const ms = new Array<number>(n);
 let last: Buffer = Buffer.alloc(0);
+const server0 = pid === undefined ? NaN : processCpuMs(pid);
 const cpu0 = process.cpuUsage();
 for (let i = 0; i < n; i++) {
   const t = performance.now();
@@ -54,12 +72,14 @@ for (let i = 0; i < n; i++) {
   last = res.body;
 }
 const cpu = process.cpuUsage(cpu0);
+const serverCpuMs = pid === undefined ? NaN : processCpuMs(pid) - server0;
 agent.destroy();
 process.stdout.write(
   `${JSON.stringify({
     client,
     ms,
     cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / n,
+    serverCpuMsPerRequest: serverCpuMs / n,
     warm,
     last: last.toString('utf8'),
   })}\n`,

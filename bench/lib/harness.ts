@@ -154,9 +154,6 @@ export async function spawnService(
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
-/** CPU time (user + system) `pid` has used so far, in ms (10 ms resolution); 0 once it has exited. */
-export const processCpuMs = (pid: number): number => procTicks(pid) * TICK_MS;
-
 function procTicks(pid: number | string): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
