@@ -161,8 +161,8 @@ const showScrapes = (s: Scrapes) =>
   `own timing: ${(s.serverWithin5ms * 100).toFixed(1)}% ≤ 5 ms, ${(s.serverWithin50ms * 100).toFixed(1)}% ≤ 50 ms; ` +
   (Number.isNaN(s.clientCpuMs)
     ? ''
-    : `CPU per scrape: service ${s.serviceCpuMs.toFixed(3)} ms, client ${s.clientCpuMs.toFixed(3)} ms`) +
-  `; load ${os
+    : `CPU per scrape: service ${s.serviceCpuMs.toFixed(3)} ms, client ${s.clientCpuMs.toFixed(3)} ms; `) +
+  `load ${os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`;
