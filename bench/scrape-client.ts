@@ -37,39 +37,53 @@ if (client !== 'http' && client !== 'fetch') throw new Error('BENCH_SCRAPE_CLIEN
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-/** One GET over the keep-alive agent; the status and the body's bytes. */
-function getHttp(): Promise<{ status: number; body: Buffer }> {
+/**
+ * One GET over the keep-alive agent, read to its last byte; the status and, when `keep`, the body (otherwise the
+ * chunks are only counted: copying 4 MB of an aggregator's body per request would cost this client more than the
+ * service spends on it).
+ */
+function getHttp(keep: boolean): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     http
       .get(url!, { agent }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.byteLength;
+          if (keep) chunks.push(c);
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const length = Number(res.headers['content-length'] ?? bytes);
+          if (bytes !== length) reject(new Error(`${url}: ${bytes} bytes read of ${length}`));
+          else resolve({ status, body: keep ? Buffer.concat(chunks) : Buffer.alloc(0) });
+        });
         res.on('error', reject);
       })
       .on('error', reject);
   });
 }
 
-async function getFetch(): Promise<{ status: number; body: Buffer }> {
+async function getFetch(keep: boolean): Promise<{ status: number; body: Buffer }> {
   const res = await fetch(url!);
-  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+  const body = await res.arrayBuffer();
+  return { status: res.status, body: keep ? Buffer.from(body) : Buffer.alloc(0) };
 }
 
 const get = client === 'http' ? getHttp : getFetch;
 
 let warm = '';
-for (let i = 0; i < warmUp; i++) warm = (await get()).body.toString('utf8');
+for (let i = 0; i < warmUp; i++) warm = (await get(i === warmUp - 1)).body.toString('utf8');
 const ms = new Array<number>(n);
 let last: Buffer = Buffer.alloc(0);
 const server0 = pid === undefined ? NaN : processCpuMs(pid);
 const cpu0 = process.cpuUsage();
 for (let i = 0; i < n; i++) {
   const t = performance.now();
-  const res = await get();
+  const res = await get(i === n - 1);
   ms[i] = performance.now() - t;
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-  last = res.body;
+  if (i === n - 1) last = res.body;
 }
 const cpu = process.cpuUsage(cpu0);
 const serverCpuMs = pid === undefined ? NaN : processCpuMs(pid) - server0;
