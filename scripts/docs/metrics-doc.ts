@@ -40,8 +40,9 @@ docs/deploy.md), never several through one load-balanced address.
 - **The aggregator** (\`AGGREGATOR_MODE=only\`, job \`workshop-analytics-aggregator\`; or the single process of
   the default \`inline\` mode): all of the above plus the rows marked *aggregator* — the job and failure counters
   and the live KPI gauges, among them one series per workshop. Those gauges are refreshed once a minute from
-  PostgreSQL, and their text is rendered once per refresh (each workshop's label text kept while its labels are
-  unchanged) and served from that snapshot to every scrape.
+  PostgreSQL, and their text is rendered once per refresh — incrementally: only the lines of workshops whose
+  labels or values changed are formatted, the others are copied from the previous render — and served from that
+  snapshot to every scrape.
 
 ## What a scrape reads
 

@@ -8,7 +8,7 @@
  *   abandoned (a claim is a lease, job-store.ts) are run again; invitation expiry and the alert checks; then the
  *   days marked by late events (kpi_dirty_days: older than the daily window, in an ended week or in an ended month;
  *   expiry events included), their ended weeks and their ended months are recomputed and their marks cleared;
- *   pruning of old claims;
+ *   pruning of old claims and of the gauge refresh's change marks (workshop_changes, older than two hours);
  * - gauge_refresh every minute, on every aggregator replica (AGGREGATOR_MODE inline or only; each exports its own
  *   gauges). Ingest replicas (off) export none.
  * And catchUp, once at start-up: the latest due daily, weekly and monthly firings (so a missed digest is sent),
@@ -52,6 +52,8 @@ export interface AggregatorJobsDeps {
   lateDays?: LateDays;
   /** Creates the event log's monthly partitions for the month of `nowMs` and the 3 after it. */
   createPartitionsAhead?(nowMs: number): Promise<void>;
+  /** Deletes the workshop_changes marks no gauge refresh needs any more (hourly). */
+  pruneGaugeChanges?(): Promise<void>;
   /** Called after a weekly row has been stored (the weekly digest hooks in here). */
   afterWeekly?(monday: string): Promise<void>;
   /**
@@ -169,6 +171,7 @@ export function aggregatorJobs(d: AggregatorJobsDeps): AggregatorJobs {
           () => d.checks.run(at), // before the late days: expired invitations are events of past days
           () => recomputeLateDays(at),
           () => d.jobs.prune(),
+          () => d.pruneGaugeChanges?.() ?? Promise.resolve(),
         ]),
       ),
     },

@@ -9,7 +9,7 @@ import { aggregatorJobs, type AggregatorJobsDeps } from './aggregator-jobs.js';
 import type { AggregatorMetrics } from './aggregator-metrics.js';
 import { AlertChecks, type Ingest } from './alert-checks.js';
 import { DatabaseProbe } from './database-probe.js';
-import { GaugeRefresher } from './gauge-refresher.js';
+import { GaugeRefresher, PRUNE_CHANGES_AFTER_MS } from './gauge-refresher.js';
 import { GaugeStore } from './gauge-store.js';
 import { InviteStore } from './invite-store.js';
 import { JobStore } from './job-store.js';
@@ -95,6 +95,7 @@ export function createAggregatorModule(
     timeZone: config.metricsTimeZone,
     lateDays: { read: () => readDirtyDays(pool), clear: (days) => clearDirtyDays(pool, days) },
     createPartitionsAhead: (nowMs) => ensureMonthPartitions(pool, monthsAhead(nowMs, 3)),
+    pruneGaugeChanges: async () => void (await gaugeStore.pruneChanges(PRUNE_CHANGES_AFTER_MS)),
     afterWeekly: deps.afterWeekly && ((monday) => deps.afterWeekly!(monday, kpiStore)),
     retention: retentionOf(pool, config.eventsRetentionMonths, config.metricsTimeZone, metrics, log),
     report: (job, outcome, error) => {

@@ -28,8 +28,44 @@ export interface GaugeSnapshot {
 
 export type GaugeSource = 'workshops' | 'rolling' | 'jobs';
 
-/** The reads a refresh makes (GaugeStore over PostgreSQL; an in-memory fake in unit tests). */
-export type GaugeReads = Pick<GaugeStore, GaugeSource>;
+/**
+ * The reads a refresh makes (GaugeStore over PostgreSQL; an in-memory fake in unit tests). Without `snapshot` and
+ * `changes`, every refresh reads every workshop.
+ */
+export type GaugeReads = Pick<GaugeStore, GaugeSource> & Partial<Pick<GaugeStore, 'snapshot' | 'changes'>>;
+
+/** What a refresh reads besides the changed workshops (GaugeRefresher). */
+export interface ReadPolicy {
+  /**
+   * Each incremental read also reads the next of this many slices of the known workshops (by position in the
+   * snapshot): with one refresh a minute, every workshop is read again within `resyncSlices` minutes even if a write
+   * bypassed workshop_changes (SQL by hand). 0: none.
+   */
+  resyncSlices: number;
+  /** Read every workshop when the last successful read is older than this (ms): its marks may have been pruned. */
+  maxGapMs: number;
+}
+
+/** Every workshop read again within the hour; marks are kept two hours (the hourly job: PRUNE_CHANGES_AFTER_MS). */
+export const READ_POLICY: ReadPolicy = { resyncSlices: 60, maxGapMs: 3_600_000 };
+export const PRUNE_CHANGES_AFTER_MS = 2 * 3_600_000;
+
+/** Where the workshop rows of the snapshot were read from: the state of the next incremental read. */
+interface Cursor {
+  /** The snapshot the last read started after (GaugeStore.snapshot / changes). */
+  snapshot: string;
+  /** The `nowMs` the rows were read at. */
+  nowMs: number;
+  /** Wall clock of the last read. */
+  readAtMs: number;
+}
+
+/** How the last workshops read went (for logs, tests and the bench). */
+export interface WorkshopsRead {
+  kind: 'full' | 'changes';
+  /** Rows read from PostgreSQL. */
+  rows: number;
+}
 
 export class GaugeRefresher {
   private current: GaugeSnapshot = {
@@ -45,11 +81,21 @@ export class GaugeRefresher {
   /** The one run queued behind it, shared by every caller that arrived while it was in flight. */
   private queued: Promise<boolean> | undefined;
   private queuedNowMs: number | undefined;
+  private cursor: Cursor | undefined;
+  private lastRead: WorkshopsRead | undefined;
+  /** Incremental reads so far: which resync slice is next. */
+  private slices = 0;
 
   constructor(
     private readonly store: GaugeReads,
     private readonly onFailure: (source: GaugeSource, err: unknown) => void,
+    private readonly policy: ReadPolicy = READ_POLICY,
   ) {}
+
+  /** How the last successful workshops read went; undefined before the first. */
+  get lastWorkshopsRead(): WorkshopsRead | undefined {
+    return this.lastRead;
+  }
 
   get snapshot(): GaugeSnapshot {
     return this.current;
@@ -99,12 +145,11 @@ export class GaugeRefresher {
     await Promise.all([
       attempt(
         'workshops',
-        () => this.store.workshops(nowMs),
-        (rows) => {
-          next.workshops = rows.map((w) => ({
-            ...w,
-            health: w.status === 'active' ? healthScoreValue(inputsOf(w), nowMs) : null,
-          }));
+        () => this.readWorkshops(nowMs),
+        (read) => {
+          next.workshops = withHealth(read.rows, this.current.workshops, nowMs);
+          this.cursor = read.cursor;
+          this.lastRead = { kind: read.kind, rows: read.read };
         },
       ),
       attempt(
@@ -128,6 +173,83 @@ export class GaugeRefresher {
     this.current = next;
     return !failed;
   }
+
+  /**
+   * The workshop rows at `nowMs`. A full read (the first, after a gap of ReadPolicy.maxGapMs without a successful
+   * read, when `nowMs` went back, or when a mark says every workshop changed) reads every workshop. Otherwise only
+   * the workshops GaugeStore.changes names, and this minute's resync slice, are read and merged into the previous
+   * rows. Either way the snapshot is taken before the reads, so the next call finds every write they may have missed.
+   */
+  private async readWorkshops(nowMs: number) {
+    const c = this.cursor;
+    const wall = Date.now();
+    const incremental =
+      c !== undefined &&
+      this.store.changes !== undefined &&
+      nowMs >= c.nowMs &&
+      wall - c.readAtMs < this.policy.maxGapMs;
+    const changes = incremental ? await this.store.changes!(c.snapshot, c.nowMs, nowMs) : undefined;
+    if (changes === undefined || changes.all) {
+      const snapshot = changes?.snapshot ?? (await this.store.snapshot?.()) ?? '';
+      const rows = await this.store.workshops(nowMs);
+      return { kind: 'full' as const, rows, read: rows.length, cursor: { snapshot, nowMs, readAtMs: wall } };
+    }
+    const ids = new Set(changes.ids);
+    const n = this.policy.resyncSlices;
+    if (n > 0) {
+      const previous = this.current.workshops;
+      const slice = this.slices++ % n;
+      for (let i = slice; i < previous.length; i += n) ids.add(previous[i]!.workshopId);
+    }
+    const fresh = ids.size === 0 ? [] : await this.store.workshops(nowMs, [...ids]);
+    const rows = merge(this.current.workshops, ids, fresh);
+    return {
+      kind: 'changes' as const,
+      rows,
+      read: fresh.length,
+      cursor: { snapshot: changes.snapshot, nowMs, readAtMs: wall },
+    };
+  }
+}
+
+/**
+ * The previous rows (ordered by workshop_id) without those of `changed`, merged with `fresh` (the changed workshops
+ * that still exist, ordered by workshop_id). UUIDs in canonical lower-case text compare as PostgreSQL orders them.
+ */
+function merge(
+  previous: readonly WorkshopRow[],
+  changed: ReadonlySet<string>,
+  fresh: readonly WorkshopRow[],
+): WorkshopRow[] {
+  const out: WorkshopRow[] = [];
+  let j = 0;
+  for (const p of previous) {
+    if (changed.has(p.workshopId)) continue;
+    while (j < fresh.length && fresh[j]!.workshopId < p.workshopId) out.push(fresh[j++]!);
+    out.push(p);
+  }
+  while (j < fresh.length) out.push(fresh[j++]!);
+  return out;
+}
+
+/**
+ * Each row with its health score at `nowMs` (active workshops). A row kept from the previous snapshot whose score
+ * and status are unchanged stays the same object, so what renders it can tell it has not changed.
+ */
+function withHealth(
+  rows: readonly WorkshopRow[],
+  previous: readonly WorkshopGauges[],
+  nowMs: number,
+): WorkshopGauges[] {
+  const kept = new Set<WorkshopRow>(previous);
+  return rows.map((w) => {
+    const health = w.status === 'active' ? healthScoreValue(inputsOf(w), nowMs) : null;
+    if (kept.has(w)) {
+      const g = w as WorkshopGauges;
+      if (g.health?.score === health?.score && g.health?.status === health?.status) return g;
+    }
+    return { ...w, health };
+  });
 }
 
 export function inputsOf(w: WorkshopRow) {

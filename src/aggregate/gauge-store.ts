@@ -66,17 +66,17 @@ const epoch = (column: string) => `date_part('epoch', ${column})`;
 const jsonRows = (columns: string, from: string, order = '') =>
   `SELECT coalesce(json_agg(json_build_array(${columns})${order}), '[]') AS rows FROM ${from}`;
 
-// The four reads of GaugeStore.workshops: each row starts with workshop_id; `$n::uuid IS NULL OR ...` narrows to one.
+// The four reads of GaugeStore.workshops: each row starts with workshop_id; `$n::uuid[] IS NULL OR ...` narrows them.
 const WORKSHOPS_SQL = jsonRows(
   `workshop_id, name, city, region, status, ${epoch('submitted_at')}, ${epoch('approved_at')},
    ${epoch('last_dashboard_access_at')}, capacity, profile_completeness`,
-  `workshops WHERE ($1::uuid IS NULL OR workshop_id = $1)`,
+  `workshops WHERE ($1::uuid[] IS NULL OR workshop_id = ANY($1))`,
   ' ORDER BY workshop_id', // read in the primary key's order: no sort
 );
 const MECHANICS_SQL = jsonRows(
   'workshop_id, active, joined',
   `(SELECT workshop_id, count(*) FILTER (WHERE active)::int AS active, count(*)::int AS joined
-      FROM mechanics WHERE ($1::uuid IS NULL OR workshop_id = $1) GROUP BY 1) m`,
+      FROM mechanics WHERE ($1::uuid[] IS NULL OR workshop_id = ANY($1)) GROUP BY 1) m`,
 );
 // sent, accepted and resolved among the invitations sent in the 30 days; the latest sent_at among all of them
 const INVITATIONS_SQL = jsonRows(
@@ -86,7 +86,7 @@ const INVITATIONS_SQL = jsonRows(
            count(*) FILTER (WHERE sent_at >= $1 AND (accepted_at IS NOT NULL OR expired_at IS NOT NULL
                                                      OR sent_at <= $3))::int AS resolved,
            max(sent_at) AS last_sent_at
-      FROM invitations WHERE sent_at < $2 AND ($4::uuid IS NULL OR workshop_id = $4) GROUP BY 1) i`,
+      FROM invitations WHERE sent_at < $2 AND ($4::uuid[] IS NULL OR workshop_id = ANY($4)) GROUP BY 1) i`,
 );
 // sum(bigint) is numeric (exact, no overflow); float8 reads as a finite JS number
 const SESSIONS_SQL = jsonRows(
@@ -96,9 +96,47 @@ const SESSIONS_SQL = jsonRows(
            coalesce(sum(revenue_cents) FILTER (WHERE occurred_at < $1), 0)::float8 AS prev
       FROM workshop_events
      WHERE event_type = 'session_completed' AND occurred_at >= $2 AND occurred_at < $3
-       AND ($4::uuid IS NULL OR workshop_id = $4)
+       AND ($4::uuid[] IS NULL OR workshop_id = ANY($4))
      GROUP BY 1) s`,
 );
+
+/** What GaugeStore.changes found: the workshops to read again since a refresh's snapshot. */
+export interface WorkshopChanges {
+  /** The snapshot the query ran in (pg_current_snapshot() as text): the `since` of the next call. */
+  snapshot: string;
+  /** Whether every workshop may have changed (a NULL mark: rebuild-projections, or retention dropped events). */
+  all: boolean;
+  /** The workshops whose rows may differ, in no order; a workshop not among them has the same row as before. */
+  ids: string[];
+}
+
+// A window [t - d, t] moves from [prev - d, prev] to [now - d, now]: only rows dated between the two edges enter or
+// leave it. $1 the previous refresh's snapshot; $2/$3 its nowMs and this one's; $4 INVITE_TTL_DAYS as ms.
+const edge = (column: string, offsetMs: string) =>
+  `${column} BETWEEN $2::timestamptz - ${offsetMs} AND $3::timestamptz - ${offsetMs}`;
+const D30 = `interval '30 days'`;
+const D60 = `interval '60 days'`;
+const NOW = `interval '0'`;
+// the invitations' windows (INVITATIONS_SQL): sent in the 30 days, resolved by the TTL, not in the future
+// the sessions' windows (SESSIONS_SQL): the 30 and 60 days, not in the future
+const CHANGES_SQL = `
+WITH marks AS (
+  SELECT workshop_ids FROM workshop_changes
+   WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)
+),
+edges AS (
+  SELECT workshop_id FROM invitations
+   WHERE ${edge('sent_at', D30)} OR ${edge('sent_at', `$4 * interval '1 millisecond'`)} OR ${edge('sent_at', NOW)}
+  UNION ALL
+  SELECT workshop_id FROM workshop_events
+   WHERE event_type = 'session_completed'
+     AND (${edge('occurred_at', D30)} OR ${edge('occurred_at', D60)} OR ${edge('occurred_at', NOW)})
+)
+SELECT pg_current_snapshot()::text AS snapshot,
+       EXISTS (SELECT FROM marks WHERE workshop_ids IS NULL) AS "all",
+       ARRAY(SELECT DISTINCT w
+               FROM (SELECT unnest(workshop_ids) FROM marks UNION ALL SELECT workshop_id FROM edges) x(w)
+              WHERE w IS NOT NULL)::text[] AS ids`;
 
 export class GaugeStore {
   /** `inviteTtlDays`: an invitation older than this without acceptance counts as resolved (INVITE_TTL_DAYS). */
@@ -114,15 +152,16 @@ export class GaugeStore {
 
   /**
    * Every workshop with the per-workshop inputs of gauges and the health score, ordered by workshop_id; `id`
-   * narrows to one. Four reads on separate connections at once (the workshops; the mechanics, invitations and
-   * sessions aggregated per workshop), joined here by workshop_id. Each read returns its rows as one JSON value and
+   * narrows to one workshop or to a list (a workshop of the list that does not exist has no row). Four reads on
+   * separate connections at once (the workshops; the mechanics, invitations and sessions aggregated per workshop),
+   * joined here by workshop_id. Each read returns its rows as one JSON value and
    * its timestamps as epoch seconds: at 50,000 workshops, one query joining them took ~0.7 s in the executor and
    * node-postgres ~0.4 s more to parse 50,000 rows × 19 columns with their timestamps as Dates (BENCHMARKS.md,
    * bench:scrape). Each read sees every write committed before the call; a write committed while they run may show
    * in one read and not yet in another (the next refresh has it everywhere).
    */
-  async workshops(nowMs: number, id?: string): Promise<WorkshopRow[]> {
-    const one = id ?? null;
+  async workshops(nowMs: number, id?: string | readonly string[]): Promise<WorkshopRow[]> {
+    const one = id === undefined ? null : typeof id === 'string' ? [id] : id;
     const since30d = new Date(nowMs - 30 * DAY);
     const end = new Date(nowMs + 1);
     const [base, mech, inv, sess] = await Promise.all([
@@ -166,6 +205,40 @@ export class GaugeStore {
         revenuePrev30dCents: sr?.[3] ?? 0,
       };
     });
+  }
+
+  /**
+   * The current snapshot (pg_current_snapshot() as text), taken before a full read of the workshops: every write it
+   * sees is in the reads that follow; GaugeStore.changes(snapshot, ...) finds the others.
+   */
+  async snapshot(): Promise<string> {
+    return (await this.pool.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s;
+  }
+
+  /**
+   * The workshops whose rows (GaugeStore.workshops) at `nowMs` may differ from their rows at `sinceNowMs`, read after
+   * snapshot `since`: those named by a workshop_changes mark that `since` did not see (a write committed after it,
+   * or still in progress then), and those with an invitation or session dated between the two instants' window
+   * edges (30 and 60 days back, the invitation TTL, now). Returns the snapshot this query ran in, for the next call:
+   * the reads that follow see every write it sees.
+   */
+  async changes(since: string, sinceNowMs: number, nowMs: number): Promise<WorkshopChanges> {
+    const res = await this.pool.query<WorkshopChanges>(CHANGES_SQL, [
+      since,
+      new Date(sinceNowMs),
+      new Date(nowMs),
+      this.inviteTtlDays * DAY,
+    ]);
+    return res.rows[0]!;
+  }
+
+  /** Deletes workshop_changes marks older than `olderThanMs` (the hourly job: two hours). */
+  async pruneChanges(olderThanMs: number): Promise<number> {
+    const res = await this.pool.query(
+      `DELETE FROM workshop_changes WHERE marked_at < now() - $1 * interval '1 millisecond'`,
+      [olderThanMs],
+    );
+    return res.rowCount ?? 0;
   }
 
   /** The rows of a jsonRows query (node-postgres parses json with JSON.parse). */

@@ -4,16 +4,12 @@
  * has no sample, so its series drops out of /metrics (and its alert resolves).
  */
 import { KPI_GAUGES, type MetricSpec } from '../catalogue/metric-catalogue.js';
-import { defaultRegion } from '../catalogue/regions.js';
 import { JOB_NAMES } from './aggregator-jobs.js';
 import { betaApprovals, betaMilestones, type BetaSettings } from './beta-programme.js';
 import type { GaugeSnapshot, WorkshopGauges } from './gauge-refresher.js';
+import { workshopSamples, type GaugeSample } from './workshop-samples.js';
 
-/** One series of a gauge: its labels (none for a single-series gauge) and value. */
-export interface GaugeSample {
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly value: number;
-}
+export type { GaugeSample };
 
 /** Samples by metric name; every KPI gauge has an entry (possibly empty). */
 export type GaugeSamples = ReadonlyMap<string, readonly GaugeSample[]>;
@@ -23,99 +19,26 @@ export type { BetaSettings };
 /** The gauges sampled here: every gauge of KPI_GAUGES (its refresh-failure counter is the aggregator's own). */
 export const LIVE_KPI_GAUGES: readonly MetricSpec[] = Object.values(KPI_GAUGES).filter((s) => s.type === 'gauge');
 
-type Labels = Readonly<Record<string, string>>;
-type Emit = (value: number, labels?: Labels) => void;
-/** The labels objects of s.workshops[i]: `{workshop_id}` for its per-workshop gauges, and its workshop_info's. */
-interface WorkshopLabels {
-  readonly id: readonly Labels[];
-  readonly info: readonly Labels[];
-}
-type Observe = (emit: Emit, s: GaugeSnapshot, labels: WorkshopLabels) => void;
+type Emit = (value: number, labels?: Readonly<Record<string, string>>) => void;
+type Observe = (emit: Emit, s: GaugeSnapshot) => void;
 
 const secs = (ms: number) => ms / 1000;
-const perWorkshop =
-  (status: WorkshopGauges['status'], value: (w: WorkshopGauges) => number | null): Observe =>
-  (emit, s, labels) => {
-    const list = s.workshops;
-    for (let i = 0; i < list.length; i++) {
-      const w = list[i]!;
-      if (w.status !== status) continue;
-      const v = value(w);
-      if (v !== null) emit(v, labels.id[i]);
-    }
-  };
-
-const infoLabels = (w: WorkshopGauges): Labels => ({
-  workshop_id: w.workshopId,
-  name: w.name ?? '',
-  city: w.city ?? '',
-  // a row projected before regions existed has none until `npm run rebuild-projections`
-  region: w.region ?? defaultRegion(w.city) ?? '',
-  status: w.status ?? 'unknown',
-});
-const sameLabels = (a: Labels, b: Labels) => {
-  for (const k in a) if (a[k] !== b[k]) return false;
-  return true;
+const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) => {
+  let n = 0;
+  for (const w of s.workshops) if (w.status === status) n++;
+  return n;
 };
-
-/**
- * Gives each workshop the same labels objects from one snapshot to the next while its labels are unchanged (a new
- * object when they change), and one `{workshop_id}` object for all its gauges: the exposition renders each labels
- * object's text once and keeps it while the object is in use (telemetry's LabelTexts).
- */
-function workshopLabels() {
-  let ids = new Map<string, Labels>();
-  let infos = new Map<string, Labels>();
-  return (s: GaugeSnapshot): WorkshopLabels => {
-    const nextIds = new Map<string, Labels>();
-    const nextInfos = new Map<string, Labels>();
-    const id: Labels[] = [];
-    const info: Labels[] = [];
-    for (const w of s.workshops) {
-      const key = w.workshopId;
-      const l = ids.get(key) ?? { workshop_id: key };
-      nextIds.set(key, l);
-      id.push(l);
-      const fresh = infoLabels(w);
-      const old = infos.get(key);
-      const i = old !== undefined && sameLabels(old, fresh) ? old : fresh;
-      nextInfos.set(key, i);
-      info.push(i);
-    }
-    ids = nextIds;
-    infos = nextInfos;
-    return { id, info };
-  };
-}
-const count = (s: GaugeSnapshot, status: WorkshopGauges['status']) =>
-  s.workshops.filter((w) => w.status === status).length;
 
 function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
   const k = KPI_GAUGES;
+  // the beta approvals of the last snapshot asked (two gauges read them: one filter and sort of 50,000 rows)
+  let last: { s: GaugeSnapshot; approvals: ReturnType<typeof betaApprovals> } | undefined;
+  const approvals = (s: GaugeSnapshot) => {
+    if (last?.s !== s) last = { s, approvals: betaApprovals(s.workshops, beta) };
+    return last.approvals;
+  };
   return [
     [k.applicationsPending, (emit, s) => emit(count(s, 'pending'))],
-    [k.submittedAt, perWorkshop('pending', (w) => (w.submittedAtMs === null ? null : secs(w.submittedAtMs)))],
-    [
-      k.lastAccess,
-      perWorkshop('active', (w) => {
-        const t = w.lastDashboardAccessMs ?? w.approvedAtMs;
-        return t === null ? null : secs(t);
-      }),
-    ],
-    [k.mechanicsActive, perWorkshop('active', (w) => w.mechanicsActive)],
-    [k.capacity, perWorkshop('active', (w) => w.capacity)],
-    [k.invitesSent, perWorkshop('active', (w) => w.invitesSent30d)],
-    [k.invitesAccepted, perWorkshop('active', (w) => w.invitesAccepted30d)],
-    [k.invitesResolved, perWorkshop('active', (w) => w.invitesResolved30d)],
-    [k.lastInvite, perWorkshop('active', (w) => (w.lastInviteMs === null ? null : secs(w.lastInviteMs)))],
-    [k.sessions, perWorkshop('active', (w) => w.sessions30d)],
-    [k.health, perWorkshop('active', (w) => w.health?.score ?? null)],
-    [
-      k.info,
-      (emit, s, labels) => {
-        for (let i = 0; i < s.workshops.length; i++) if (s.workshops[i]!.name !== null) emit(1, labels.info[i]);
-      },
-    ],
     [k.activeWorkshops, (emit, s) => emit(count(s, 'active'))],
     [k.suspendedWorkshops, (emit, s) => emit(count(s, 'suspended'))],
     [k.signupsStarted24h, (emit, s) => s.rolling && emit(s.rolling.signupsStarted24h)],
@@ -130,12 +53,11 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
       (emit, s) => s.rolling?.approvalTimeAvg7dSeconds != null && emit(s.rolling.approvalTimeAvg7dSeconds),
     ],
     [k.databaseUp, () => {}], // sampled from the database probe, not the snapshot (kpiGaugeSamples)
-    [k.betaWorkshops, (emit, s) => emit(betaApprovals(s.workshops, beta).length)],
+    [k.betaWorkshops, (emit, s) => emit(approvals(s).length)],
     [
       k.betaMilestone,
       (emit, s) => {
-        for (const m of betaMilestones(betaApprovals(s.workshops, beta), beta))
-          emit(secs(m.reachedAtMs), { milestone: m.milestone });
+        for (const m of betaMilestones(approvals(s), beta)) emit(secs(m.reachedAtMs), { milestone: m.milestone });
       },
     ],
     [k.betaTargetMin, (emit) => emit(beta.targetMin)],
@@ -171,7 +93,9 @@ function observers(beta: BetaSettings): Array<[MetricSpec, Observe]> {
 
 /**
  * Returns the samples of the current snapshot. They are computed once per snapshot (the refresher replaces the
- * snapshot object on every refresh), so a scrape reads them instead of rebuilding them.
+ * snapshot object on every refresh), so a scrape reads them instead of rebuilding them. The per-workshop gauges'
+ * sample objects are kept from one snapshot to the next while unchanged (workshop-samples.ts): the exposition
+ * re-renders only the lines of new sample objects.
  */
 export function kpiGaugeSamples(
   snapshot: () => GaugeSnapshot,
@@ -179,17 +103,16 @@ export function kpiGaugeSamples(
   databaseUp: () => boolean | null = () => null,
 ): () => GaugeSamples {
   const table = observers(beta);
-  const labelsOf = workshopLabels();
+  const perWorkshop = workshopSamples();
   let last: { snapshot: GaugeSnapshot; up: boolean | null; samples: GaugeSamples } | undefined;
   return () => {
     const s = snapshot();
     const up = databaseUp();
     if (last?.snapshot === s && last.up === up) return last.samples;
-    const samples = new Map<string, GaugeSample[]>();
-    const labels = labelsOf(s);
+    const samples = last?.snapshot === s ? new Map(last.samples) : perWorkshop(s.workshops);
     for (const [spec, observe] of table) {
       const list: GaugeSample[] = [];
-      observe((value, l) => list.push(l ? { labels: l, value } : { value }), s, labels);
+      observe((value, l) => list.push(l ? { labels: l, value } : { value }), s);
       samples.set(spec.name, list);
     }
     // absent until the first probe has answered

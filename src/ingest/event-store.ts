@@ -88,7 +88,7 @@ ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM input i JOIN new_ids n ON n.id = i.id
   RETURNING id
-)${projections}${dirtyDaysCte(timeZone)}
+)${projections}${dirtyDaysCte(timeZone)}${changesCte()}
 SELECT id FROM ins`;
 }
 
@@ -109,7 +109,7 @@ function freshSql(ipMode: IpMode, timeZone: string): string {
 ins AS (
   INSERT INTO workshop_events (${NAMES})
   SELECT ${eventSelect(ipMode)} FROM unnest(${EVENT_ARRAYS}) AS i(${NAMES})
-)${projections}${dirtyDaysCte(timeZone)}
+)${projections}${dirtyDaysCte(timeZone)}${changesCte()}
 SELECT 1`;
 }
 
@@ -130,6 +130,26 @@ dirty AS (
   INSERT INTO kpi_dirty_days (day)
   SELECT DISTINCT d FROM (SELECT (o AT TIME ZONE ${tz})::date AS d FROM unnest(${occurredAt}::timestamptz[]) AS o) days
    WHERE ${isLateDaySql('d', today)}
+)`;
+}
+
+/**
+ * Appends, to workshop_changes (migration 1730000000016), one row naming the workshops whose gauge inputs the flush
+ * may change: the distinct workshop ids of its events, and the workshops owning the invitations it touches as they
+ * were before it (the statement's snapshot; an earlier first event may move an invitation to another workshop). No
+ * row when it touches none. The gauge refresh re-reads exactly these workshops (GaugeStore.changes).
+ */
+function changesCte(): string {
+  const param = (name: string) => `$${EVENT_COLUMNS.findIndex(([n]) => n === name) + 1}`;
+  return `,
+changes AS (
+  INSERT INTO workshop_changes (workshop_ids)
+  SELECT array_agg(DISTINCT w) FROM (
+    SELECT w FROM unnest(${param('workshop_id')}::uuid[]) AS w WHERE w IS NOT NULL
+    UNION ALL
+    SELECT workshop_id FROM invitations WHERE invite_id = ANY(${param('invite_id')}::text[])
+  ) touched(w)
+  HAVING count(*) > 0
 )`;
 }
 
@@ -399,6 +419,8 @@ export class EventStore {
           await client.query(st.text, st.values);
         }
       }
+      // every workshop's gauge inputs may have changed: the next gauge refresh reads them all (workshop_changes)
+      await client.query('INSERT INTO workshop_changes (workshop_ids) VALUES (NULL)');
       await client.query('COMMIT');
       return read;
     } catch (err) {

@@ -42,6 +42,9 @@ export async function dropEventPartitionsBefore(pool: pg.Pool, cutoffIso: string
     const r = await pool.query<{ dropped: boolean }>('SELECT workshop_events_drop_partition($1) AS dropped', [name]);
     if (r.rows[0]?.dropped) dropped.push(name);
   }
+  // sessions of the last 60 days feed the gauges (a retention of one month drops some): the next gauge refresh
+  // reads every workshop again (workshop_changes, NULL: all)
+  if (dropped.length > 0) await pool.query('INSERT INTO workshop_changes (workshop_ids) VALUES (NULL)');
   const keys = await pool.query('DELETE FROM workshop_event_ids WHERE occurred_at < $1', [cutoffIso]);
   return { dropped, keysDeleted: keys.rowCount ?? 0 };
 }

@@ -10,12 +10,9 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { MetricSpec } from '../catalogue/metric-catalogue.js';
+import { SnapshotExposition, type SnapshotSample } from './snapshot-exposition.js';
 
-/** One series: labels (none for a single-series gauge) and value. */
-export interface SnapshotSample {
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly value: number;
-}
+export { LabelTexts, SnapshotExposition, type SnapshotSample } from './snapshot-exposition.js';
 
 /** Registers one gauge per spec; at each collect, each reads its series from `samples()` by metric name. */
 export function registerSnapshotGauges(
@@ -40,104 +37,43 @@ export function registerSnapshotGauges(
   }
 }
 
-/** prom-client's value text (the same exposition as its registry). */
-const valueText = (v: number) =>
-  Number.isNaN(v) ? 'Nan' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`;
-const escapeText = (t: string) => (/[\\\n]/.test(t) ? t.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : t);
-const escapeLabel = (t: string) => (/[\\\n"]/.test(t) ? escapeText(t).replace(/"/g, '\\"') : t);
-
-type Labels = Readonly<Record<string, string>>;
-
-/** `{k="v",...}` as prom-client writes a label set ('' for none). */
-function labelText(l: Labels): string {
-  let text = '';
-  for (const k in l) text += `${text === '' ? '{' : ','}${k}="${escapeLabel(l[k]!)}"`;
-  return text === '' ? text : `${text}}`;
-}
-
-/**
- * The rendered text of each labels object, by identity: samples that share a labels object (kpiGaugeSamples gives a
- * workshop one `{workshop_id}` object for all its gauges, and keeps it and its `workshop_info` labels from one
- * snapshot to the next while they are unchanged) are escaped and joined once. A labels object must not change
- * after it is sampled (SnapshotSample's labels are read-only). `rotate()` after a render forgets the labels that
- * render did not use, so the cache holds only the current snapshot's.
- */
-export class LabelTexts {
-  private previous = new Map<Labels, string>();
-  private current = new Map<Labels, string>();
-
-  text(l: Labels): string {
-    let t = this.current.get(l);
-    if (t === undefined) {
-      t = this.previous.get(l) ?? labelText(l);
-      this.current.set(l, t);
-    }
-    return t;
-  }
-
-  rotate(): void {
-    this.previous = this.current;
-    this.current = new Map();
-  }
-
-  /** Label sets held (for tests). */
-  get size(): number {
-    return this.current.size + this.previous.size;
-  }
-}
-
 /**
  * The exposition of `specs` from `samples`, byte for byte as prom-client's registry writes these gauges (HELP, TYPE,
  * one line per sample; a gauge without labels and without a sample reads 0, as prom-client's reset gauge does),
  * built directly: prom-client took ~5 s for the ~420,000 series of 50,000 workshops (BENCHMARKS.md, bench:scrape).
- * Each gauge's samples must have distinct label sets (kpiGaugeSamples: one per workshop row, workshop_id being the
- * key); prom-client would keep the last of repeated ones, this writes them all (no lookup per series: half the time).
- * `labels` (optional) reuses the label texts of earlier renders: see LabelTexts.
+ * A from-scratch render (SnapshotExposition renders one snapshot after another, reusing unchanged lines).
  */
 export function renderSnapshotGauges(
   specs: readonly MetricSpec[],
   samples: ReadonlyMap<string, readonly SnapshotSample[]>,
-  labels: LabelTexts = new LabelTexts(),
 ): string {
-  let text = '';
-  for (const spec of specs) {
-    const name = escapeText(spec.name);
-    if (text !== '') text += '\n';
-    text += `# HELP ${name} ${escapeText(spec.help)}\n# TYPE ${name} gauge`;
-    const list = samples.get(spec.name) ?? [];
-    if (list.length === 0 && spec.labels.length === 0) text += `\n${spec.name} 0`;
-    // one string appended per series (~420,000 at 50,000 workshops): no arrays, joins or per-line label escaping
-    const prefix = `\n${spec.name}`;
-    for (const s of list) text += `${prefix}${s.labels ? labels.text(s.labels) : ''} ${valueText(s.value)}`;
-    text += '\n';
-  }
-  return text === '' ? '\n' : text;
+  return new SnapshotExposition(specs).render(samples).toString('utf8');
 }
 
 /**
- * The exposition text of one gauge per spec, read from `samples()` by metric name. The text is rendered once per
- * samples object (`samples()` returns the same map until the snapshot changes) and served from that cache to every
- * scrape; `render()` right after a refresh renders it before the next scrape asks.
+ * The exposition text of one gauge per spec, read from `samples()` by metric name. The bytes are rendered once per
+ * samples object (`samples()` returns the same map until the snapshot changes), incrementally from the previous
+ * render's (SnapshotExposition), and served from that cache to every scrape; `renderBuffer()` right after a refresh
+ * renders them before the next scrape asks. `render()` decodes the same bytes to text (once, when asked).
  */
 export function snapshotGaugesText(
   specs: readonly MetricSpec[],
   samples: () => ReadonlyMap<string, readonly SnapshotSample[]>,
 ): { render(): Promise<string>; renderBuffer(): Promise<Buffer> } {
-  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; text: string; bytes: Buffer };
+  type Entry = { key: ReadonlyMap<string, readonly SnapshotSample[]>; bytes: Buffer; text?: string };
   let cache: Entry | undefined;
-  const labels = new LabelTexts();
+  const exposition = new SnapshotExposition(specs);
   const entry = (): Entry => {
     const key = samples();
-    if (cache?.key !== key) {
-      const text = renderSnapshotGauges(specs, key, labels);
-      labels.rotate();
-      cache = { key, text, bytes: Buffer.from(text, 'utf8') };
-    }
+    if (cache?.key !== key) cache = { key, bytes: exposition.render(key) };
     return cache;
   };
   return {
-    render: async () => entry().text,
-    /** The same text UTF-8 encoded, also once per snapshot: a scrape writes these bytes as they are. */
+    render: async () => {
+      const e = entry();
+      return (e.text ??= e.bytes.toString('utf8'));
+    },
+    /** The UTF-8 bytes, also once per snapshot: a scrape writes these bytes as they are. */
     renderBuffer: async () => entry().bytes,
   };
 }

@@ -278,9 +278,12 @@ describe('aggregator jobs, gauges and checks', () => {
       const queries = vi.spyOn(a.pool, 'query'); // the pool the refresher reads through
       try {
         running = a.aggregator.refresher.refresh();
-        const workshopsRead = queries.mock.calls.findIndex(([sql]) => String(sql).includes('FROM workshops WHERE'));
+        // its first read: every workshop (a full read), or which ones changed since its last read (incremental)
+        const workshopsRead = queries.mock.calls.findIndex(([sql]) =>
+          /FROM workshops WHERE|FROM workshop_changes/.test(String(sql)),
+        );
         expect(workshopsRead).toBeGreaterThanOrEqual(0);
-        await queries.mock.results[workshopsRead]!.value; // it has read the workshops: W1 still pending
+        await queries.mock.results[workshopsRead]!.value; // it has read the workshops or their changes: W1 pending
       } finally {
         queries.mockRestore();
       }

@@ -3,8 +3,8 @@ import type { MetricSpec } from '../../../src/catalogue/metric-catalogue.js';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import {
-  LabelTexts,
   registerSnapshotGauges,
+  SnapshotExposition,
   renderSnapshotGauges,
   snapshotGaugesText,
   type SnapshotSample,
@@ -88,30 +88,159 @@ describe('renderSnapshotGauges', () => {
       { numRuns: 300 },
     );
   });
+});
 
-  it('reuses label texts by labels object across renders, forgets those not used, and renders a new object anew', () => {
-    const specs: MetricSpec[] = [{ name: 'unit_info', type: 'gauge', labels: ['workshop_id', 'name'], help: 'I.' }];
-    const cache = new LabelTexts();
-    const a = { workshop_id: 'a', name: 'Old "A"' };
-    const b = { workshop_id: 'b', name: 'B' };
-    const render = (labels: Array<{ workshop_id: string; name: string }>) => {
-      const samples = new Map([['unit_info', labels.map((l) => ({ labels: l, value: 1 }))]]);
-      const text = renderSnapshotGauges(specs, samples, cache);
-      cache.rotate();
-      return text;
-    };
-    const head = '# HELP unit_info I.\n# TYPE unit_info gauge\n';
-    expect(render([a, b])).toBe(
-      `${head}unit_info{workshop_id="a",name="Old \\"A\\""} 1\nunit_info{workshop_id="b",name="B"} 1\n`,
+describe('SnapshotExposition (incremental)', () => {
+  type Row = { workshop_id: string; name: string };
+  const specs: MetricSpec[] = [
+    { name: 'unit_score', type: 'gauge', labels: ['workshop_id'], help: 'S.' },
+    { name: 'unit_info', type: 'gauge', labels: ['workshop_id', 'name'], help: 'I.' },
+    { name: 'unit_count', type: 'gauge', labels: [], help: 'C.' },
+  ];
+  /** The expected text, written out here from the rows (not by the code under test). */
+  const expected = (score: Array<[string, number]>, info: Row[], count?: number) =>
+    '# HELP unit_score S.\n# TYPE unit_score gauge\n' +
+    score.map(([id, v]) => `unit_score{workshop_id="${id}"} ${v}\n`).join('') +
+    '\n# HELP unit_info I.\n# TYPE unit_info gauge\n' +
+    info.map((r) => `unit_info{workshop_id="${r.workshop_id}",name="${r.name}"} 1\n`).join('') +
+    `\n# HELP unit_count C.\n# TYPE unit_count gauge\nunit_count ${count ?? 0}\n`;
+  const map = (score: SnapshotSample[], info: SnapshotSample[], count?: number) =>
+    new Map<string, SnapshotSample[]>([
+      ['unit_score', score],
+      ['unit_info', info],
+      ['unit_count', count === undefined ? [] : [{ value: count }]],
+    ]);
+  const sample = (id: string, value: number): SnapshotSample => ({ labels: { workshop_id: id }, value });
+  const info = (r: Row): SnapshotSample => ({ labels: r, value: 1 });
+
+  it('when a value changes (a new sample object), then its line changes and the others stay', () => {
+    const ex = new SnapshotExposition(specs);
+    const a = sample('a', 1);
+    const b = sample('b', 2);
+    const c = sample('c', 3);
+    expect(ex.render(map([a, b, c], [], 7)).toString()).toBe(
+      expected(
+        [
+          ['a', 1],
+          ['b', 2],
+          ['c', 3],
+        ],
+        [],
+        7,
+      ),
     );
-    // a renamed workshop comes as a new labels object: its new text, not the cached one
-    const renamed = { workshop_id: 'a', name: 'New' };
-    expect(render([renamed, b])).toBe(
-      `${head}unit_info{workshop_id="a",name="New"} 1\nunit_info{workshop_id="b",name="B"} 1\n`,
+    expect(ex.render(map([a, sample('b', 2.5), c], [], 8)).toString()).toBe(
+      expected(
+        [
+          ['a', 1],
+          ['b', 2.5],
+          ['c', 3],
+        ],
+        [],
+        8,
+      ),
     );
-    // only the label sets of the last render are held after it: a workshop gone is forgotten
-    render([b]);
-    render([b]);
-    expect(cache.size).toBe(1); // b's text alone
+  });
+
+  it('copies the line of the very sample object it rendered before (so a sample must not change once rendered)', () => {
+    const ex = new SnapshotExposition(specs);
+    const a = { labels: { workshop_id: 'a' }, value: 1 };
+    ex.render(map([a], []));
+    a.value = 99; // breaks the contract on purpose: the same object is taken as unchanged
+    expect(ex.render(map([a], [])).toString()).toContain('unit_score{workshop_id="a"} 1\n');
+    // an equal but new object is rendered from its own value
+    expect(ex.render(map([{ ...a }], [])).toString()).toContain('unit_score{workshop_id="a"} 99\n');
+  });
+
+  it('when a workshop is renamed (new labels, new sample), then workshop_info carries the new labels', () => {
+    const ex = new SnapshotExposition(specs);
+    const a: Row = { workshop_id: 'a', name: 'Old "A"' };
+    const b: Row = { workshop_id: 'b', name: 'B' };
+    const ib = info(b);
+    ex.render(map([], [info(a), ib]));
+    const renamed: Row = { workshop_id: 'a', name: 'New' };
+    expect(ex.render(map([], [info(renamed), ib])).toString()).toBe(expected([], [renamed, b]));
+  });
+
+  it('when a workshop disappears, then its series drop out, and nothing of it is held', () => {
+    const ex = new SnapshotExposition(specs);
+    const rows: Row[] = [
+      { workshop_id: 'a', name: 'A' },
+      { workshop_id: 'b', name: 'B' },
+    ];
+    const [sa, sb] = [sample('a', 1), sample('b', 2)];
+    const [ia, ib] = rows.map(info);
+    ex.render(map([sa!, sb!], [ia!, ib!]));
+    expect(ex.size).toBe(4);
+    expect(ex.render(map([sb!], [ib!])).toString()).toBe(expected([['b', 2]], [rows[1]!]));
+    expect(ex.size).toBe(2);
+    expect(ex.render(map([], [])).toString()).toBe(expected([], []));
+    expect(ex.size).toBe(0);
+  });
+
+  it('when workshops are inserted in the middle, reordered, or many leave at once, then the text follows', () => {
+    const ex = new SnapshotExposition(specs);
+    const ids = Array.from({ length: 40 }, (_, i) => `w${String(i).padStart(2, '0')}`);
+    const s = new Map(ids.map((id, i) => [id, sample(id, i)]));
+    const render = (order: string[]) =>
+      ex
+        .render(
+          map(
+            order.map((id) => s.get(id)!),
+            [],
+          ),
+        )
+        .toString();
+    const text = (order: string[]) =>
+      expected(
+        order.map((id) => [id, Number(id.slice(1))]),
+        [],
+      );
+    expect(render(ids)).toBe(text(ids));
+    // a new workshop in the middle
+    s.set('w10a', sample('w10a', 10.5));
+    const inserted = [...ids.slice(0, 11), 'w10a', ...ids.slice(11)];
+    expect(render(inserted)).toBe(
+      expected(
+        inserted.map((id) => [id, id === 'w10a' ? 10.5 : Number(id.slice(1))]),
+        [],
+      ),
+    );
+    // reversed
+    expect(render([...ids].reverse())).toBe(text([...ids].reverse()));
+    // 20 adjacent workshops leave at once (more than the look-ahead), the rest stay
+    const kept = [...ids.slice(0, 5), ...ids.slice(25)];
+    expect(render(kept)).toBe(text(kept));
+    expect(render(ids)).toBe(text(ids));
+  });
+
+  it('renders any sequence of snapshots exactly as a from-scratch render of each', () => {
+    const label = fc.string({ maxLength: 6, unit: fc.constantFrom('a', '"', '\\', '\n', 'é', ' ') });
+    const value = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(NaN, Infinity, -0, 0.5));
+    // a pool of sample objects per gauge, drawn from at each step (so objects recur, in any order, or change)
+    const pool = fc.uniqueArray(fc.record({ id: fc.string({ minLength: 1, maxLength: 3 }), name: label, value }), {
+      maxLength: 12,
+      selector: (r) => r.id,
+    });
+    const step = fc.record({
+      score: fc.uniqueArray(fc.nat(11), { maxLength: 12 }),
+      info: fc.uniqueArray(fc.nat(11), { maxLength: 12 }),
+      count: fc.option(value, { nil: undefined }),
+      fresh: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(pool, fc.array(step, { minLength: 1, maxLength: 8 }), (rows, steps) => {
+        const scores = rows.map((r) => sample(r.id, r.value));
+        const infos = rows.map((r) => info({ workshop_id: r.id, name: r.name }));
+        const ex = new SnapshotExposition(specs);
+        for (const st of steps) {
+          const pick = (list: SnapshotSample[], idx: number[]) =>
+            idx.filter((i) => i < list.length).map((i) => (st.fresh ? { ...list[i]! } : list[i]!));
+          const samples = map(pick(scores, st.score), pick(infos, st.info), st.count);
+          expect(ex.render(samples).toString()).toBe(renderSnapshotGauges(specs, samples));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
