@@ -2,7 +2,8 @@
  * Scrape cost per process (issue 14; `npm run bench:scrape`, figures in BENCHMARKS.md):
  * 1. an ingest replica (AGGREGATOR_MODE=off, a child process): its series before and after 5,000 workshops are
  *    loaded (the same: no per-workshop series), and GET /metrics latency over BENCH_SCRAPES scrapes — target p99
- *    ≤ 5 ms;
+ *    ≤ 5 ms. The scrapes are timed by a lean client process (bench/scrape-client.ts, node:http; BENCH_SCRAPE_CLIENT=
+ *    fetch for fetch); BENCH_SCRAPE_INLINE=1 also times them from this process, as the bench did before;
  * 2. the aggregator (AGGREGATOR_MODE=only, a child process) at BENCH_SCRAPE_WORKSHOPS (5,000) workshops: GET
  *    /metrics served from the last refresh's snapshot — target p99 ≤ 50 ms;
  * 3. the gauge refresh at BENCH_SCRAPE_REFRESH_WORKSHOPS (50,000) workshops on the same PostgreSQL, in a child
@@ -43,6 +44,8 @@ const REFRESH_RUNS = Number(process.env.BENCH_SCRAPE_REFRESH_RUNS ?? 6);
 /** BENCH_SCRAPE_ONLY: a comma-separated subset of replica, aggregator, refresh (unset: all three). */
 const ONLY = process.env.BENCH_SCRAPE_ONLY ? process.env.BENCH_SCRAPE_ONLY.split(',') : undefined;
 const runs = (part: string) => !ONLY || ONLY.includes(part);
+/** BENCH_SCRAPE_INLINE=1: the replica's scrapes are also timed from this process (how the bench used to time them). */
+const INLINE = process.env.BENCH_SCRAPE_INLINE === '1';
 const TOKEN = `bench-${randomUUID()}`;
 const fmtN = (n: number) => n.toLocaleString('en-US');
 const log = (m: string) => console.log(m);
@@ -51,6 +54,8 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 interface Scrapes {
+  /** Who timed the requests: the lean child process (node:http or fetch), or this process (BENCH_SCRAPE_INLINE). */
+  client: string;
   p50: number;
   p99: number;
   max: number;
@@ -62,6 +67,13 @@ interface Scrapes {
   /** Share of the measured requests the service itself timed (its HTTP histogram) at ≤ 5 ms and ≤ 50 ms. */
   serverWithin5ms: number;
   serverWithin50ms: number;
+  /**
+   * The service process's CPU per scrape: all its threads' run time over the timed scrapes (/proc schedstat, read by
+   * the client child), its background work included (the event-loop lag timer, the database probe); NaN inline.
+   */
+  serviceCpuMs: number;
+  /** The client's CPU per request (the child's process.cpuUsage; NaN for the inline loop). */
+  clientCpuMs: number;
 }
 
 /** The service's own histogram of GET /metrics durations: requests in all and within 5 / 50 ms. */
@@ -75,43 +87,91 @@ function serverSide(text: string): { count: number; le5: number; le50: number } 
   return { count: v(series('\\+Inf')), le5: v(series('0.005')), le50: v(series('0.05')) };
 }
 
-/** `n` sequential GET /metrics over one keep-alive connection (after 20 warm-up scrapes); client-side ms. */
-async function scrape(url: string, n: number): Promise<Scrapes> {
-  let text = '';
-  for (let i = 0; i < 20; i++) text = await (await fetch(`${url}/metrics`)).text();
-  const s0 = serverSide(text);
+const WARM_UP = 20;
+
+interface Timed {
+  client: string;
+  /** Client-side ms of each timed request. */
+  ms: number[];
+  cpuMsPerRequest: number;
+  serverCpuMsPerRequest: number;
+  /** The bodies of the last warm-up request and of the last timed one. */
+  warm: string;
+  last: string;
+}
+
+/**
+ * `n` sequential GET `url` over one keep-alive connection, after WARM_UP untimed ones, timed by bench/scrape-client.ts
+ * in a process of its own: a client that holds nothing else, so that its own garbage collections (this process holds
+ * the generated events) do not land inside the timed requests.
+ */
+async function timedInChild(url: string, n: number, pid: number): Promise<Timed> {
+  const client = path.join(import.meta.dirname, 'scrape-client.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', client, url, String(n), String(WARM_UP), String(pid)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`scrape-client exited with ${code}`);
+  return JSON.parse(Buffer.concat(out).toString('utf8')) as Timed;
+}
+
+/** The same loop in this process with fetch (BENCH_SCRAPE_INLINE=1: how the bench timed it before). */
+async function timedInline(url: string, n: number, _pid: number): Promise<Timed> {
+  let warm = '';
+  for (let i = 0; i < WARM_UP; i++) warm = await (await fetch(url)).text();
   const ms: number[] = [];
+  let last = '';
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    const res = await fetch(`${url}/metrics`);
+    const res = await fetch(url);
     // the bytes, as Prometheus reads them; decoded to text only once, after the loop
     const body = await res.arrayBuffer();
     ms.push(performance.now() - t);
-    if (i === n - 1) text = Buffer.from(body).toString('utf8');
+    if (i === n - 1) last = Buffer.from(body).toString('utf8');
     if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
   }
-  ms.sort((a, b) => a - b);
-  const s1 = serverSide(text);
-  // the last scrape's own request is counted in the next one: n - 1 measured requests between s0 and s1
+  return { client: 'inline fetch', ms, cpuMsPerRequest: NaN, serverCpuMsPerRequest: NaN, warm, last };
+}
+
+/** `n` sequential GET /metrics of `svc` (after WARM_UP untimed ones); client-side ms and the service's own view. */
+async function scrape(svc: ServiceProcess, n: number, inline = false): Promise<Scrapes> {
+  const t = await (inline ? timedInline : timedInChild)(`${svc.url}/metrics`, n, svc.pid);
+  const ms = [...t.ms].sort((a, b) => a - b);
+  const s0 = serverSide(t.warm);
+  const s1 = serverSide(t.last);
+  // a scrape's own request is counted in the next one: the last warm-up's and the n - 1 first timed requests are
+  // measured between s0 and s1
   const measured = s1.count - s0.count;
-  const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = t.last.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   return {
+    client: t.client,
     p50: pct(ms, 50),
     p99: pct(ms, 99),
     max: ms[ms.length - 1]!,
-    bytes: Buffer.byteLength(text),
+    bytes: Buffer.byteLength(t.last),
     series: lines.length,
     perWorkshopSeries: lines.filter((l) => l.includes('workshop_id="')).length,
     keys: lines.map((l) => l.slice(0, l.lastIndexOf(' '))),
     serverWithin5ms: measured > 0 ? (s1.le5 - s0.le5) / measured : NaN,
     serverWithin50ms: measured > 0 ? (s1.le50 - s0.le50) / measured : NaN,
+    serviceCpuMs: t.serverCpuMsPerRequest,
+    clientCpuMs: t.cpuMsPerRequest,
   };
 }
 
 const showScrapes = (s: Scrapes) =>
-  `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms; ${fmtN(s.series)} series ` +
-  `(${fmtN(s.perWorkshopSeries)} per-workshop), ${fmtN(s.bytes)} bytes; the service's own timing: ` +
-  `${(s.serverWithin5ms * 100).toFixed(1)}% ≤ 5 ms, ${(s.serverWithin50ms * 100).toFixed(1)}% ≤ 50 ms`;
+  `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms (client: ${s.client}); ` +
+  `${fmtN(s.series)} series (${fmtN(s.perWorkshopSeries)} per-workshop), ${fmtN(s.bytes)} bytes; the service's ` +
+  `own timing: ${(s.serverWithin5ms * 100).toFixed(1)}% ≤ 5 ms, ${(s.serverWithin50ms * 100).toFixed(1)}% ≤ 50 ms; ` +
+  (Number.isNaN(s.clientCpuMs)
+    ? ''
+    : `CPU per scrape: service ${s.serviceCpuMs.toFixed(3)} ms, client ${s.clientCpuMs.toFixed(3)} ms; `) +
+  `load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 /** Loads `n` workshops' lifecycles into `url`'s database; ANALYZE; three job rows. */
 async function loadWorkshops(url: string, n: number): Promise<{ events: number; seconds: number }> {
@@ -243,7 +303,7 @@ async function main() {
       if (runs('replica')) {
         replica = await spawnService(url, TOKEN, { AGGREGATOR_MODE: 'off' });
         await warmIngest(replica);
-        const before = await scrape(replica.url, 200);
+        const before = await scrape(replica, 200);
         log(`[1] ingest replica, 0 workshops: ${showScrapes(before)}`);
         result.replicaBefore = before;
         replicaBefore = before;
@@ -251,10 +311,16 @@ async function main() {
       const load = await loadWorkshops(url, WORKSHOPS);
       log(`    loaded ${fmtN(WORKSHOPS)} workshops (${fmtN(load.events)} events) in ${load.seconds.toFixed(1)} s`);
       if (replica) {
-        const after = await scrape(replica.url, SCRAPES);
+        const after = await scrape(replica, SCRAPES);
         const before = replicaBefore!;
         log(`[1] ingest replica, ${fmtN(WORKSHOPS)} workshops: ${showScrapes(after)}`);
         result.replicaAfter = { ...after, keys: undefined };
+        if (INLINE) {
+          // the same scrapes timed from this process, as the bench did before: how much of the p99 is this client
+          const inline = await scrape(replica, SCRAPES, true);
+          log(`    the same, timed in this process: ${showScrapes(inline)}`);
+          result.replicaAfterInline = { ...inline, keys: undefined };
+        }
         const added = after.keys.filter((k) => !before.keys.includes(k));
         const removed = before.keys.filter((k) => !after.keys.includes(k));
         log(`    series added: ${added.join(', ') || 'none'}; removed: ${removed.join(', ') || 'none'}`);
@@ -270,7 +336,7 @@ async function main() {
       // ---- 2. the aggregator at 5,000 workshops ----
       if (runs('aggregator')) {
         const agg = await spawnService(url, TOKEN, { AGGREGATOR_MODE: 'only' });
-        const s = await scrape(agg.url, SCRAPES);
+        const s = await scrape(agg, SCRAPES);
         log(`[2] aggregator, ${fmtN(WORKSHOPS)} workshops: ${showScrapes(s)}`);
         result.aggregator = s;
         verdicts.push(`[2] aggregator /metrics p99 ${s.p99.toFixed(2)} ms ≤ 50 ms → ${s.p99 <= 50 ? 'PASS' : 'FAIL'}`);

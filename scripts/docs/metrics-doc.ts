@@ -44,6 +44,18 @@ docs/deploy.md), never several through one load-balanced address.
   labels or values changed are formatted, the others are copied from the previous render — and served from that
   snapshot to every scrape.
 
+## What a scrape reads
+
+Every value is read at each scrape; only text that cannot change between two scrapes is kept. The OpenTelemetry
+metrics are written by src/telemetry/prometheus-serializer.ts — byte for byte the text of the exporter's
+\`PrometheusSerializer\`, keeping \`target_info\`, each metric's HELP/TYPE lines and each series' label text
+between scrapes; \`workshop_events_total\` is written from its per-type counts (no SDK callback re-observing its 60
+series). prom-client's defaults are collected at every scrape (\`process_resident_memory_bytes\` and
+\`process_open_fds\` read /proc synchronously, ~0.05 ms). The body is never compressed, whatever
+\`Accept-Encoding\` asks: Prometheus accepts plain text, and gzip (node:zlib, default level) would add ~0.15 ms of
+CPU per 13 KB — ~0.25 ms, a quarter more, on an ingest replica's ~25 KB — to save bytes on a local network. An
+ingest replica's whole scrape costs ~1.1 ms of CPU (BENCHMARKS.md, "Scrape cost per process").
+
 ## Service metrics
 
 | stored as | type | labels | exported by | meaning |

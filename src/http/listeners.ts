@@ -37,7 +37,9 @@ export interface Listeners {
 export async function startListeners(o: ListenerOptions): Promise<Listeners> {
   const ownPort = o.metricsPort !== undefined;
   const deps = { log: o.log, http: o.http, ...(o.classifyError ? { classifyError: o.classifyError } : {}) };
-  const app = createApp([...o.routes, ...(ownPort ? [] : [o.metricsRoute])], deps);
+  // /metrics first: a scrape (every 15 s from each Prometheus) need not be matched against every other route first;
+  // it only answers GET /metrics, so the other routes see no difference
+  const app = createApp([...(ownPort ? [] : [o.metricsRoute]), ...o.routes], deps);
   const metrics = ownPort
     ? await startHttpServer({
         host: o.host,

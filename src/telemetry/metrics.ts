@@ -8,7 +8,7 @@
  * imports no domain module.
  */
 import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
@@ -27,6 +27,7 @@ import {
 } from '../catalogue/metric-catalogue.js';
 import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 import { reportHttpRoute } from './http-route.js';
+import { CachingPrometheusSerializer, counterFamilyText } from './prometheus-serializer.js';
 
 /** An event as counted when committed: its catalogue type and category, outcome and duration. */
 interface StoredEvent {
@@ -168,20 +169,17 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
     readers: [exporter],
   });
-  const serializer = new PrometheusSerializer(
-    /* prefix */ undefined,
-    /* appendTimestamp */ false,
-    /* withResourceConstantLabels */ undefined,
-    /* withoutTargetInfo */ false,
-    /* withoutScopeInfo */ true,
-  );
+  // PrometheusSerializer(no prefix, no timestamps, no resource constant labels, target_info, no scope labels)'s
+  // text, with what cannot change between scrapes kept (prometheus-serializer.ts)
+  const serializer = new CachingPrometheusSerializer();
   const meter = provider.getMeter('workshop-analytics');
   const registry = new Registry();
   const stopNodeDefaults = opts.defaultMetrics !== false ? registerNodeDefaults(registry) : () => {};
 
   const m = INGEST_METRICS;
-  // workshop_events_total is counted in a plain map and observed at scrape time: no attribute hashing per
-  // event on the ingest hot path. Every catalogue type is present at 0 from start-up.
+  // workshop_events_total is counted in a plain map, with no attribute hashing per event on the ingest hot path, and
+  // rendered at scrape time in the text the OpenTelemetry counter had (counterFamilyText), with no attribute hashing
+  // per series either. Every catalogue type is present at 0 from start-up.
   const eventCounts = new Map<string, { attrs: Attributes; n: number }>();
   for (const type of EVENT_TYPES) {
     for (const outcome of ['success', 'failure'])
@@ -190,9 +188,13 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         n: 0,
       });
   }
-  meter.createObservableCounter(m.events.name, { description: m.events.help }).addCallback((r) => {
-    for (const c of eventCounts.values()) r.observe(c.n, c.attrs);
-  });
+  const eventSeries = [...eventCounts.values()];
+  const eventsFamily = counterFamilyText(
+    m.events.name,
+    m.events.help,
+    eventSeries.map((c) => c.attrs),
+  );
+  const eventsText = () => eventsFamily(eventSeries.map((c) => c.n));
   const eventDuration = histogram(meter, m.eventDuration);
   const httpDuration = histogram(meter, m.httpDuration);
   const batchSize = histogram(meter, m.batchSize);
@@ -263,9 +265,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
   const metricsChunks = async (): Promise<Array<string | Buffer>> => {
     const { resourceMetrics, errors } = await exporter.collect();
     if (errors.length) throw new AggregateError(errors, 'metrics collection failed');
-    const otel = serializer.serialize(resourceMetrics);
+    const otel = `${serializer.serialize(resourceMetrics).trimEnd()}\n${eventsText()}`;
     const [node, ...more] = await Promise.all([registry.metrics(), ...expositions.map((t) => t())]);
-    return [`${otel.trimEnd()}\n${node}`, ...more];
+    return [`${otel}${node}`, ...more];
   };
   return {
     ingest,

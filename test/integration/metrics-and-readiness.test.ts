@@ -4,6 +4,7 @@
  * both together, and neither (open on the main port, as before). /readyz tells an unauthenticated caller only
  * whether the service is ready; the admin token also gets the problems.
  */
+import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withClient } from '../support/database.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, startTestService } from '../support/service.js';
@@ -32,6 +33,23 @@ describe('GET /metrics', () => {
     const svc = await start({});
     expect(svc.metricsUrl).toBeUndefined();
     expect(isPrometheusText(await get(`${svc.url}/metrics`))).toBe(true);
+  });
+
+  it('when the scraper asks for gzip (as Prometheus does), then the body is sent plain, with its exact length', async () => {
+    const svc = await start({});
+    const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>(
+      (resolve, reject) =>
+        http
+          .get(`${svc.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject),
+    );
+    expect(headers['content-encoding']).toBeUndefined();
+    expect(Number(headers['content-length'])).toBe(body.byteLength);
+    expect(body.toString('utf8')).toMatch(/^# HELP target_info /);
   });
 
   it('when METRICS_TOKENS is set, then it answers 401 JSON without the token or with a wrong one (even the admin token), 200 with it', async () => {
