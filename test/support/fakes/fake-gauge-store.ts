@@ -1,6 +1,7 @@
 /** An in-memory WorkshopSource: the workshop rows GaugeStore.workshops would read, given directly. */
 import type { WorkshopSource } from '../../../src/aggregate/alert-checks.js';
-import type { WorkshopRow } from '../../../src/aggregate/gauge-store.js';
+import type { WorkshopGauges } from '../../../src/aggregate/gauge-refresher.js';
+import type { RollingCounts, WorkshopRow } from '../../../src/aggregate/gauge-store.js';
 
 /** A workshop row with neutral defaults (active nothing, no times, no invites); override what a test needs. */
 export function workshopRow(overrides: Partial<WorkshopRow> & Pick<WorkshopRow, 'workshopId'>): WorkshopRow {
@@ -26,6 +27,51 @@ export function workshopRow(overrides: Partial<WorkshopRow> & Pick<WorkshopRow, 
     ...overrides,
   };
 }
+
+/**
+ * A live-gauge row (a workshop row with its health) with typical values at `nowMs`: submitted an hour before, active
+ * ones approved two hours before with health 71; override what a test needs.
+ */
+export function gaugesRow(
+  id: string,
+  status: WorkshopGauges['status'],
+  nowMs: number,
+  over: Partial<WorkshopGauges> = {},
+): WorkshopGauges {
+  return {
+    ...workshopRow({
+      workshopId: id,
+      name: `W ${id}`,
+      status,
+      submittedAtMs: nowMs - 3_600_000,
+      approvedAtMs: status === 'active' ? nowMs - 7_200_000 : null,
+      capacity: 10,
+      profileCompleteness: 80,
+      mechanicsActive: 2,
+      mechanicsJoined: 3,
+      invitesSent30d: 4,
+      invitesAccepted30d: 1,
+      invitesResolved30d: 2,
+      sessions30d: 5,
+      revenue30dCents: 1000,
+      revenuePrev30dCents: 900,
+    }),
+    health: status === 'active' ? { score: 71, status: 'healthy' } : null,
+    ...over,
+  };
+}
+
+/** Rolling counts of a quiet day: nothing signed up, sent or approved. */
+export const NO_ROLLING: RollingCounts = {
+  signupsStarted24h: 0,
+  signupsCompleted24h: 0,
+  emailsSent24h: 0,
+  emailsFailed24h: 0,
+  emailsSent1h: 0,
+  emailFailures1h: 0,
+  approvals7d: 0,
+  approvalTimeAvg7dSeconds: null,
+};
 
 export class FakeGaugeStore implements WorkshopSource {
   /** The `nowMs` of every workshops() call. */

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GaugeRefresher, type GaugeReads } from '../../../src/aggregate/gauge-refresher.js';
 import type { WorkshopChanges, WorkshopRow } from '../../../src/aggregate/gauge-store.js';
-import { workshopRow } from '../../support/fakes/fake-gauge-store.js';
+import { NO_ROLLING, workshopRow } from '../../support/fakes/fake-gauge-store.js';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-06-01T00:00:00Z');
@@ -38,16 +38,7 @@ class ChangingStore implements GaugeReads {
       .map((w) => ({ ...w }));
   }
   async rolling() {
-    return {
-      signupsStarted24h: 0,
-      signupsCompleted24h: 0,
-      emailsSent24h: 0,
-      emailsFailed24h: 0,
-      emailsSent1h: 0,
-      emailFailures1h: 0,
-      approvals7d: 0,
-      approvalTimeAvg7dSeconds: null,
-    };
+    return NO_ROLLING;
   }
   async jobs() {
     return [];

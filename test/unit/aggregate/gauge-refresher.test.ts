@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobRow, RollingCounts, WorkshopRow } from '../../../src/aggregate/gauge-store.js';
 import { GaugeRefresher, type GaugeReads, type GaugeSource } from '../../../src/aggregate/gauge-refresher.js';
-import { workshopRow } from '../../support/fakes/fake-gauge-store.js';
+import { NO_ROLLING, workshopRow } from '../../support/fakes/fake-gauge-store.js';
 
 /**
  * An in-memory gauge store whose reads the test finishes by hand. A read sees the rows as they are when the
@@ -40,16 +40,7 @@ class FakeGaugeStore implements GaugeReads {
   }
 
   rolling(): Promise<RollingCounts> {
-    return this.answerLater({
-      signupsStarted24h: 0,
-      signupsCompleted24h: this.rows.length,
-      emailsSent24h: 0,
-      emailsFailed24h: 0,
-      emailsSent1h: 0,
-      emailFailures1h: 0,
-      approvals7d: 0,
-      approvalTimeAvg7dSeconds: null,
-    });
+    return this.answerLater({ ...NO_ROLLING, signupsCompleted24h: this.rows.length });
   }
 
   jobs(): Promise<JobRow[]> {

@@ -3,35 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { GaugeSnapshot, WorkshopGauges } from '../../../src/aggregate/gauge-refresher.js';
 import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../../../src/aggregate/kpi-gauges.js';
 import { KPI_GAUGES } from '../../../src/catalogue/metric-catalogue.js';
+import { gaugesRow } from '../../support/fakes/fake-gauge-store.js';
 
 const BETA = { start: '2026-03-15', end: '2026-05-15', targetMin: 3, targetMax: 5 };
 const T = Date.UTC(2026, 3, 1, 12); // 2026-04-01T12:00Z
 
-function workshop(id: string, status: WorkshopGauges['status'], over: Partial<WorkshopGauges> = {}): WorkshopGauges {
-  return {
-    workshopId: id,
-    name: `W ${id}`,
-    city: 'Toronto',
-    region: 'GTA',
-    status,
-    submittedAtMs: T - 3_600_000,
-    approvedAtMs: status === 'active' ? T - 7_200_000 : null,
-    lastDashboardAccessMs: null,
-    capacity: 10,
-    profileCompleteness: 80,
-    mechanicsActive: 2,
-    mechanicsJoined: 3,
-    invitesSent30d: 4,
-    invitesAccepted30d: 1,
-    invitesResolved30d: 2,
-    lastInviteMs: null,
-    sessions30d: 5,
-    revenue30dCents: 1000,
-    revenuePrev30dCents: 900,
-    health: status === 'active' ? { score: 71 } : null,
-    ...over,
-  } as WorkshopGauges;
-}
+const workshop = (id: string, status: WorkshopGauges['status'], over: Partial<WorkshopGauges> = {}) =>
+  gaugesRow(id, status, T, over);
 
 const snapshot = (over: Partial<GaugeSnapshot> = {}): GaugeSnapshot => ({
   workshops: [

@@ -10,36 +10,14 @@ import { kpiGaugeSamples, LIVE_KPI_GAUGES } from '../../../src/aggregate/kpi-gau
 import { workshopSamples } from '../../../src/aggregate/workshop-samples.js';
 import { KPI_GAUGES } from '../../../src/catalogue/metric-catalogue.js';
 import { snapshotGaugesText } from '../../../src/telemetry/kpi-gauges.js';
+import { gaugesRow } from '../../support/fakes/fake-gauge-store.js';
 
 const T = Date.UTC(2026, 3, 1, 12);
 const k = KPI_GAUGES;
 const BETA = { start: '2026-03-15', end: '2026-05-15', targetMin: 1, targetMax: 2 };
 
-function workshop(id: string, status: WorkshopGauges['status'], over: Partial<WorkshopGauges> = {}): WorkshopGauges {
-  return {
-    workshopId: id,
-    name: `W ${id}`,
-    city: 'Toronto',
-    region: 'GTA',
-    status,
-    submittedAtMs: T - 3_600_000,
-    approvedAtMs: status === 'active' ? T - 7_200_000 : null,
-    lastDashboardAccessMs: null,
-    capacity: 10,
-    profileCompleteness: 80,
-    mechanicsActive: 2,
-    mechanicsJoined: 3,
-    invitesSent30d: 4,
-    invitesAccepted30d: 1,
-    invitesResolved30d: 2,
-    lastInviteMs: null,
-    sessions30d: 5,
-    revenue30dCents: 1000,
-    revenuePrev30dCents: 900,
-    health: status === 'active' ? { score: 71, status: 'healthy' } : null,
-    ...over,
-  };
-}
+const workshop = (id: string, status: WorkshopGauges['status'], over: Partial<WorkshopGauges> = {}) =>
+  gaugesRow(id, status, T, over);
 
 const of = (samples: ReturnType<ReturnType<typeof workshopSamples>>, metric: string, id: string) =>
   samples.get(metric)!.find((s) => s.labels?.workshop_id === id);
